@@ -1,0 +1,78 @@
+"""A safety net in the NLU pipeline: clear risk-to-life phrases always become the `crisis` intent.
+
+A learned classifier can miss a crisis message that also talks about the blackmail
+("they posted it, I want to die"). Missing it is the worst error this assistant can make, so
+these phrases override whatever the classifier predicted.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+CRISIS_INTENT = "crisis"
+
+_PHRASES = [
+    r"kill(?:ing)? my ?self",
+    r"end(?:ing)? (?:my|it) (?:life|all)",
+    r"end it all",
+    r"take my (?:own )?life",
+    r"suicid\w*",
+    r"(?:want|wanna|going|gonna) (?:to )?die",
+    r"(?:rather|better off) (?:be )?dead",
+    r"better off without me",
+    r"no (?:reason|point) (?:to|in) (?:live|living|go on|going on)",
+    r"can'?t (?:go on|carry on|live with)",
+    r"don'?t want to (?:live|be alive|be here)",
+    r"not want(?:ing)? to (?:live|be alive|be here)",
+    r"self[- ]?harm\w*",
+    r"hurt(?:ing)? my ?self",
+    r"cut(?:ting)? my ?self",
+    r"(?:took|taken|take) (?:an? )?(?:overdose|pills|tablets)",
+    r"overdos\w*",
+    r"hang(?:ing)? my ?self",
+    r"jump (?:off|in front)",
+]
+CRISIS_PATTERN = re.compile(r"\b(?:" + "|".join(_PHRASES) + r")", re.IGNORECASE)
+
+
+def mentions_risk_to_life(text: str) -> bool:
+    return bool(text) and CRISIS_PATTERN.search(text) is not None
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
+)
+class CrisisSafetyNet(GraphComponent):
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> CrisisSafetyNet:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            if mentions_risk_to_life(message.get(TEXT) or ""):
+                message.set(INTENT, {"name": CRISIS_INTENT, "confidence": 1.0}, add_to_output=True)
+                ranking = [
+                    entry
+                    for entry in message.get(INTENT_RANKING_KEY) or []
+                    if entry.get("name") != CRISIS_INTENT
+                ]
+                message.set(
+                    INTENT_RANKING_KEY,
+                    [{"name": CRISIS_INTENT, "confidence": 1.0}, *ranking],
+                    add_to_output=True,
+                )
+        return messages
