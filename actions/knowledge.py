@@ -1,0 +1,156 @@
+"""Facts from data/knowledge.yml and the small parsers that turn what people type into them."""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+KNOWLEDGE_PATH = Path(
+    os.environ.get("AIC_KNOWLEDGE_FILE", Path(__file__).resolve().parent.parent / "data" / "knowledge.yml")
+)
+ELSEWHERE = "elsewhere"
+UNKNOWN = "unknown"
+
+
+@lru_cache(maxsize=1)
+def knowledge() -> dict[str, Any]:
+    with KNOWLEDGE_PATH.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"[^\w\s\-'.()]", " ", text.lower())).strip()
+
+
+@lru_cache(maxsize=1)
+def _place_index() -> dict[str, str]:
+    index = {place: ELSEWHERE for place in knowledge()["elsewhere_places"]}
+    index["elsewhere"] = ELSEWHERE
+    for force_id, force in knowledge()["forces"].items():
+        index[force_id.replace("_", " ")] = force_id
+        for place in force["places"]:
+            index[place] = force_id
+    return index
+
+
+def _find_in_text(text: str, index: dict[str, str]) -> str | None:
+    """The value of the longest alias that appears as whole words in `text`."""
+    normalised = _normalise(text)
+    if normalised in index:
+        return index[normalised]
+    for alias in sorted(index, key=len, reverse=True):
+        if alias and re.search(rf"(?<![\w]){re.escape(alias)}(?![\w])", normalised):
+            return index[alias]
+    return None
+
+
+def force_for_place(text: str) -> str | None:
+    """A force id, `elsewhere` for the rest of the UK, or None when the place is not known."""
+    return _find_in_text(text, _place_index())
+
+
+def force_details(force_id: str | None) -> dict[str, str]:
+    forces = knowledge()["forces"]
+    if force_id in forces:
+        force = forces[force_id]
+        return {"force_name": force["name"], "force_extra": force.get("extra", ""), "force_website": force["website"]}
+    national = knowledge()["national_police"]
+    return {"force_name": national["name"], "force_extra": "", "force_website": national["website"]}
+
+
+@lru_cache(maxsize=1)
+def _platform_index() -> dict[str, str]:
+    return {
+        alias: platform_id
+        for platform_id, platform in knowledge()["platforms"].items()
+        for alias in [*platform["aliases"], platform_id.replace("_", " ")]
+    }
+
+
+def canonical_platform(text: str) -> str | None:
+    return _find_in_text(text, _platform_index())
+
+
+def platform_details(platform_id: str) -> dict[str, str]:
+    platforms = knowledge()["platforms"]
+    platform = platforms.get(platform_id, platforms["other"])
+    help_link = f"Their help pages: {platform['help']}" if platform["help"] else ""
+    return {
+        "platform_name": platform["name"],
+        "platform_report": platform["report"],
+        "platform_help": help_link,
+    }
+
+
+@lru_cache(maxsize=1)
+def _payment_index() -> dict[str, str]:
+    return {
+        alias: method_id
+        for method_id, method in knowledge()["payment_methods"].items()
+        for alias in [*method["aliases"], method_id.replace("_", " ")]
+    }
+
+
+def canonical_payment_method(text: str) -> str | None:
+    return _find_in_text(text, _payment_index())
+
+
+def payment_details(method_id: str | None) -> dict[str, str]:
+    methods = knowledge()["payment_methods"]
+    method = methods.get(method_id or "", methods["other"])
+    return {"payment_cancel": method["cancel"], "payment_evidence": method["evidence"]}
+
+
+def service_links() -> dict[str, str]:
+    services = knowledge()["services"]
+    return {
+        "ceop_website": services["ceop"]["website"],
+        "childline_website": services["childline"]["website"],
+        "report_remove_website": services["report_remove"]["website"],
+        "take_it_down_website": services["take_it_down"]["website"],
+        "stopncii_website": services["stopncii"]["website"],
+        "hibp_website": services["have_i_been_pwned"]["website"],
+        "report_fraud_website": services["report_fraud"]["website"],
+    }
+
+
+_AMOUNT = re.compile(r"(\d[\d,]*(?:\.\d{1,2})?)\s*(k|grand|thousand)?\b", re.IGNORECASE)
+
+
+def parse_amount(text: str) -> float | None:
+    """Pounds (or whatever currency) as a number: "£1,500" -> 1500, "2 grand" -> 2000."""
+    match = _AMOUNT.search(text or "")
+    if not match:
+        return None
+    value = float(match.group(1).replace(",", ""))
+    if match.group(2):
+        value *= 1000
+    return value
+
+
+_AGE = re.compile(r"\b(\d{1,2})\b")
+
+
+def parse_age(text: str) -> int | None:
+    match = _AGE.search(text or "")
+    if not match:
+        return None
+    age = int(match.group(1))
+    return age if 5 <= age <= 99 else None
+
+
+_PAID_VERBS = re.compile(
+    r"\b(i(?:'ve| have)? (?:already )?(?:sent|paid|transferred|gave|bought)|"
+    r"(?:already|have) paid|paid (?:them|him|her|it)|sent (?:them|him|her) (?:£|\$|€|\d))",
+    re.IGNORECASE,
+)
+
+
+def says_money_was_paid(text: str) -> bool:
+    """True when a message says the person paid ("I sent her £200"), not just that it was asked for."""
+    return bool(_PAID_VERBS.search(text or ""))
