@@ -1,0 +1,62 @@
+# The command index. `make run` and `make test` are the two commands a newcomer needs.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := RASA_TELEMETRY_ENABLED=false $(VENV)/bin/rasa
+export RASA_TELEMETRY_ENABLED := false
+
+.PHONY: help install train validate test test-rasa test-py run shell lint format bench bench-nlu purge clean
+
+help:  ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml constraints.txt .python-version
+	python3.10 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -c constraints.txt -e ".[test]"
+	$(VENV)/bin/pip check
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed  ## Install Python and npm packages, Chromium and Redis
+	bash scripts/install_system.sh
+
+train: $(VENV)/.installed  ## Train the model if data, domain or config changed
+	$(PY) -m scripts.model
+
+validate: $(VENV)/.installed  ## Check the training data and domain
+	$(RASA) data validate --fail-on-warnings
+
+run: install train  ## Run everything on this machine: widget at http://127.0.0.1:8080
+	$(PY) -m scripts.run
+
+shell: install train  ## Chat with the assistant in this terminal
+	$(PY) -m scripts.shell
+
+test: install validate train test-rasa test-py  ## Install, train and run every test
+
+test-rasa:  ## Rasa's own dialogue tests on tests/stories
+	$(RASA) test core --model "$$($(PY) -m scripts.model)" --stories tests/stories --fail-on-prediction-errors --out results
+
+test-py:  ## The pytest suite (unit and end-to-end)
+	$(PY) -m pytest -q
+
+lint:  ## ruff
+	$(VENV)/bin/ruff check .
+
+format:  ## ruff format
+	$(VENV)/bin/ruff format .
+
+bench-nlu: install  ## NLU quality: held-out set and cross-validation
+	$(PY) -m bench.nlu_benchmark
+
+bench: install train  ## Load: latency and throughput of bot/ against plain Rasa
+	$(PY) -m bench.load
+
+purge: $(VENV)/.installed  ## Delete conversations past the retention period now
+	$(PY) -m bot.purge
+
+clean:  ## Remove models, results and runtime data
+	rm -rf models results artifacts var/logs

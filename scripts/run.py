@@ -1,0 +1,56 @@
+"""`make run`: the action server, Rasa and bot/ on this machine, with the embedded defaults.
+
+Open http://127.0.0.1:8080 for the demo force page with the widget. With AIC_TELEGRAM_TOKEN set,
+the Telegram bot comes up too. Ctrl-C stops everything.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+from scripts.model import ensure_model
+from scripts.processes import ROOT, VENV_BIN, Process, base_env, http_ok, start_action_server, start_rasa
+
+RASA_PORT = 5005
+ACTION_PORT = 5055
+
+
+def main() -> int:
+    logs = ROOT / "var" / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    model = ensure_model()
+    print("Starting the action server and Rasa (loading the model takes about a minute)...", flush=True)
+    actions, action_url = start_action_server(logs, ACTION_PORT)
+    rasa, rasa_url = start_rasa(model, ROOT / "endpoints.yml", logs, RASA_PORT)
+    bot_env = base_env(AIC_RASA_URL=rasa_url, AIC_TRACKER_DB=str(ROOT / "var" / "tracker.db"))
+    bot = Process("bot", [str(VENV_BIN / "python"), "-m", "bot"], logs, bot_env)
+    port = os.environ.get("AIC_PORT", "8080")
+    bot.wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/healthz"), timeout=60)
+    print(f"Ready: open http://127.0.0.1:{port} (logs in {logs.relative_to(ROOT)}/). Ctrl-C stops.", flush=True)
+
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    servers = [bot, rasa, actions]
+    while not stopping and all(s.popen.poll() is None for s in servers):
+        time.sleep(1)
+    for server in servers:
+        server.stop()
+    crashed = [s.name for s in servers if s.popen.returncode not in (0, -signal.SIGTERM, None)]
+    if crashed and not stopping:
+        print(f"Stopped because {', '.join(crashed)} exited; see {logs}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
