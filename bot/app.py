@@ -1,0 +1,61 @@
+"""The app factory: ``create_app(settings)`` builds bot/'s aiohttp application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+from aiohttp import web
+
+import bot.widget
+from bot import telegram_door
+from bot.appkeys import CONVERSATIONS, HTTP, RESPONSES, SETTINGS, STORE
+from bot.conversation import Conversations
+from bot.rasa_client import RasaClient
+from bot.responses import Responses
+from bot.settings import Settings
+from bot.store import SQLiteStore
+from bot.tracker_admin import SQLiteTrackerAdmin
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/healthz")
+async def healthz(request: web.Request) -> web.Response:
+    """Liveness of bot/ itself; Rasa being down is handled per message, not here."""
+    return web.json_response({"status": "ok"})
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(client_max_size=256 * 1024)  # no door needs big bodies
+    app[SETTINGS] = settings
+    # Loaded now so a domain without bot/'s responses stops the start, not a conversation.
+    app[RESPONSES] = Responses.from_domain(settings.domain_path)
+    app.add_routes(routes)
+    app.cleanup_ctx.append(_core)
+    # The doors come after _core in cleanup_ctx: they start once Conversations exists and stop
+    # before it closes.
+    bot.widget.setup(app)
+    telegram_door.setup(app)
+    return app
+
+
+async def _core(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    async with aiohttp.ClientSession() as http:
+        store = await SQLiteStore.open(settings.store_path)
+        app[HTTP] = http
+        app[STORE] = store
+        app[CONVERSATIONS] = Conversations(
+            rasa=RasaClient(http, settings.rasa_url, settings.rasa_timeout, settings.rasa_token),
+            store=store,
+            tracker_admin=SQLiteTrackerAdmin(settings.tracker_db),
+            responses=app[RESPONSES],
+            secret=settings.pseudonym_secret,
+            rate_limit_per_minute=settings.rate_limit_per_minute,
+            max_message_chars=settings.max_message_chars,
+        )
+        try:
+            yield
+        finally:
+            await store.close()

@@ -1,0 +1,17 @@
+"""Typed keys for the state bot/ keeps on its aiohttp application."""
+
+from __future__ import annotations
+
+import aiohttp
+from aiohttp import web
+
+from bot.conversation import Conversations
+from bot.responses import Responses
+from bot.settings import Settings
+from bot.store import Store
+
+SETTINGS = web.AppKey("settings", Settings)
+RESPONSES = web.AppKey("responses", Responses)
+HTTP = web.AppKey("http", aiohttp.ClientSession)
+STORE = web.AppKey("store", Store)
+CONVERSATIONS = web.AppKey("conversations", Conversations)

@@ -1,0 +1,255 @@
+"""``Conversations``: the one path from any door to Rasa.
+
+A door passes its own raw id for the person (``user_key``); it is turned into a pseudonym here
+and nothing else leaves. The front-door rules live here too, so every door gets them: rate
+limit, empty and over-long messages, typed text never taken for a button payload, one turn at a
+time per person, and a kind safety message whenever Rasa cannot answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import time
+import unicodedata
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from bot.messages import Button, Reply
+from bot.pseudonym import pseudonym
+from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.ratelimit import Verdict
+from bot.responses import Responses
+from bot.store import Address, Store
+from bot.tracker_admin import TrackerAdmin
+
+log = logging.getLogger(__name__)
+
+# Payloads only a door's own command handlers may send (a typed "/greet" is plain text).
+COMMANDS = {"start": "/greet", "help": "/bot_capabilities", "restart": "/restart"}
+
+# Bidirectional overrides can make text read differently from what it is; they are dropped
+# together with control characters. Line and paragraph separators become newlines.
+_DROP = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+_NEWLINES = {ord("\r"): "\n", 0x2028: "\n", 0x2029: "\n", ord("\t"): " "}
+
+
+def clean_text(raw: str) -> str:
+    """Text as Rasa should see it: no control characters, and never a leading ``/`` (which
+    Rasa would read as an intent payload, letting anyone set slots by typing)."""
+    text = raw.replace("\r\n", "\n").translate(_NEWLINES).translate(_DROP)
+    text = "".join(
+        ch for ch in text if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cs")
+    ).strip()
+    while text.startswith("/"):
+        text = text.lstrip("/").strip()
+    return text
+
+
+class KeyedLocks:
+    """One asyncio.Lock per key, dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._users: dict[str, int] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._users[key] = self._users.get(key, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._users[key] -= 1
+            if not self._users[key]:
+                del self._users[key], self._locks[key]
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
+class Conversations:
+    def __init__(
+        self,
+        *,
+        rasa: RasaClient,
+        store: Store,
+        tracker_admin: TrackerAdmin,
+        responses: Responses,
+        secret: bytes,
+        rate_limit_per_minute: int,
+        max_message_chars: int,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._rasa = rasa
+        self._store = store
+        self._tracker_admin = tracker_admin
+        self._responses = responses
+        self._secret = secret
+        self._rate_limit = rate_limit_per_minute
+        self._max_chars = max_message_chars
+        self._clock = clock
+        self._locks = KeyedLocks()
+
+    def pseudonym(self, channel: str, user_key: str | int) -> str:
+        return pseudonym(self._secret, channel, user_key)
+
+    def say(self, response: str, channel: str | None = None) -> list[Reply]:
+        """One of bot/'s own responses from the domain, as a reply."""
+        return [Reply(self._responses.text(response, channel))]
+
+    async def handle(
+        self,
+        channel: str,
+        user_key: str | int,
+        text: str | None = None,
+        payload: str | None = None,
+    ) -> list[Reply]:
+        """One turn: what the person typed (``text``) or the payload of a button they pressed.
+
+        A payload is forwarded only if it belongs to a button bot/ offered this person last;
+        any other payload is treated as typed text.
+        """
+        who = self.pseudonym(channel, user_key)
+        async with self._locks.hold(who):
+            refused = await self._admit(who, channel, user_key)
+            if refused is not None:
+                return refused
+            if payload is not None:
+                button = next(
+                    (b for b in await self._store.offered(who) if b.payload == payload), None
+                )
+                if button is not None:
+                    return await self._ask(who, channel, button.payload, button.title)
+                text = payload
+            cleaned = clean_text(text or "")
+            if not cleaned:
+                return self.say("utter_frontdoor_empty", channel)
+            if len(cleaned) > self._max_chars:
+                return self.say("utter_frontdoor_too_long", channel)
+            return await self._ask(who, channel, cleaned, display_text=None)
+
+    async def command(self, channel: str, user_key: str | int, name: str) -> list[Reply]:
+        """A door's own command (``start``, ``help``, ``restart``): a trusted payload."""
+        payload = COMMANDS[name]
+        who = self.pseudonym(channel, user_key)
+        async with self._locks.hold(who):
+            refused = await self._admit(who, channel, user_key)
+            if refused is not None:
+                return refused
+            if name != "restart":
+                return await self._ask(who, channel, payload, f"/{name}")
+            replies = await self._ask(who, channel, payload, "/restart", silence_ok=True)
+            if not replies:
+                # The domain has no utter_restart: greet, so a new conversation visibly starts.
+                replies = await self._ask(who, channel, COMMANDS["start"], hidden=True)
+            return replies
+
+    async def notice(self, channel: str, user_key: str | int, response: str) -> list[Reply]:
+        """Answer something a door will not pass on (a photo, a sticker) with one of bot/'s own
+        responses, under the same rate limit as any message."""
+        who = self.pseudonym(channel, user_key)
+        async with self._locks.hold(who):
+            refused = await self._admit(who, channel, user_key)
+            return refused if refused is not None else self.say(response, channel)
+
+    async def offered(self, channel: str, user_key: str | int) -> tuple[Button, ...]:
+        """The buttons bot/ offered this person last (a door maps a press back with these)."""
+        return await self._store.offered(self.pseudonym(channel, user_key))
+
+    async def address(self, pseudonym_: str) -> Address | None:
+        """Where to reach a pseudonym (for a reply sent later, e.g. from the 101 desk)."""
+        return await self._store.address(pseudonym_)
+
+    async def forget(self, channel: str, user_key: str | int) -> list[Reply]:
+        """Delete everything stored about this person: Rasa's tracker rows and bot/'s own.
+
+        Returns the confirmation to show, or the unavailable message if deletion failed (we
+        must never say "forgotten" when it is not true).
+        """
+        who = self.pseudonym(channel, user_key)
+        async with self._locks.hold(who):
+            try:
+                await self._erase(who)
+            except (sqlite3.Error, OSError) as error:
+                log.error("forget failed: %s", type(error).__name__)
+                return self.say("utter_frontdoor_unavailable", channel)
+        log.info("forgot one person on %s", channel)
+        return self.say("utter_frontdoor_forgotten", channel)
+
+    async def forget_inactive(self, max_age_seconds: float) -> int:
+        """Retention: erase everyone inactive for longer than ``max_age_seconds``."""
+        expired = await self._store.inactive_since(self._clock() - max_age_seconds)
+        for who in expired:
+            async with self._locks.hold(who):
+                await self._erase(who)
+        return len(expired)
+
+    async def history(self, channel: str, user_key: str | int) -> list[dict[str, Any]]:
+        """The conversation since its last restart, as the person saw it.
+
+        Raises ``RasaUnavailable`` when Rasa cannot be asked.
+        """
+        events = await self._rasa.events(self.pseudonym(channel, user_key))
+        turns: list[dict[str, Any]] = []
+        for event in events:
+            kind = event.get("event")
+            metadata = event.get("metadata") or {}
+            if kind == "user" and not metadata.get("hidden"):
+                text = metadata.get("display_text") or event.get("text") or ""
+                turns.append({"from": "user", "text": text, "buttons": []})
+            elif kind == "bot" and event.get("text"):
+                buttons = [
+                    {"title": b.get("title"), "payload": b.get("payload")}
+                    for b in (event.get("data") or {}).get("buttons") or []
+                ]
+                turns.append({"from": "bot", "text": event["text"], "buttons": buttons})
+        return turns
+
+    async def _admit(self, who: str, channel: str, user_key: str | int) -> list[Reply] | None:
+        """Record the person's address and activity and spend a rate-limit token; returns the
+        reply instead of a turn when they are over the limit."""
+        now = self._clock()
+        await self._store.touch(who, channel, str(user_key), now)
+        verdict = await self._store.take_turn(who, now, self._rate_limit)
+        if verdict is Verdict.ALLOWED:
+            return None
+        log.info("rate limit reached on %s", channel)
+        if verdict is Verdict.REFUSED:
+            return self.say("utter_frontdoor_rate_limited", channel)
+        return []
+
+    async def _ask(
+        self,
+        who: str,
+        channel: str,
+        message: str,
+        display_text: str | None = None,
+        *,
+        hidden: bool = False,
+        silence_ok: bool = False,
+    ) -> list[Reply]:
+        # display_text puts the button title (not its payload) in the tracker for history().
+        metadata: dict[str, Any] = {}
+        if display_text:
+            metadata["display_text"] = display_text
+        if hidden:
+            metadata["hidden"] = True
+        try:
+            replies = await self._rasa.send(who, message, channel, metadata)
+        except RasaUnavailable as error:
+            log.warning("rasa unavailable on %s: %s", channel, error)
+            return self.say("utter_frontdoor_unavailable", channel)
+        if not replies and not silence_ok:
+            # Rasa answers nothing when a custom action fails (e.g. the action server is down).
+            log.warning("rasa gave no reply on %s", channel)
+            return self.say("utter_frontdoor_unavailable", channel)
+        await self._store.set_offered(who, [b for reply in replies for b in reply.buttons])
+        return replies
+
+    async def _erase(self, who: str) -> None:
+        await self._tracker_admin.delete(who)
+        await self._store.delete(who)

@@ -1,0 +1,83 @@
+"""Rasa's REST channel and HTTP API, as bot/ uses them. Any failure is ``RasaUnavailable``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+
+from bot.messages import Button, Reply
+
+
+class RasaUnavailable(Exception):
+    """Rasa is down, too slow, or answered something that is not a valid reply."""
+
+
+class RasaClient:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        base_url: str,
+        timeout: float,
+        token: str | None = None,
+    ) -> None:
+        self._session = session
+        self._base_url = base_url.rstrip("/")
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._params = {"token": token} if token else {}
+
+    async def send(
+        self, sender: str, message: str, input_channel: str, metadata: dict[str, Any]
+    ) -> list[Reply]:
+        body = {
+            "sender": sender,
+            "message": message,
+            "input_channel": input_channel,
+            "metadata": metadata,
+        }
+        data = await self._request("POST", "/webhooks/rest/webhook", json=body)
+        if not isinstance(data, list):
+            raise RasaUnavailable("reply is not a list")
+        return [reply for item in data if (reply := _reply(item)) is not None]
+
+    async def events(self, sender: str) -> list[dict[str, Any]]:
+        """The events of ``sender``'s conversation since its last restart."""
+        data = await self._request(
+            "GET",
+            f"/conversations/{quote(sender, safe='')}/tracker",
+            params={"include_events": "AFTER_RESTART"},
+        )
+        if not isinstance(data, dict) or not isinstance(data.get("events", []), list):
+            raise RasaUnavailable("tracker is not a tracker")
+        return data.get("events") or []
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        params = {**kwargs.pop("params", {}), **self._params}
+        try:
+            async with self._session.request(
+                method, self._base_url + path, params=params, timeout=self._timeout, **kwargs
+            ) as response:
+                if response.status != 200:
+                    raise RasaUnavailable(f"status {response.status}")
+                return json.loads(await response.read())
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+            raise RasaUnavailable(type(error).__name__) from error
+
+
+def _reply(item: Any) -> Reply | None:
+    if not isinstance(item, dict):
+        raise RasaUnavailable("reply item is not an object")
+    text = item.get("text")
+    buttons = tuple(
+        Button(str(b["title"]), str(b["payload"]))
+        for b in item.get("buttons") or []
+        if isinstance(b, dict) and b.get("title") and b.get("payload")
+    )
+    if not isinstance(text, str) or not text.strip():
+        # Images and custom payloads are not used by this assistant; a reply with nothing to
+        # show is dropped rather than sent as an empty message.
+        return None
+    return Reply(text=text, buttons=buttons)

@@ -1,0 +1,142 @@
+"""The one place bot/ reads its configuration: environment variables prefixed ``AIC_``.
+
+Every setting has a safe local default, so ``python -m bot`` runs with no secrets at all:
+bound to 127.0.0.1, Rasa on localhost, Telegram off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TELEGRAM_API_URL = "https://api.telegram.org/bot"
+TELEGRAM_MODES = ("polling", "webhook")
+PSEUDONYM_KEY_FILE = "pseudonym.key"
+
+
+class SettingsError(ValueError):
+    """A setting is present but unusable; raised at start so a bad deployment fails loudly."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: str | None = field(default=None, repr=False)
+    rasa_timeout: float = 12.0
+    data_dir: Path = Path("var")
+    pseudonym_secret: bytes = field(default=b"", repr=False)
+    tracker_db: Path = Path("var/tracker.db")
+    domain_path: Path = Path("domain.yml")
+    telegram_token: str | None = field(default=None, repr=False)
+    telegram_mode: str = "polling"
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: str | None = field(default=None, repr=False)
+    telegram_api_url: str = TELEGRAM_API_URL
+    rate_limit_per_minute: int = 20
+    max_message_chars: int = 1500
+    log_level: str = "INFO"
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return bool(self.telegram_token)
+
+    @property
+    def store_path(self) -> Path:
+        return self.data_dir / "bot.db"
+
+    @property
+    def webhook_secret(self) -> str:
+        """The secret Telegram echoes in ``X-Telegram-Bot-Api-Secret-Token``.
+
+        When none is configured it is derived from the pseudonym secret and the token, so it is
+        stable across restarts and replicas without one more secret to manage.
+        """
+        if self.telegram_webhook_secret:
+            return self.telegram_webhook_secret
+        message = f"telegram-webhook:{self.telegram_token or ''}".encode()
+        return hmac.new(self.pseudonym_secret, message, hashlib.sha256).hexdigest()
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+
+        def get(name: str) -> str | None:
+            value = env.get(f"AIC_{name}", "").strip()
+            return value or None
+
+        data_dir = Path(get("DATA_DIR") or cls.data_dir)
+        mode = (get("TELEGRAM_MODE") or cls.telegram_mode).lower()
+        if mode not in TELEGRAM_MODES:
+            raise SettingsError(f"AIC_TELEGRAM_MODE must be one of {TELEGRAM_MODES}")
+        token = get("TELEGRAM_TOKEN")
+        webhook_url = get("TELEGRAM_WEBHOOK_URL")
+        if token and mode == "webhook" and not webhook_url:
+            raise SettingsError("AIC_TELEGRAM_MODE=webhook needs AIC_TELEGRAM_WEBHOOK_URL")
+        secret = get("PSEUDONYM_SECRET")
+        return cls(
+            host=get("HOST") or cls.host,
+            port=_number(get("PORT"), cls.port, int, "AIC_PORT"),
+            rasa_url=(get("RASA_URL") or cls.rasa_url).rstrip("/"),
+            rasa_token=get("RASA_TOKEN"),
+            rasa_timeout=_number(get("RASA_TIMEOUT"), cls.rasa_timeout, float, "AIC_RASA_TIMEOUT"),
+            data_dir=data_dir,
+            pseudonym_secret=secret.encode() if secret else load_or_create_key(data_dir),
+            tracker_db=Path(get("TRACKER_DB") or cls.tracker_db),
+            domain_path=Path(get("DOMAIN_PATH") or cls.domain_path),
+            telegram_token=token,
+            telegram_mode=mode,
+            telegram_webhook_url=webhook_url,
+            telegram_webhook_secret=get("TELEGRAM_WEBHOOK_SECRET"),
+            telegram_api_url=get("TELEGRAM_API_URL") or cls.telegram_api_url,
+            rate_limit_per_minute=_number(
+                get("RATE_LIMIT_PER_MINUTE"),
+                cls.rate_limit_per_minute,
+                int,
+                "AIC_RATE_LIMIT_PER_MINUTE",
+            ),
+            max_message_chars=_number(
+                get("MAX_MESSAGE_CHARS"), cls.max_message_chars, int, "AIC_MAX_MESSAGE_CHARS"
+            ),
+            log_level=(get("LOG_LEVEL") or cls.log_level).upper(),
+        )
+
+
+def _number(raw: str | None, default, kind, name: str):
+    if raw is None:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number") from None
+    if value <= 0:
+        raise SettingsError(f"{name} must be positive")
+    return value
+
+
+def load_or_create_key(data_dir: Path) -> bytes:
+    """The pseudonym secret kept in ``{data_dir}/pseudonym.key`` (mode 0600).
+
+    Generated on first start; kept so a restart maps each person to the same pseudonym and
+    their conversation carries on.
+    """
+    path = data_dir / PSEUDONYM_KEY_FILE
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        # O_EXCL: two processes starting at once cannot both write a key.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_text(encoding="ascii").strip()
+        if len(key) < 32:
+            raise SettingsError(f"{path} is too short to be a pseudonym key") from None
+        return key.encode()
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        key = secrets.token_hex(32)
+        handle.write(key + "\n")
+    return key.encode()

@@ -1,0 +1,159 @@
+"""bot/'s own persistent state, one row per pseudonym.
+
+It holds only what bot/ needs: where to send a reply (the door's address, e.g. a Telegram chat
+id), when the person was last active (for retention), the buttons last offered (so a press can
+be checked) and the rate-limit bucket. ``Store`` is the interface; ``SQLiteStore`` keeps it in
+``{data_dir}/bot.db`` so a restart loses nothing. A Redis store would implement the same
+methods (one hash per pseudonym, the bucket update in a Lua script).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, TypeVar
+
+from bot.messages import Button
+from bot.ratelimit import Bucket, Verdict, take
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Address:
+    channel: str
+    address: str
+
+
+class Store(Protocol):
+    async def touch(self, pseudonym: str, channel: str, address: str, now: float) -> None: ...
+    async def address(self, pseudonym: str) -> Address | None: ...
+    async def set_offered(self, pseudonym: str, buttons: Sequence[Button]) -> None: ...
+    async def offered(self, pseudonym: str) -> tuple[Button, ...]: ...
+    async def take_turn(self, pseudonym: str, now: float, per_minute: int) -> Verdict: ...
+    async def delete(self, pseudonym: str) -> None: ...
+    async def inactive_since(self, cutoff: float) -> list[str]: ...
+    async def close(self) -> None: ...
+
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS people (
+    pseudonym    TEXT PRIMARY KEY,
+    channel      TEXT NOT NULL,
+    address      TEXT NOT NULL,
+    last_active  REAL NOT NULL,
+    offered      TEXT NOT NULL DEFAULT '[]',
+    rate_tokens  REAL,
+    rate_updated REAL,
+    rate_told    INTEGER NOT NULL DEFAULT 0
+)
+"""
+
+
+class SQLiteStore:
+    """SQLite through one worker thread: sqlite3 blocks, and one thread also serialises writes."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bot-store")
+        self._db: sqlite3.Connection | None = None
+
+    @classmethod
+    async def open(cls, path: Path) -> SQLiteStore:
+        store = cls(path)
+        await store._run(store._connect)
+        return store
+
+    def _connect(self) -> None:
+        self._path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(SCHEMA)
+        self._path.chmod(0o600)
+
+    async def _run(self, fn: Callable[..., T], *args) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise RuntimeError("store is closed")
+        return self._db
+
+    async def touch(self, pseudonym: str, channel: str, address: str, now: float) -> None:
+        await self._run(
+            self.db.execute,
+            "INSERT INTO people (pseudonym, channel, address, last_active) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT(pseudonym) DO UPDATE SET channel=excluded.channel,"
+            " address=excluded.address, last_active=excluded.last_active",
+            (pseudonym, channel, address, now),
+        )
+
+    async def address(self, pseudonym: str) -> Address | None:
+        row = await self._fetchone(
+            "SELECT channel, address FROM people WHERE pseudonym=?", pseudonym
+        )
+        return Address(*row) if row else None
+
+    async def set_offered(self, pseudonym: str, buttons: Sequence[Button]) -> None:
+        encoded = json.dumps([[b.title, b.payload] for b in buttons])
+        await self._run(
+            self.db.execute, "UPDATE people SET offered=? WHERE pseudonym=?", (encoded, pseudonym)
+        )
+
+    async def offered(self, pseudonym: str) -> tuple[Button, ...]:
+        row = await self._fetchone("SELECT offered FROM people WHERE pseudonym=?", pseudonym)
+        return tuple(Button(title, payload) for title, payload in json.loads(row[0])) if row else ()
+
+    async def take_turn(self, pseudonym: str, now: float, per_minute: int) -> Verdict:
+        return await self._run(self._take_turn, pseudonym, now, per_minute)
+
+    def _take_turn(self, pseudonym: str, now: float, per_minute: int) -> Verdict:
+        db = self.db
+        # Only this thread writes, but BEGIN IMMEDIATE keeps the read-modify-write atomic even
+        # if a second process ever shares the file.
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            row = db.execute(
+                "SELECT rate_tokens, rate_updated, rate_told FROM people WHERE pseudonym=?",
+                (pseudonym,),
+            ).fetchone()
+            bucket = Bucket(row[0], row[1], bool(row[2])) if row and row[0] is not None else None
+            bucket, verdict = take(bucket, now, per_minute)
+            db.execute(
+                "UPDATE people SET rate_tokens=?, rate_updated=?, rate_told=? WHERE pseudonym=?",
+                (bucket.tokens, bucket.updated_at, int(bucket.told), pseudonym),
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        if not row:
+            # No row means touch() was not called first: there is nobody to limit or reply to.
+            raise KeyError("take_turn before touch")
+        return verdict
+
+    async def delete(self, pseudonym: str) -> None:
+        await self._run(self.db.execute, "DELETE FROM people WHERE pseudonym=?", (pseudonym,))
+
+    async def inactive_since(self, cutoff: float) -> list[str]:
+        rows = await self._run(
+            lambda: self.db.execute(
+                "SELECT pseudonym FROM people WHERE last_active < ?", (cutoff,)
+            ).fetchall()
+        )
+        return [row[0] for row in rows]
+
+    async def _fetchone(self, sql: str, *params):
+        return await self._run(lambda: self.db.execute(sql, params).fetchone())
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._run(self._db.close)
+            self._db = None
+        self._executor.shutdown(wait=True)

@@ -1,0 +1,48 @@
+"""Deleting a conversation from Rasa's tracker store, for /forget and retention.
+
+Rasa's HTTP API can replace a tracker's events but not delete the rows, so this works on the
+store itself. ``SQLiteTrackerAdmin`` fits Rasa's SQL tracker store on SQLite (table ``events``,
+column ``sender_id``); a Redis tracker store would need a ``RedisTrackerAdmin`` deleting the
+sender's key, behind the same ``delete`` method.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from pathlib import Path
+from typing import Protocol
+
+log = logging.getLogger(__name__)
+
+
+class TrackerAdmin(Protocol):
+    async def delete(self, sender_id: str) -> int: ...
+
+
+class SQLiteTrackerAdmin:
+    def __init__(self, path: Path) -> None:
+        self._path = path
+
+    async def delete(self, sender_id: str) -> int:
+        """Delete every event of ``sender_id``; returns how many rows went."""
+        return await asyncio.to_thread(self._delete, sender_id)
+
+    def _delete(self, sender_id: str) -> int:
+        if not self._path.exists():
+            # Rasa has not written anything yet (or keeps trackers elsewhere): nothing to delete.
+            log.warning("tracker store %s not found; nothing deleted", self._path)
+            return 0
+        # mode=rw: never create an empty database where Rasa expects its own.
+        uri = f"{self._path.resolve().as_uri()}?mode=rw"
+        db = sqlite3.connect(uri, uri=True, timeout=10)
+        try:
+            with db:
+                return db.execute("DELETE FROM events WHERE sender_id=?", (sender_id,)).rowcount
+        except sqlite3.OperationalError as error:
+            if "no such table" in str(error):
+                return 0
+            raise
+        finally:
+            db.close()

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.app import create_app
+from bot.appkeys import CONVERSATIONS
+from bot.responses import MissingResponses
+from bot.settings import Settings
+from tests.bot.conftest import SECRET
+
+
+@pytest.fixture
+def settings(tmp_path: Path, domain_path: Path, fake_rasa) -> Settings:
+    _, rasa_url = fake_rasa
+    return Settings(
+        rasa_url=rasa_url,
+        rasa_timeout=2.0,
+        data_dir=tmp_path / "var",
+        pseudonym_secret=SECRET,
+        tracker_db=tmp_path / "tracker.db",
+        domain_path=domain_path,
+    )
+
+
+async def test_the_app_starts_answers_health_and_talks_to_rasa(settings, caplog):
+    caplog.set_level(logging.DEBUG)
+    async with TestClient(TestServer(create_app(settings))) as client:
+        response = await client.get("/healthz")
+        assert response.status == 200
+        assert await response.json() == {"status": "ok"}
+        conversations = client.app[CONVERSATIONS]
+        replies = await conversations.handle("telegram", 987654321, text="a private thing")
+        assert [r.text for r in replies] == ["echo: a private thing"]
+    assert (settings.data_dir / "bot.db").exists()
+    # Logs carry neither what people write nor their ids.
+    assert "private thing" not in caplog.text
+    assert "987654321" not in caplog.text
+
+
+async def test_the_app_keeps_its_state_across_a_restart(settings, fake_rasa):
+    rasa, _ = fake_rasa
+    rasa.buttons = [{"title": "Yes", "payload": "/affirm"}]
+    async with TestClient(TestServer(create_app(settings))) as client:
+        await client.app[CONVERSATIONS].handle("widget", "s1", text="hi")
+    async with TestClient(TestServer(create_app(settings))) as client:
+        await client.app[CONVERSATIONS].handle("widget", "s1", payload="/affirm")
+    assert rasa.received[-1]["message"] == "/affirm"
+
+
+def test_a_domain_without_bot_responses_stops_the_start(settings, tmp_path: Path):
+    empty = tmp_path / "empty.yml"
+    empty.write_text("version: '3.1'\nresponses: {}\n")
+    with pytest.raises(MissingResponses):
+        create_app(replace(settings, domain_path=empty))

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from bot.settings import Settings, SettingsError
+
+
+def test_defaults_are_local_and_telegram_is_off(tmp_path: Path):
+    settings = Settings.from_env({"AIC_DATA_DIR": str(tmp_path)})
+    assert settings.host == "127.0.0.1"
+    assert settings.port == 8080
+    assert settings.rasa_url == "http://127.0.0.1:5005"
+    assert settings.tracker_db == Path("var/tracker.db")
+    assert not settings.telegram_enabled
+    assert settings.telegram_api_url == "https://api.telegram.org/bot"
+    assert settings.rate_limit_per_minute == 20
+
+
+def test_the_generated_pseudonym_key_is_private_and_stable(tmp_path: Path):
+    first = Settings.from_env({"AIC_DATA_DIR": str(tmp_path)})
+    second = Settings.from_env({"AIC_DATA_DIR": str(tmp_path)})
+    assert first.pseudonym_secret == second.pseudonym_secret
+    assert len(first.pseudonym_secret) >= 32
+    mode = stat.S_IMODE((tmp_path / "pseudonym.key").stat().st_mode)
+    assert mode == 0o600
+
+
+def test_a_configured_secret_wins_and_no_key_file_is_written(tmp_path: Path):
+    settings = Settings.from_env({"AIC_DATA_DIR": str(tmp_path), "AIC_PSEUDONYM_SECRET": "s3cret"})
+    assert settings.pseudonym_secret == b"s3cret"
+    assert not (tmp_path / "pseudonym.key").exists()
+
+
+def test_secrets_stay_out_of_repr(tmp_path: Path):
+    settings = Settings.from_env(
+        {
+            "AIC_DATA_DIR": str(tmp_path),
+            "AIC_PSEUDONYM_SECRET": "pseudo-secret",
+            "AIC_TELEGRAM_TOKEN": "123:token-secret",
+            "AIC_TELEGRAM_WEBHOOK_SECRET": "hook-secret",
+            "AIC_RASA_TOKEN": "rasa-secret",
+        }
+    )
+    text = repr(settings)
+    for secret in ("pseudo-secret", "token-secret", "hook-secret", "rasa-secret"):
+        assert secret not in text
+
+
+def test_everything_can_be_set(tmp_path: Path):
+    settings = Settings.from_env(
+        {
+            "AIC_DATA_DIR": str(tmp_path),
+            "AIC_HOST": "0.0.0.0",
+            "AIC_PORT": "9000",
+            "AIC_RASA_URL": "http://rasa:5005/",
+            "AIC_RASA_TIMEOUT": "2.5",
+            "AIC_TRACKER_DB": "/data/tracker.db",
+            "AIC_TELEGRAM_TOKEN": "123:abc",
+            "AIC_TELEGRAM_MODE": "WEBHOOK",
+            "AIC_TELEGRAM_WEBHOOK_URL": "https://example.org/telegram/webhook",
+            "AIC_TELEGRAM_API_URL": "http://127.0.0.1:8081/bot",
+            "AIC_RATE_LIMIT_PER_MINUTE": "5",
+            "AIC_MAX_MESSAGE_CHARS": "300",
+            "AIC_DOMAIN_PATH": "domain",
+        }
+    )
+    assert (settings.host, settings.port, settings.rasa_url) == (
+        "0.0.0.0",
+        9000,
+        "http://rasa:5005",
+    )
+    assert settings.rasa_timeout == 2.5
+    assert settings.telegram_mode == "webhook"
+    assert settings.telegram_enabled
+    assert (settings.rate_limit_per_minute, settings.max_message_chars) == (5, 300)
+
+
+def test_the_derived_webhook_secret_is_stable_and_telegram_safe(tmp_path: Path):
+    env = {"AIC_DATA_DIR": str(tmp_path), "AIC_TELEGRAM_TOKEN": "123:abc"}
+    secret = Settings.from_env(env).webhook_secret
+    assert secret == Settings.from_env(env).webhook_secret
+    assert secret.isalnum() and 1 <= len(secret) <= 256
+    own = Settings.from_env({**env, "AIC_TELEGRAM_WEBHOOK_SECRET": "mine"})
+    assert own.webhook_secret == "mine"
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"AIC_TELEGRAM_MODE": "carrier-pigeon"},
+        {"AIC_TELEGRAM_TOKEN": "1:a", "AIC_TELEGRAM_MODE": "webhook"},
+        {"AIC_PORT": "eighty"},
+        {"AIC_RATE_LIMIT_PER_MINUTE": "0"},
+    ],
+)
+def test_unusable_settings_fail_loudly(tmp_path: Path, env):
+    with pytest.raises(SettingsError):
+        Settings.from_env({"AIC_DATA_DIR": str(tmp_path), **env})
