@@ -1,14 +1,391 @@
-"""The web widget door: static files for the embeddable widget and its JSON channel."""
+"""The web widget door: the embeddable widget's files, its demo page and its JSON channel.
+
+A force embeds one ``<script src="https://HOST/widget/widget.js" data-...>`` tag. The script
+talks to the routes below over plain HTTP JSON (no cookies, no Rasa socketio):
+
+``POST /widget/api/message``  ``{"session", "id", "text" | "payload"}`` -> ``{"replies": [...]}``
+``POST /widget/api/history``  ``{"session"}`` -> ``{"messages": [...]}``
+``POST /widget/api/forget``   ``{"session"}`` -> ``{"ok": true, "text": ...}``
+``GET  /widget/config.json``  texts the widget needs before it can reach us (from the domain)
+
+``session`` is a random id kept in the browser's sessionStorage; ``Conversations`` turns it
+into a pseudonym before anything is stored or sent to Rasa. ``id`` is a random id per message,
+so a message the browser retries after a lost connection is answered once, not twice.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import json
+import logging
+import re
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
+import yaml
 from aiohttp import web
 
+from bot.appkeys import CONVERSATIONS, SETTINGS
+from bot.responses import Responses
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "widget"
 STATIC_DIR = Path(__file__).parent / "static"
+# data/knowledge.yml beside the domain: the widget shows the name of the force that embeds it.
+KNOWLEDGE_FILE = Path("data") / "knowledge.yml"
+
+# 128 random bits as lowercase hex: what the widget makes with crypto.getRandomValues.
+ID_PATTERN = re.compile(r"[0-9a-f]{32}")
+MAX_BODY_BYTES = 16 * 1024
+# Texts longer than the bot's own limit still reach Conversations, which answers with its
+# "too long" message; this cap only refuses what no person types into the widget.
+MAX_TEXT_CHARS = 8000
+MAX_PAYLOAD_CHARS = 1000
+# How long, and how many, answered message ids are remembered to make retries idempotent.
+REPLAY_SECONDS = 15 * 60
+REPLAY_MAX_ENTRIES = 20_000
+
+DEFAULT_EXIT_URL = "https://www.bbc.co.uk/weather"
+
+# Conversations' trusted door commands the widget may send: "start" when the panel first opens
+# (Rasa greets), "restart" for the "Start again" control.
+COMMANDS = ("start", "restart")
+COMMAND_DISPLAY_TEXTS = {f"/{name}" for name in COMMANDS}
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class BadRequest(Exception):
+    """The request is malformed; answered with a 400 JSON body naming what is wrong."""
+
+
+class Replays:
+    """Answers to recent message ids, so a retried message is processed once.
+
+    Keys are hashes of session and message id: no raw session id is kept here. A retry that
+    arrives while the first attempt is still being answered waits for that same answer.
+    """
+
+    def __init__(self, ttl: float = REPLAY_SECONDS, max_entries: int = REPLAY_MAX_ENTRIES):
+        self._ttl = ttl
+        self._max = max_entries
+        self._entries: OrderedDict[str, tuple[float, asyncio.Future[dict]]] = OrderedDict()
+
+    @staticmethod
+    def key(session: str, message_id: str) -> str:
+        return hashlib.sha256(f"{session}:{message_id}".encode()).hexdigest()
+
+    async def once(self, key: str, compute: Callable[[], Awaitable[dict]]) -> dict:
+        self._expire()
+        entry = self._entries.get(key)
+        if entry is not None:
+            return await asyncio.shield(entry[1])
+        future: asyncio.Future[dict] = asyncio.get_running_loop().create_future()
+        self._entries[key] = (time.monotonic(), future)
+        try:
+            result = await compute()
+        except BaseException as error:
+            # Not answered: forget the id so the browser's retry is processed afresh.
+            self._entries.pop(key, None)
+            future.set_exception(error)
+            future.exception()  # retrieved here, so an unawaited future logs nothing
+            raise
+        future.set_result(result)
+        return result
+
+    def _expire(self) -> None:
+        cutoff = time.monotonic() - self._ttl
+        while self._entries:
+            key, (created, future) = next(iter(self._entries.items()))
+            if (created >= cutoff or not future.done()) and len(self._entries) <= self._max:
+                break
+            self._entries.popitem(last=False)
+
+
+REPLAYS = web.AppKey("widget_replays", Replays)
+TEXTS = web.AppKey("widget_texts", dict)
 
 
 def setup(app: web.Application) -> None:
     """Add the widget's routes and static files to the bot/ app."""
+    app[REPLAYS] = Replays()
+    app.on_startup.append(_load_texts)
+    app.router.add_routes(
+        [
+            web.get("/", demo_page, name="widget-demo"),
+            web.get("/widget/widget.js", _static_file("widget.js"), name="widget-js"),
+            web.get("/widget/widget.css", _static_file("widget.css"), name="widget-css"),
+            web.get("/widget/config.json", _cors(config), name="widget-config"),
+            web.get("/widget/api/ping", _cors(ping), name="widget-ping"),
+            web.post("/widget/api/message", _cors(message), name="widget-message"),
+            web.post("/widget/api/history", _cors(history), name="widget-history"),
+            web.post("/widget/api/forget", _cors(forget), name="widget-forget"),
+            web.options("/widget/{tail:.*}", preflight, name="widget-preflight"),
+        ]
+    )
     app.router.add_static("/widget/static/", STATIC_DIR, name="widget-static")
+
+
+# --- Pages and files ---------------------------------------------------------------------------
+
+# The demo page shows the widget as a force would embed it; nothing on it is inline, so it also
+# shows that the widget runs under a strict Content-Security-Policy.
+DEMO_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+async def demo_page(request: web.Request) -> web.StreamResponse:
+    response = web.FileResponse(STATIC_DIR / "demo.html")
+    response.headers["Content-Security-Policy"] = DEMO_CSP
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def _static_file(name: str) -> Handler:
+    path = STATIC_DIR / name
+
+    async def serve(request: web.Request) -> web.StreamResponse:
+        response = web.FileResponse(path)
+        # Revalidated on each load (ETag), so a fix reaches every embedding page at once.
+        response.headers["Cache-Control"] = "no-cache"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+        return response
+
+    return serve
+
+
+# --- The JSON channel --------------------------------------------------------------------------
+
+
+async def _load_texts(app: web.Application) -> None:
+    settings = app[SETTINGS]
+    domain = Path(settings.domain_path)
+    responses = Responses.from_domain(domain, required=("utter_frontdoor_unavailable",))
+    app[TEXTS] = {
+        "unavailable": responses.text("utter_frontdoor_unavailable", CHANNEL),
+        "unavailable_all": _variations(domain, "utter_frontdoor_unavailable"),
+        "forces": _force_names(domain.parent / KNOWLEDGE_FILE),
+    }
+
+
+def _variations(domain: Path, name: str) -> set[str]:
+    files = sorted(domain.rglob("*.yml")) if domain.is_dir() else [domain]
+    texts = set()
+    for file in files:
+        document = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        for entry in (document.get("responses") or {}).get(name) or []:
+            if isinstance(entry, dict) and isinstance(entry.get("text"), str):
+                texts.add(entry["text"])
+    return texts
+
+
+def _force_names(path: Path) -> dict[str, str]:
+    try:
+        knowledge = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError:
+        return {}
+    forces = knowledge.get("forces") or {}
+    return {
+        key: str(force["name"])
+        for key, force in forces.items()
+        if isinstance(force, dict) and force.get("name")
+    }
+
+
+async def config(request: web.Request) -> web.Response:
+    texts = request.app[TEXTS]
+    force = request.query.get("force", "")
+    settings = request.app[SETTINGS]
+    return _json(
+        {
+            "unavailable": texts["unavailable"],
+            "force_name": texts["forces"].get(force),
+            "max_chars": settings.max_message_chars,
+            "exit_url": DEFAULT_EXIT_URL,
+        },
+        cache="public, max-age=300",
+    )
+
+
+async def ping(request: web.Request) -> web.Response:
+    return _json({"ok": True})
+
+
+async def message(request: web.Request) -> web.Response:
+    body = await _read_json(request)
+    session = _id(body, "session")
+    message_id = _id(body, "id")
+    given = [name for name in ("text", "payload", "command") if body.get(name) is not None]
+    if len(given) != 1:
+        raise BadRequest("send exactly one of 'text', 'payload' and 'command'")
+    text, payload, command = body.get("text"), body.get("payload"), body.get("command")
+    if text is not None:
+        _string(text, "text", MAX_TEXT_CHARS)
+    if payload is not None:
+        _string(payload, "payload", MAX_PAYLOAD_CHARS)
+        if not payload:
+            raise BadRequest("'payload' is empty")
+    if command is not None and command not in COMMANDS:
+        raise BadRequest(f"'command' must be one of {', '.join(COMMANDS)}")
+
+    conversations = request.app[CONVERSATIONS]
+
+    async def answer() -> dict:
+        if command is not None:
+            replies = await conversations.command(CHANNEL, session, command)
+        else:
+            replies = await conversations.handle(CHANNEL, session, text=text, payload=payload)
+        return {"replies": [_reply(reply) for reply in replies]}
+
+    key = Replays.key(session, message_id)
+    try:
+        result = await request.app[REPLAYS].once(key, answer)
+    except Exception:
+        # Conversations answers Rasa's failures itself; this is bot/ failing. The person still
+        # gets the safety essentials, and the browser does not retry into the same fault.
+        log.exception("widget: a message could not be handled")
+        result = {"replies": [{"text": request.app[TEXTS]["unavailable"], "buttons": []}]}
+    return _json(result)
+
+
+async def history(request: web.Request) -> web.Response:
+    body = await _read_json(request)
+    session = _id(body, "session")
+    try:
+        items = await request.app[CONVERSATIONS].history(CHANNEL, session)
+    except Exception:
+        # Rasa is down or slow: the widget keeps what it shows and asks again later.
+        log.warning("widget: history could not be read", exc_info=True)
+        return _json({"error": "unavailable"}, status=503)
+    messages = [
+        _history_item(item)
+        for item in items
+        # The widget's own start command is not something the person said.
+        if not (item.get("from") == "user" and item.get("text") in COMMAND_DISPLAY_TEXTS)
+    ]
+    return _json({"messages": messages})
+
+
+async def forget(request: web.Request) -> web.Response:
+    body = await _read_json(request)
+    session = _id(body, "session")
+    try:
+        replies = await request.app[CONVERSATIONS].forget(CHANNEL, session)
+    except Exception:
+        log.exception("widget: a conversation could not be forgotten")
+        replies = []
+    texts = [reply.text for reply in replies]
+    # Conversations answers with the unavailable message when deletion failed; the widget
+    # must then keep the conversation on screen rather than pretend it is gone.
+    ok = bool(texts) and not set(texts) & request.app[TEXTS]["unavailable_all"]
+    if not ok:
+        return _json({"ok": False, "text": request.app[TEXTS]["unavailable"]}, status=503)
+    return _json({"ok": True, "text": " ".join(texts)})
+
+
+async def preflight(request: web.Request) -> web.Response:
+    response = web.Response(status=204)
+    _add_cors(response)
+    response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+    response.headers["Access-Control-Max-Age"] = "600"
+    return response
+
+
+# --- Helpers -----------------------------------------------------------------------------------
+
+
+def _cors(handler: Handler) -> Handler:
+    """Answer cross-origin calls from the force pages that embed the widget, and turn any
+    malformed request into a 400 JSON body."""
+
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        try:
+            response = await handler(request)
+        except BadRequest as error:
+            response = _json({"error": "bad_request", "detail": str(error)}, status=400)
+        _add_cors(response)
+        return response
+
+    return wrapped
+
+
+def _add_cors(response: web.StreamResponse) -> None:
+    # No cookies or credentials are ever used, so any embedding origin may call us.
+    response.headers["Access-Control-Allow-Origin"] = "*"
+
+
+def _json(data: Any, status: int = 200, cache: str = "no-store") -> web.Response:
+    response = web.json_response(data, status=status)
+    response.headers["Cache-Control"] = cache
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+async def _read_json(request: web.Request) -> dict:
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise BadRequest("body too large")
+    raw = await request.content.read(MAX_BODY_BYTES + 1)
+    if len(raw) > MAX_BODY_BYTES:
+        raise BadRequest("body too large")
+    # Any content type is read as JSON: navigator.sendBeacon (used by the quick exit) can
+    # only send text/plain across origins without a preflight.
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise BadRequest("body is not JSON") from None
+    if not isinstance(body, dict):
+        raise BadRequest("body must be a JSON object")
+    return body
+
+
+def _id(body: dict, name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
+        raise BadRequest(f"'{name}' must be 32 lowercase hex characters")
+    return value
+
+
+def _string(value: Any, name: str, limit: int) -> None:
+    if not isinstance(value, str):
+        raise BadRequest(f"'{name}' must be a string")
+    if len(value) > limit:
+        raise BadRequest(f"'{name}' is longer than {limit} characters")
+
+
+def _reply(reply: Any) -> dict:
+    return {"text": reply.text or "", "buttons": _buttons(getattr(reply, "buttons", ()))}
+
+
+def _history_item(item: dict) -> dict:
+    sender = "user" if item.get("from") == "user" else "bot"
+    return {
+        "from": sender,
+        "text": str(item.get("text") or ""),
+        "buttons": _buttons(item.get("buttons") or ()),
+    }
+
+
+def _buttons(buttons: Any) -> list[dict]:
+    result = []
+    for button in buttons or ():
+        if isinstance(button, dict):
+            title, payload = button.get("title"), button.get("payload")
+        elif isinstance(button, (tuple, list)) and len(button) == 2:
+            title, payload = button
+        else:
+            title, payload = getattr(button, "title", None), getattr(button, "payload", None)
+        if title and payload:
+            result.append({"title": str(title), "payload": str(payload)})
+    return result

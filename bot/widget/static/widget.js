@@ -1,0 +1,685 @@
+/*
+ * Ask in Confidence: the web widget a police force embeds on its advice page.
+ *
+ *   <script src="https://HOST/widget/widget.js" defer
+ *           data-force="gwent" data-colour="#1d4b8f" data-position="right"
+ *           data-exit-url="https://www.bbc.co.uk/weather" data-lang="en"></script>
+ *
+ * Plain JavaScript, no build step, no third-party code. Everything it shows is rendered as
+ * text (textContent); only http(s) links in messages become links. The only thing it keeps is
+ * in sessionStorage (a random session id, messages not yet sent, whether the panel is open):
+ * nothing in localStorage, no cookies. The conversation itself lives on the server and is read
+ * back on reload.
+ */
+(() => {
+  "use strict";
+
+  const script = document.currentScript;
+  if (!script || window.askInConfidenceWidget) return;
+
+  // --- Settings from the script tag ----------------------------------------------------------
+
+  const STRINGS = {
+    en: {
+      launcherOpen: "Ask in Confidence",
+      launcherClose: "Minimise chat",
+      title: "Ask in Confidence",
+      subtitle: "Anonymous advice. You don't need to give your name.",
+      subtitleForce: "Anonymous advice from {force}. You don't need to give your name.",
+      exit: "Exit this page",
+      exitHint: "Or press Escape 3 times",
+      escapeProgress2: "Escape pressed. Press it 2 more times to exit this page.",
+      escapeProgress1: "Escape pressed. Press it once more to exit this page.",
+      logLabel: "Conversation",
+      you: "You said:",
+      assistant: "Assistant said:",
+      notice: "Notice:",
+      chooseReply: "Choose a reply",
+      inputLabel: "Your message",
+      inputHint: "Press Enter to send, Shift and Enter for a new line.",
+      send: "Send",
+      typing: "The assistant is replying",
+      pending: "Not sent yet: it will be sent when the connection is back.",
+      offline: "You're offline. Your messages will be sent when the connection is back.",
+      reconnecting: "Can't reach the assistant. Trying again…",
+      online: "Connected again.",
+      failed: "That message could not be sent. Please try again.",
+      newTab: "(opens in a new tab)",
+      restart: "Start again",
+      del: "Delete my conversation",
+      confirmDelete: "Delete this conversation from this device and from our server?",
+      confirmYes: "Yes, delete it",
+      confirmNo: "Cancel",
+      deleteFailed: "Your conversation could not be deleted just now. Please try again.",
+      loading: "Loading…",
+    },
+  };
+
+  const attr = (name, fallback) => {
+    const value = script.getAttribute(`data-${name}`);
+    return value && value.trim() ? value.trim() : fallback;
+  };
+  const lang = STRINGS[attr("lang", "en")] ? attr("lang", "en") : "en";
+  const T = STRINGS[lang];
+  const fmt = (s, values) => s.replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? ""));
+
+  const DEFAULT_EXIT_URL = "https://www.bbc.co.uk/weather";
+  const base = new URL(".", script.src);
+  const api = (path) => new URL(path, base).toString();
+  const settings = {
+    force: attr("force", ""),
+    colour: attr("colour", attr("color", "#1d4b8f")),
+    position: attr("position", "right") === "left" ? "left" : "right",
+    exitUrl: safeUrl(attr("exit-url", "")),
+    unavailable: attr("unavailable-text", ""),
+    open: attr("open", "false") === "true",
+  };
+
+  function safeUrl(raw) {
+    try {
+      const url = new URL(raw, document.baseURI);
+      return url.protocol === "https:" || url.protocol === "http:" ? url.toString() : "";
+    } catch {
+      return "";
+    }
+  }
+
+  // --- sessionStorage, and nothing else ------------------------------------------------------
+
+  const KEYS = { session: "aic:session", outbox: "aic:outbox", open: "aic:open", started: "aic:started" };
+  const store = {
+    get(key) {
+      try {
+        return window.sessionStorage.getItem(key);
+      } catch {
+        return null;
+      }
+    },
+    set(key, value) {
+      try {
+        window.sessionStorage.setItem(key, value);
+      } catch {
+        /* storage blocked or full: the widget still works for this page view */
+      }
+    },
+    clear() {
+      try {
+        for (const key of Object.values(KEYS)) window.sessionStorage.removeItem(key);
+      } catch {
+        /* nothing stored */
+      }
+    },
+  };
+
+  function randomId() {
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  let session = store.get(KEYS.session);
+  if (!/^[0-9a-f]{32}$/.test(session || "")) {
+    session = randomId();
+    store.set(KEYS.session, session);
+  }
+
+  let outbox = [];
+  try {
+    outbox = JSON.parse(store.get(KEYS.outbox) || "[]");
+    if (!Array.isArray(outbox)) outbox = [];
+  } catch {
+    outbox = [];
+  }
+  const saveOutbox = () => store.set(KEYS.outbox, JSON.stringify(outbox));
+
+  // --- DOM (in a shadow root, so the host page's CSS and ours never mix) --------------------
+
+  const el = (tag, props = {}, ...children) => {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(props)) {
+      if (key === "text") node.textContent = value;
+      else if (key === "class") node.className = value;
+      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+      else if (value === true) node.setAttribute(key, "");
+      else if (value !== false && value != null) node.setAttribute(key, value);
+    }
+    for (const child of children) if (child) node.append(child);
+    return node;
+  };
+
+  const host = document.createElement("div");
+  host.setAttribute("data-ask-in-confidence", "");
+  const shadow = host.attachShadow({ mode: "open" });
+  const brand = brandColours(settings.colour);
+  host.style.setProperty("--aic-brand", brand.background);
+  host.style.setProperty("--aic-brand-text", brand.text);
+  host.style.setProperty("--aic-brand-ink", brand.ink);
+
+  const stylesheet = el("link", { rel: "stylesheet", href: api("widget.css") });
+
+  const sr = el("div", { class: "aic-visually-hidden", "aria-live": "polite" });
+  const exitButton = el(
+    "button",
+    { type: "button", class: "aic-exit", onclick: () => quickExit() },
+    el("span", { class: "aic-exit-label", text: T.exit }),
+    el("span", { class: "aic-exit-hint", text: T.exitHint }),
+  );
+  const escapeDots = el("span", { class: "aic-escape-dots", "aria-hidden": "true" });
+  exitButton.append(escapeDots);
+
+  const launcher = el("button", {
+    type: "button",
+    class: "aic-launcher",
+    "aria-expanded": "false",
+    "aria-controls": "aic-panel",
+    onclick: () => (panel.hidden ? openPanel(true) : closePanel(true)),
+  });
+  const launcherLabel = el("span", { text: T.launcherOpen });
+  launcher.append(el("span", { class: "aic-launcher-icon", "aria-hidden": "true" }), launcherLabel);
+
+  const title = el("h2", { id: "aic-title", class: "aic-title", text: T.title });
+  const subtitle = el("p", { class: "aic-subtitle", text: T.subtitle });
+  const status = el("p", { class: "aic-status", role: "status", hidden: true });
+  const log = el("div", {
+    class: "aic-log",
+    role: "log",
+    "aria-live": "off",
+    "aria-labelledby": "aic-log-label",
+    tabindex: "0",
+  });
+  const logLabel = el("span", { id: "aic-log-label", class: "aic-visually-hidden", text: T.logLabel });
+  const typing = el(
+    "div",
+    { class: "aic-typing", hidden: true },
+    el("span", { class: "aic-visually-hidden", text: T.typing }),
+    el("span", { class: "aic-dot", "aria-hidden": "true" }),
+    el("span", { class: "aic-dot", "aria-hidden": "true" }),
+    el("span", { class: "aic-dot", "aria-hidden": "true" }),
+  );
+  const input = el("textarea", {
+    id: "aic-input",
+    class: "aic-input",
+    rows: "2",
+    maxlength: "1500",
+    autocomplete: "off",
+    spellcheck: "true",
+    "aria-describedby": "aic-input-hint",
+  });
+  const form = el(
+    "form",
+    { class: "aic-form", novalidate: true, onsubmit: onSubmit },
+    el("label", { for: "aic-input", class: "aic-label", text: T.inputLabel }),
+    el("span", { id: "aic-input-hint", class: "aic-visually-hidden", text: T.inputHint }),
+    el("div", { class: "aic-form-row" }, input, el("button", { type: "submit", class: "aic-send", text: T.send })),
+  );
+  const confirmYes = el("button", { type: "button", class: "aic-danger", text: T.confirmYes, onclick: () => deleteConversation() });
+  const confirmNo = el("button", { type: "button", class: "aic-secondary", text: T.confirmNo, onclick: () => hideConfirm(true) });
+  const confirm = el(
+    "div",
+    { class: "aic-confirm", role: "group", "aria-labelledby": "aic-confirm-text", hidden: true },
+    el("p", { id: "aic-confirm-text", text: T.confirmDelete }),
+    el("div", { class: "aic-confirm-actions" }, confirmYes, confirmNo),
+  );
+  const deleteButton = el("button", { type: "button", class: "aic-link-button", text: T.del, onclick: showConfirm });
+  const restartButton = el("button", { type: "button", class: "aic-link-button", text: T.restart, onclick: restart });
+  const panel = el(
+    "section",
+    { id: "aic-panel", class: "aic-panel", "aria-labelledby": "aic-title", hidden: true },
+    el("header", { class: "aic-header" }, title, subtitle),
+    status,
+    logLabel,
+    log,
+    typing,
+    form,
+    confirm,
+    el("div", { class: "aic-footer" }, restartButton, deleteButton),
+  );
+  const root = el(
+    "div",
+    { class: `aic-root aic-${settings.position}`, lang },
+    panel,
+    el("div", { class: "aic-bar" }, exitButton, launcher),
+    sr,
+  );
+  shadow.append(stylesheet, root);
+
+  function brandColours(raw) {
+    // The force's colour, darkened if needed so white text on it, and it as text on white,
+    // both reach the 4.5:1 contrast WCAG AA asks for.
+    const probe = document.createElement("span");
+    probe.style.color = raw;
+    let rgb = parseRgb(probe.style.color) || [29, 75, 143];
+    const lum = ([r, g, b]) => {
+      const f = (c) => ((c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const contrastWithWhite = (c) => 1.05 / (lum(c) + 0.05);
+    while (contrastWithWhite(rgb) < 4.6) rgb = rgb.map((c) => Math.max(0, Math.floor(c * 0.9)));
+    const css = `rgb(${rgb.join(", ")})`;
+    return { background: css, text: "#ffffff", ink: css };
+  }
+
+  function parseRgb(value) {
+    const hex = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(value);
+    if (hex) {
+      const h = hex[1].length === 3 ? [...hex[1]].map((c) => c + c).join("") : hex[1];
+      return [0, 2, 4].map((i) => parseInt(h.slice(i, i + 2), 16));
+    }
+    const m = /rgba?\(\s*(\d+)[,\s]+(\d+)[,\s]+(\d+)/i.exec(value);
+    return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : null;
+  }
+
+  // --- Rendering -----------------------------------------------------------------------------
+
+  const URL_PATTERN = /\b(?:https?:\/\/|www\.)[^\s<>"']+/gi;
+
+  function linkify(text) {
+    // Text nodes and <a> elements only: nothing in a message is ever parsed as HTML.
+    const fragment = document.createDocumentFragment();
+    let last = 0;
+    for (const match of text.matchAll(URL_PATTERN)) {
+      let raw = match[0];
+      const trailing = /[.,;:!?)\]]+$/.exec(raw);
+      if (trailing) raw = raw.slice(0, -trailing[0].length);
+      const href = safeUrl(raw.startsWith("www.") ? `https://${raw}` : raw);
+      if (!href) continue;
+      fragment.append(text.slice(last, match.index));
+      fragment.append(
+        el(
+          "a",
+          { href, target: "_blank", rel: "noopener noreferrer" },
+          raw,
+          el("span", { class: "aic-visually-hidden", text: ` ${T.newTab}` }),
+        ),
+      );
+      last = match.index + raw.length;
+    }
+    fragment.append(text.slice(last));
+    return fragment;
+  }
+
+  function addMessage(from, text, buttons = [], extraClass = "") {
+    const who = from === "user" ? T.you : from === "bot" ? T.assistant : T.notice;
+    const item = el(
+      "div",
+      { class: `aic-msg aic-from-${from} ${extraClass}`.trim() },
+      el("span", { class: "aic-visually-hidden", text: `${who} ` }),
+    );
+    const body = el("p", { class: "aic-text" });
+    body.append(linkify(text));
+    item.append(body);
+    if (buttons.length) {
+      const group = el("div", { class: "aic-buttons", role: "group", "aria-label": T.chooseReply });
+      for (const button of buttons) {
+        group.append(
+          el("button", {
+            type: "button",
+            class: "aic-choice",
+            text: button.title,
+            onclick: () => choose(button),
+          }),
+        );
+      }
+      item.append(group);
+    }
+    log.append(item);
+    log.scrollTop = log.scrollHeight;
+    return item;
+  }
+
+  function removeChoices() {
+    for (const group of log.querySelectorAll(".aic-buttons")) group.remove();
+  }
+
+  function renderReplies(replies) {
+    for (const reply of replies) addMessage("bot", reply.text, reply.buttons || []);
+  }
+
+  function setStatus(text) {
+    status.textContent = text;
+    status.hidden = !text;
+  }
+
+  // --- Talking to bot/ -----------------------------------------------------------------------
+
+  class Offline extends Error {}
+
+  async function post(path, body, timeoutMs = 30000) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    let response;
+    try {
+      response = await fetch(api(path), {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+        credentials: "omit",
+        cache: "no-store",
+        referrerPolicy: "no-referrer",
+        signal: controller.signal,
+      });
+    } catch (error) {
+      throw new Offline(String(error));
+    } finally {
+      clearTimeout(timer);
+    }
+    // 5xx and 429 are worth retrying; any other answer is final for this request.
+    if (response.status >= 500 || response.status === 429) throw new Offline(`status ${response.status}`);
+    let data = null;
+    try {
+      data = await response.json();
+    } catch {
+      data = null;
+    }
+    return { status: response.status, data };
+  }
+
+  let config = { unavailable: settings.unavailable };
+  async function loadConfig() {
+    try {
+      const query = settings.force ? `?force=${encodeURIComponent(settings.force)}` : "";
+      const response = await fetch(api(`config.json${query}`), { credentials: "omit", referrerPolicy: "no-referrer" });
+      if (!response.ok) return;
+      const data = await response.json();
+      config = { ...data, unavailable: settings.unavailable || data.unavailable };
+      if (data.force_name) subtitle.textContent = fmt(T.subtitleForce, { force: data.force_name });
+      if (data.max_chars) input.maxLength = data.max_chars;
+      if (!settings.exitUrl && data.exit_url) settings.exitUrl = safeUrl(data.exit_url);
+    } catch {
+      /* the data attributes' values stand */
+    }
+  }
+
+  // Connection state: "ok", "retrying" or "offline". Failures back off up to 15 s; an "online"
+  // event or a newly typed message retries at once.
+  let connection = "ok";
+  let busy = false;
+  let retryTimer = null;
+  let retryDelay = 1000;
+  let troubleSince = 0;
+  let unavailableShown = false;
+  const UNAVAILABLE_AFTER_MS = 10000;
+  // A new visitor has no conversation to read back; anyone else's is read from the server.
+  let historyLoaded = !store.get(KEYS.started) && !outbox.length;
+  const pendingNodes = new Map();
+
+  function setConnection(state) {
+    const was = connection;
+    connection = state;
+    if (state === "ok") {
+      retryDelay = 1000;
+      troubleSince = 0;
+      unavailableShown = false;
+      if (was !== "ok") {
+        setStatus(T.online);
+        setTimeout(() => connection === "ok" && status.textContent === T.online && setStatus(""), 4000);
+      }
+      return;
+    }
+    if (!troubleSince) troubleSince = Date.now();
+    setStatus(state === "offline" ? T.offline : T.reconnecting);
+    for (const item of outbox) markPending(item.id, true);
+    // bot/ itself out of reach for a while: show the safety essentials it gave us at load.
+    const waiting = outbox.length || !historyLoaded;
+    if (!unavailableShown && config.unavailable && waiting && Date.now() - troubleSince >= UNAVAILABLE_AFTER_MS) {
+      unavailableShown = true;
+      addMessage("notice", config.unavailable);
+    }
+  }
+
+  function scheduleRetry() {
+    clearTimeout(retryTimer);
+    setConnection(navigator.onLine === false ? "offline" : "retrying");
+    retryTimer = setTimeout(sync, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 15000);
+  }
+
+  function queue(item) {
+    outbox.push(item);
+    saveOutbox();
+    sync();
+  }
+
+  async function sync() {
+    if (busy || exited) return;
+    busy = true;
+    clearTimeout(retryTimer);
+    try {
+      await flush();
+      // After a reload, the server's copy of the conversation replaces what is on screen; it
+      // holds the replies to anything just sent, so a retried message is never shown twice.
+      if (!historyLoaded) await loadHistory();
+      setConnection("ok");
+    } catch (error) {
+      if (!(error instanceof Offline)) throw error;
+      scheduleRetry();
+    } finally {
+      busy = false;
+      typing.hidden = true;
+    }
+    if (outbox.length && connection === "ok") sync();
+  }
+
+  async function flush() {
+    while (outbox.length && !exited) {
+      const item = outbox[0];
+      typing.hidden = false;
+      const { id, text, payload, command } = item;
+      const { status: code, data } = await post("api/message", { session, id, text, payload, command });
+      if (exited || outbox[0] !== item) return;
+      outbox.shift();
+      saveOutbox();
+      markPending(id, false);
+      pendingNodes.delete(id);
+      if (code === 200 && data && Array.isArray(data.replies)) renderReplies(data.replies);
+      else addMessage("notice", T.failed);
+    }
+  }
+
+  async function loadHistory() {
+    const { status: code, data } = await post("api/history", { session });
+    if (code !== 200 || !data || !Array.isArray(data.messages)) throw new Offline(`history ${code}`);
+    log.replaceChildren();
+    const messages = data.messages;
+    messages.forEach((m, i) => {
+      const buttons = i === messages.length - 1 && Array.isArray(m.buttons) ? m.buttons : [];
+      addMessage(m.from === "user" ? "user" : "bot", String(m.text || ""), buttons);
+    });
+    pendingNodes.clear();
+    for (const item of outbox) showPending(item);
+    historyLoaded = true;
+    log.setAttribute("aria-live", "polite");
+    if (!messages.length && !outbox.length && !store.get(KEYS.started) && !panel.hidden) start();
+  }
+
+  function showPending(item) {
+    if (item.command) return;
+    pendingNodes.set(item.id, addMessage("user", item.title || item.text || ""));
+    markPending(item.id, connection !== "ok");
+  }
+
+  function markPending(id, pending) {
+    const node = pendingNodes.get(id);
+    if (!node || node.classList.contains("aic-pending") === pending) return;
+    node.classList.toggle("aic-pending", pending);
+    if (pending) node.append(el("p", { class: "aic-pending-note", text: T.pending }));
+    else node.querySelector(".aic-pending-note")?.remove();
+  }
+
+  function start() {
+    store.set(KEYS.started, "1");
+    queue({ id: randomId(), command: "start" });
+  }
+
+  function send(item) {
+    removeChoices();
+    store.set(KEYS.started, "1");
+    showPending(item);
+    queue(item);
+  }
+
+  function onSubmit(event) {
+    event.preventDefault();
+    const text = input.value.trim();
+    input.focus();
+    if (!text) return;
+    input.value = "";
+    send({ id: randomId(), text });
+  }
+
+  function choose(button) {
+    // Focus first: the buttons are about to be removed.
+    input.focus();
+    send({ id: randomId(), payload: button.payload, title: button.title });
+  }
+
+  function restart() {
+    removeChoices();
+    input.focus();
+    queue({ id: randomId(), command: "restart" });
+  }
+
+  // --- Delete my conversation ----------------------------------------------------------------
+
+  function showConfirm() {
+    confirm.hidden = false;
+    confirmYes.focus();
+  }
+
+  function hideConfirm(refocus) {
+    confirm.hidden = true;
+    if (refocus) deleteButton.focus();
+  }
+
+  async function deleteConversation() {
+    confirmYes.disabled = true;
+    try {
+      const { status: code, data } = await post("api/forget", { session });
+      if (code !== 200 || !data || !data.ok) throw new Offline("not deleted");
+      outbox = [];
+      pendingNodes.clear();
+      store.clear();
+      session = randomId();
+      store.set(KEYS.session, session);
+      store.set(KEYS.open, "1");
+      store.set(KEYS.started, "1");
+      log.replaceChildren();
+      hideConfirm(false);
+      addMessage("notice", data.text || "");
+      input.focus();
+    } catch (error) {
+      if (!(error instanceof Offline)) throw error;
+      hideConfirm(false);
+      addMessage("notice", T.deleteFailed);
+      deleteButton.focus();
+    } finally {
+      confirmYes.disabled = false;
+    }
+  }
+
+  // --- Quick exit (GOV.UK "Exit this page") ----------------------------------------------------
+
+  let exited = false;
+  function quickExit() {
+    if (exited) return;
+    exited = true;
+    const leaving = session;
+    // Nothing of the conversation stays on the page or in the tab's storage.
+    store.clear();
+    outbox = [];
+    log.replaceChildren();
+    input.value = "";
+    panel.hidden = true;
+    // The session id is gone, so nobody could come back to the conversation: delete it on the
+    // server too. sendBeacon outlives the page; text/plain needs no CORS preflight.
+    try {
+      navigator.sendBeacon(api("api/forget"), new Blob([JSON.stringify({ session: leaving })], { type: "text/plain" }));
+    } catch {
+      /* best effort */
+    }
+    // Cover the whole host page at once, then replace it (and its history entry) so Back
+    // does not come back here.
+    const cover = el("div", { class: "aic-cover" });
+    root.append(cover);
+    window.location.replace(settings.exitUrl || DEFAULT_EXIT_URL);
+  }
+
+  let escapes = 0;
+  let escapeTimer = null;
+  document.addEventListener(
+    "keydown",
+    (event) => {
+      if (event.key !== "Escape" || event.repeat) return;
+      escapes += 1;
+      clearTimeout(escapeTimer);
+      if (escapes >= 3) {
+        escapes = 0;
+        quickExit();
+        return;
+      }
+      escapeDots.textContent = "●".repeat(escapes) + "○".repeat(3 - escapes);
+      sr.textContent = escapes === 1 ? T.escapeProgress2 : T.escapeProgress1;
+      escapeTimer = setTimeout(() => {
+        escapes = 0;
+        escapeDots.textContent = "";
+        sr.textContent = "";
+      }, 5000);
+    },
+    true,
+  );
+
+  // A page restored from the back/forward cache after an exit must not show anything.
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted && exited) window.location.replace(settings.exitUrl || DEFAULT_EXIT_URL);
+  });
+
+  // --- Opening and closing -------------------------------------------------------------------
+
+  function openPanel(focus) {
+    panel.hidden = false;
+    root.classList.add("aic-is-open");
+    launcher.setAttribute("aria-expanded", "true");
+    launcherLabel.textContent = T.launcherClose;
+    store.set(KEYS.open, "1");
+    if (historyLoaded && !log.childElementCount && !outbox.length && !store.get(KEYS.started)) start();
+    log.scrollTop = log.scrollHeight;
+    if (focus) input.focus();
+  }
+
+  function closePanel(focus) {
+    panel.hidden = true;
+    root.classList.remove("aic-is-open");
+    launcher.setAttribute("aria-expanded", "false");
+    launcherLabel.textContent = T.launcherOpen;
+    store.set(KEYS.open, "0");
+    if (focus) launcher.focus();
+  }
+
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+
+  window.addEventListener("online", () => {
+    retryDelay = 1000;
+    sync();
+  });
+  window.addEventListener("offline", () => setConnection("offline"));
+
+  function mount() {
+    document.body.append(host);
+    loadConfig();
+    if (historyLoaded) log.setAttribute("aria-live", "polite");
+    else for (const item of outbox) showPending(item);
+    const wasOpen = store.get(KEYS.open);
+    if (wasOpen === "1" || (wasOpen === null && settings.open)) openPanel(false);
+    if (!historyLoaded) sync();
+  }
+
+  window.askInConfidenceWidget = { open: () => openPanel(true), close: () => closePanel(false), exit: quickExit };
+
+  if (document.body) mount();
+  else document.addEventListener("DOMContentLoaded", mount, { once: true });
+})();
