@@ -1,0 +1,262 @@
+"""The widget's JSON channel, in-process, with Conversations replaced by a recording stand-in.
+
+The browser tests (test_browser.py) go through the real bot/ and Rasa; these check what a
+browser cannot easily send: malformed bodies, wrong ids, retries racing each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+import bot.widget
+from bot.appkeys import CONVERSATIONS, SETTINGS
+from bot.messages import Button, Reply
+from bot.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+SESSION = "0123456789abcdef0123456789abcdef"
+UNAVAILABLE = "Sorry, I can't answer properly right now."
+
+
+class RecordingConversations:
+    """Answers each text with an echo and remembers every call."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple] = []
+        self.delay = 0.0
+        self.forget_reply = [Reply("Done: deleted.")]
+        self.fail = False
+
+    async def handle(self, channel, user_key, text=None, payload=None):
+        self.calls.append(("handle", channel, user_key, text, payload))
+        await asyncio.sleep(self.delay)
+        if self.fail:
+            raise RuntimeError("bot/ broke")
+        return [Reply(f"echo: {text or payload}", (Button("Yes", "/affirm"),))]
+
+    async def command(self, channel, user_key, name):
+        self.calls.append(("command", channel, user_key, name))
+        return [Reply("Hello.")]
+
+    async def history(self, channel, user_key):
+        self.calls.append(("history", channel, user_key))
+        return [
+            {"from": "user", "text": "/start", "buttons": []},
+            {"from": "bot", "text": "Hello.", "buttons": []},
+            {"from": "user", "text": "hi", "buttons": []},
+            {
+                "from": "bot",
+                "text": "echo: hi",
+                "buttons": [{"title": "Yes", "payload": "/affirm"}],
+            },
+        ]
+
+    async def forget(self, channel, user_key):
+        self.calls.append(("forget", channel, user_key))
+        return self.forget_reply
+
+
+@pytest.fixture
+def domain(tmp_path: Path) -> Path:
+    path = tmp_path / "domain.yml"
+    path.write_text(
+        "version: '3.1'\nresponses:\n"
+        f'  utter_frontdoor_unavailable:\n    - text: "{UNAVAILABLE}"\n'
+    )
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "knowledge.yml").write_text("forces:\n  gwent:\n    name: Gwent Police\n")
+    return path
+
+
+@pytest.fixture
+async def client(domain: Path) -> AsyncIterator[TestClient]:
+    app = web.Application()
+    app[SETTINGS] = Settings(pseudonym_secret=b"x" * 32, domain_path=domain)
+    app[CONVERSATIONS] = RecordingConversations()  # type: ignore[assignment]
+    bot.widget.setup(app)
+    async with TestClient(TestServer(app)) as client:
+        yield client
+
+
+def conversations(client: TestClient) -> RecordingConversations:
+    return client.app[CONVERSATIONS]  # type: ignore[return-value]
+
+
+def message(**fields) -> dict:
+    return {"session": SESSION, "id": "f" * 32, **fields}
+
+
+async def test_a_message_is_answered_with_replies_and_buttons(client):
+    response = await client.post("/widget/api/message", json=message(text="hi"))
+    assert response.status == 200
+    assert await response.json() == {
+        "replies": [{"text": "echo: hi", "buttons": [{"title": "Yes", "payload": "/affirm"}]}]
+    }
+    assert conversations(client).calls == [("handle", "widget", SESSION, "hi", None)]
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+async def test_a_button_press_is_sent_as_a_payload_and_start_as_a_command(client):
+    await client.post("/widget/api/message", json=message(payload="/affirm"))
+    await client.post("/widget/api/message", json=message(id="e" * 32, command="start"))
+    assert conversations(client).calls == [
+        ("handle", "widget", SESSION, None, "/affirm"),
+        ("command", "widget", SESSION, "start"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b"\xff\xfe",
+        b"[1, 2]",
+        b'"text"',
+        b"{}",
+        b'{"session": "0123", "id": "ffffffffffffffffffffffffffffffff", "text": "hi"}',
+        b'{"session": "0123456789ABCDEF0123456789ABCDEF", "id": "ffffffffffffffffffffffffffffffff",'
+        b' "text": "hi"}',
+        b'{"session": 5, "id": "ffffffffffffffffffffffffffffffff", "text": "hi"}',
+        b'{"session": "0123456789abcdef0123456789abcdef", "text": "hi"}',
+        b'{"session": "0123456789abcdef0123456789abcdef", "id": "ffffffffffffffffffffffffffffffff"}',
+        b'{"session": "0123456789abcdef0123456789abcdef", "id": "ffffffffffffffffffffffffffffffff",'
+        b' "text": "hi", "payload": "/affirm"}',
+        b'{"session": "0123456789abcdef0123456789abcdef", "id": "ffffffffffffffffffffffffffffffff",'
+        b' "text": ["hi"]}',
+        b'{"session": "0123456789abcdef0123456789abcdef", "id": "ffffffffffffffffffffffffffffffff",'
+        b' "payload": ""}',
+        b'{"session": "0123456789abcdef0123456789abcdef", "id": "ffffffffffffffffffffffffffffffff",'
+        b' "command": "forget"}',
+    ],
+)
+async def test_malformed_messages_get_a_clean_400(client, body):
+    response = await client.post(
+        "/widget/api/message", data=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status == 400
+    assert (await response.json())["error"] == "bad_request"
+    assert conversations(client).calls == []
+
+
+async def test_oversized_fields_and_bodies_get_a_clean_400(client):
+    too_long = await client.post("/widget/api/message", json=message(text="a" * 8001))
+    assert too_long.status == 400
+    too_big = await client.post("/widget/api/message", data=b"{" + b" " * 20000 + b"}")
+    assert too_big.status == 400
+    assert (await too_big.json())["detail"] == "body too large"
+    for path in ("/widget/api/history", "/widget/api/forget"):
+        bad = await client.post(path, json={"session": "../../etc"})
+        assert bad.status == 400
+    assert conversations(client).calls == []
+
+
+async def test_a_long_message_within_the_cap_reaches_conversations_which_answers_it(client):
+    # Conversations has its own, lower limit and answers with its "too long" message.
+    response = await client.post("/widget/api/message", json=message(text="a" * 5000))
+    assert response.status == 200
+
+
+async def test_a_retried_message_is_processed_once(client):
+    conversations(client).delay = 0.2
+    body = message(text="once")
+    first, second = await asyncio.gather(
+        client.post("/widget/api/message", json=body),
+        client.post("/widget/api/message", json=body),
+    )
+    third = await client.post("/widget/api/message", json=body)
+    answers = [await r.json() for r in (first, second, third)]
+    assert answers[0] == answers[1] == answers[2]
+    assert len(conversations(client).calls) == 1
+    # A new id is a new message.
+    await client.post("/widget/api/message", json=message(id="a" * 32, text="once"))
+    assert len(conversations(client).calls) == 2
+
+
+async def test_a_failure_in_bot_still_gives_the_safety_message_and_allows_a_retry(client):
+    conversations(client).fail = True
+    response = await client.post("/widget/api/message", json=message(text="hi"))
+    assert response.status == 200
+    assert (await response.json())["replies"][0]["text"] == UNAVAILABLE
+    conversations(client).fail = False
+    retry = await client.post("/widget/api/message", json=message(text="hi"))
+    assert (await retry.json())["replies"][0]["text"] == "echo: hi"
+
+
+async def test_history_leaves_out_the_start_command(client):
+    response = await client.post("/widget/api/history", json={"session": SESSION})
+    assert response.status == 200
+    assert (await response.json())["messages"] == [
+        {"from": "bot", "text": "Hello.", "buttons": []},
+        {"from": "user", "text": "hi", "buttons": []},
+        {"from": "bot", "text": "echo: hi", "buttons": [{"title": "Yes", "payload": "/affirm"}]},
+    ]
+
+
+async def test_forget_reports_success_only_when_conversations_deleted(client):
+    ok = await client.post("/widget/api/forget", json={"session": SESSION})
+    assert ok.status == 200
+    assert await ok.json() == {"ok": True, "text": "Done: deleted."}
+    conversations(client).forget_reply = [Reply(UNAVAILABLE)]
+    failed = await client.post("/widget/api/forget", json={"session": SESSION})
+    assert failed.status == 503
+    assert (await failed.json())["ok"] is False
+
+
+async def test_forget_accepts_the_quick_exit_beacon_sent_as_text_plain(client):
+    response = await client.post(
+        "/widget/api/forget",
+        data=f'{{"session": "{SESSION}"}}',
+        headers={"Content-Type": "text/plain;charset=UTF-8"},
+    )
+    assert response.status == 200
+    assert conversations(client).calls == [("forget", "widget", SESSION)]
+
+
+async def test_config_gives_the_unavailable_text_from_the_domain_and_the_force_name(client):
+    response = await client.get("/widget/config.json?force=gwent")
+    data = await response.json()
+    assert data["unavailable"] == UNAVAILABLE
+    assert data["force_name"] == "Gwent Police"
+    unknown = await (await client.get("/widget/config.json?force=nowhere")).json()
+    assert unknown["force_name"] is None
+
+
+async def test_preflight_allows_cross_origin_json_posts(client):
+    response = await client.options(
+        "/widget/api/message",
+        headers={"Origin": "https://force.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert response.status == 204
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Content-Type" in response.headers["Access-Control-Allow-Headers"]
+
+
+async def test_the_widget_files_and_demo_page_are_served(client):
+    script = await client.get("/widget/widget.js")
+    assert script.status == 200
+    assert "javascript" in script.headers["Content-Type"]
+    style = await client.get("/widget/widget.css")
+    assert style.status == 200
+    assert "text/css" in style.headers["Content-Type"]
+    page = await client.get("/")
+    assert page.status == 200
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    html = await page.text()
+    assert 'src="/widget/widget.js"' in html
+    assert "Demo page" in html
+
+
+def test_the_widget_source_never_touches_local_storage_cookies_or_html_parsing():
+    # A guard on the source; the browser tests check the storage of a real session.
+    source = (ROOT / "bot" / "widget" / "static" / "widget.js").read_text()
+    assert not re.search(r"localStorage\s*[.\[]", source)
+    assert not re.search(r"\.cookie\b", source)
+    assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write", source)
