@@ -7,6 +7,7 @@ browser cannot easily send: malformed bodies, wrong ids, retries racing each oth
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -22,6 +23,7 @@ from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 SESSION = "0123456789abcdef0123456789abcdef"
+YES = {"title": "Yes", "payload": "/affirm"}
 UNAVAILABLE = "Sorry, I can't answer properly right now."
 
 
@@ -90,7 +92,7 @@ def conversations(client: TestClient) -> RecordingConversations:
 
 
 def message(**fields) -> dict:
-    return {"session": SESSION, "id": "f" * 32, **fields}
+    return {"session": SESSION, "id": ID, **fields}
 
 
 async def test_a_message_is_answered_with_replies_and_buttons(client):
@@ -113,6 +115,9 @@ async def test_a_button_press_is_sent_as_a_payload_and_start_as_a_command(client
     ]
 
 
+ID = "f" * 32
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -121,20 +126,21 @@ async def test_a_button_press_is_sent_as_a_payload_and_start_as_a_command(client
         b"[1, 2]",
         b'"text"',
         b"{}",
-        b'{"session": "0123", "id": "ffffffffffffffffffffffffffffffff", "text": "hi"}',
-        b'{"session": "0123456789ABCDEF0123456789ABCDEF", "id": "ffffffffffffffffffffffffffffffff",'
-        b' "text": "hi"}',
-        b'{"session": 5, "id": "ffffffffffffffffffffffffffffffff", "text": "hi"}',
-        b'{"session": "0123456789abcdef0123456789abcdef", "text": "hi"}',
-        b'{"session": "0123456789abcdef0123456789abcdef", "id": "ffffffffffffffffffffffffffffffff"}',
-        b'{"session": "0123456789abcdef0123456789abcdef", "id": "ffffffffffffffffffffffffffffffff",'
-        b' "text": "hi", "payload": "/affirm"}',
-        b'{"session": "0123456789abcdef0123456789abcdef", "id": "ffffffffffffffffffffffffffffffff",'
-        b' "text": ["hi"]}',
-        b'{"session": "0123456789abcdef0123456789abcdef", "id": "ffffffffffffffffffffffffffffffff",'
-        b' "payload": ""}',
-        b'{"session": "0123456789abcdef0123456789abcdef", "id": "ffffffffffffffffffffffffffffffff",'
-        b' "command": "forget"}',
+        *(
+            json.dumps(fields).encode()
+            for fields in (
+                {"session": "0123", "id": ID, "text": "hi"},
+                {"session": SESSION.upper(), "id": ID, "text": "hi"},
+                {"session": 5, "id": ID, "text": "hi"},
+                {"session": SESSION, "text": "hi"},
+                {"session": SESSION, "id": "1", "text": "hi"},
+                {"session": SESSION, "id": ID},
+                {"session": SESSION, "id": ID, "text": "hi", "payload": "/affirm"},
+                {"session": SESSION, "id": ID, "text": ["hi"]},
+                {"session": SESSION, "id": ID, "payload": ""},
+                {"session": SESSION, "id": ID, "command": "forget"},
+            )
+        ),
     ],
 )
 async def test_malformed_messages_get_a_clean_400(client, body):
