@@ -117,10 +117,14 @@
     return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
-  let session = store.get(KEYS.session);
-  if (!/^[0-9a-f]{32}$/.test(session || "")) {
-    session = randomId();
-    store.set(KEYS.session, session);
+  // Made when first needed, so a visitor who never opens the widget leaves nothing behind.
+  let session = /^[0-9a-f]{32}$/.test(store.get(KEYS.session) || "") ? store.get(KEYS.session) : null;
+  function sessionId() {
+    if (!session) {
+      session = randomId();
+      store.set(KEYS.session, session);
+    }
+    return session;
   }
 
   let outbox = [];
@@ -465,7 +469,7 @@
       const item = outbox[0];
       typing.hidden = false;
       const { id, text, payload, command } = item;
-      const { status: code, data } = await post("api/message", { session, id, text, payload, command });
+      const { status: code, data } = await post("api/message", { session: sessionId(), id, text, payload, command });
       if (exited || outbox[0] !== item) return;
       outbox.shift();
       saveOutbox();
@@ -477,7 +481,7 @@
   }
 
   async function loadHistory() {
-    const { status: code, data } = await post("api/history", { session });
+    const { status: code, data } = await post("api/history", { session: sessionId() });
     if (code !== 200 || !data || !Array.isArray(data.messages)) throw new Offline(`history ${code}`);
     log.replaceChildren();
     const messages = data.messages;
@@ -554,13 +558,12 @@
   async function deleteConversation() {
     confirmYes.disabled = true;
     try {
-      const { status: code, data } = await post("api/forget", { session });
+      const { status: code, data } = await post("api/forget", { session: sessionId() });
       if (code !== 200 || !data || !data.ok) throw new Offline("not deleted");
       outbox = [];
       pendingNodes.clear();
       store.clear();
-      session = randomId();
-      store.set(KEYS.session, session);
+      session = null;
       store.set(KEYS.open, "1");
       store.set(KEYS.started, "1");
       log.replaceChildren();
@@ -584,6 +587,7 @@
     if (exited) return;
     exited = true;
     const leaving = session;
+    session = null;
     // Nothing of the conversation stays on the page or in the tab's storage.
     store.clear();
     outbox = [];
@@ -592,10 +596,12 @@
     panel.hidden = true;
     // The session id is gone, so nobody could come back to the conversation: delete it on the
     // server too. sendBeacon outlives the page; text/plain needs no CORS preflight.
-    try {
-      navigator.sendBeacon(api("api/forget"), new Blob([JSON.stringify({ session: leaving })], { type: "text/plain" }));
-    } catch {
-      /* best effort */
+    if (leaving) {
+      try {
+        navigator.sendBeacon(api("api/forget"), new Blob([JSON.stringify({ session: leaving })], { type: "text/plain" }));
+      } catch {
+        /* best effort */
+      }
     }
     // Cover the whole host page at once, then replace it (and its history entry) so Back
     // does not come back here.
