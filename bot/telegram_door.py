@@ -1,12 +1,428 @@
-"""Telegram door (work in progress)."""
+"""The Telegram door, on python-telegram-bot (PTB).
+
+PTB's ``Application`` runs inside bot/'s aiohttp server, as in PTB's ``customwebhookbot``
+example: in webhook mode it has no Updater and our aiohttp route feeds ``update_queue``; in
+polling mode its Updater runs in the same event loop. One central error handler, as in PTB's
+``errorhandlerbot`` example.
+
+The chat id is the ``user_key`` handed to ``Conversations``: it stays in bot/'s own mapping and
+never reaches Rasa, the logs or the tracker. With no token configured this door does nothing.
+"""
 
 from __future__ import annotations
 
-from aiohttp import web
+import asyncio
+import datetime as dtm
+import hmac
+import logging
+import warnings
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from functools import partial
+from typing import Any, TypeVar
 
-from bot.appkeys import SETTINGS
+from aiohttp import web
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import (
+    Application,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.appkeys import CONVERSATIONS, RESPONSES, SETTINGS
+from bot.conversation import Conversations, KeyedLocks
+from bot.messages import Reply
+from bot.responses import Responses
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+WEBHOOK_PATH = "/telegram/webhook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_MESSAGE_LENGTH = 4096  # Telegram's limit, counted in UTF-16 code units
+DONE = "done"  # callback data of a keyboard already used
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.MY_CHAT_MEMBER,
+]
+# Command name -> Conversations.command name; "forget" is handled on its own.
+COMMANDS = {"start": "start", "help": "help", "restart": "restart"}
+SEND_ATTEMPTS = 8
+OPTIONAL_ATTEMPTS = 2  # an optional call must not hold up the start for long
+
+T = TypeVar("T")
+
+MEDIA = (
+    filters.PHOTO
+    | filters.VIDEO
+    | filters.ANIMATION
+    | filters.VIDEO_NOTE
+    | filters.Document.ALL
+    | filters.STORY
+)
+WHEREABOUTS = filters.LOCATION | filters.VENUE | filters.CONTACT
+PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+# In a group we only speak when spoken to; answering every message would be noise.
+ADDRESSED_IN_GROUP = (filters.ChatType.GROUPS & filters.UpdateType.MESSAGE) & (
+    filters.COMMAND | filters.Entity("mention") | filters.REPLY
+)
+BOT_ADDED_TO_GROUP = filters.ChatType.GROUPS & filters.StatusUpdate.NEW_CHAT_MEMBERS
 
 
 def setup(app: web.Application) -> None:
-    if not app[SETTINGS].telegram_enabled:
+    """Register the door on bot/'s app; does nothing when no token is configured."""
+    settings = app[SETTINGS]
+    if not settings.telegram_enabled:
         return
+    if settings.telegram_mode == "webhook":
+        app.router.add_post(WEBHOOK_PATH, receive_webhook)
+    app.cleanup_ctx.append(_run)
+
+
+async def _run(app: web.Application) -> AsyncIterator[None]:
+    door = TelegramDoor(app[SETTINGS], app[CONVERSATIONS], app[RESPONSES])
+    await door.start()
+    app[TELEGRAM_DOOR] = door
+    try:
+        yield
+    finally:
+        await door.stop()
+
+
+async def receive_webhook(request: web.Request) -> web.Response:
+    """Telegram's webhook call. Without the right secret header nothing goes further."""
+    door = request.app[TELEGRAM_DOOR]
+    given = request.headers.get(SECRET_HEADER, "")
+    if not hmac.compare_digest(given.encode(), door.webhook_secret.encode()):
+        log.warning("webhook call without the right secret refused")
+        raise web.HTTPForbidden()
+    try:
+        data = await request.json()
+    except ValueError:
+        raise web.HTTPBadRequest() from None
+    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        raise web.HTTPBadRequest()
+    try:
+        update = Update.de_json(data, door.application.bot)
+    except (TypeError, ValueError, KeyError, AttributeError):
+        raise web.HTTPBadRequest() from None
+    await door.application.update_queue.put(update)
+    return web.Response()
+
+
+class PerChatOrder(BaseUpdateProcessor):
+    """Updates of different chats run concurrently; those of one chat one after another, in the
+    order they arrived, so one person's replies never overtake each other.
+
+    Updates are started in arrival order and take their chat's lock before their first pause,
+    and asyncio locks are granted first come, first served.
+    """
+
+    def __init__(self, max_concurrent_updates: int = 256) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks = KeyedLocks()
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            await coroutine
+            return
+        async with self._locks.hold(str(chat.id)):
+            await coroutine
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+
+class TelegramDoor:
+    def __init__(
+        self, settings: Settings, conversations: Conversations, responses: Responses
+    ) -> None:
+        self._settings = settings
+        self._conversations = conversations
+        self._responses = responses
+        self.webhook_secret = settings.webhook_secret
+        builder = (
+            Application.builder()
+            .token(settings.telegram_token or "")
+            .base_url(settings.telegram_api_url)
+            .concurrent_updates(PerChatOrder())
+        )
+        if settings.telegram_mode == "webhook":
+            builder = builder.updater(None)
+        self.application = builder.build()
+        self._add_handlers()
+
+    def _add_handlers(self) -> None:
+        app = self.application
+        for command in COMMANDS:
+            app.add_handler(CommandHandler(command, self._on_command, filters=PRIVATE))
+        app.add_handler(CommandHandler("forget", self._on_forget, filters=PRIVATE))
+        app.add_handler(CallbackQueryHandler(self._on_press))
+        # Any other text, "/something" included: Conversations sends it to Rasa as plain text.
+        app.add_handler(MessageHandler(PRIVATE & filters.TEXT, self._on_text))
+        app.add_handler(MessageHandler(PRIVATE & MEDIA, self._notice("utter_frontdoor_no_media")))
+        app.add_handler(
+            MessageHandler(PRIVATE & WHEREABOUTS, self._notice("utter_frontdoor_no_location"))
+        )
+        app.add_handler(
+            MessageHandler(
+                PRIVATE & ~filters.StatusUpdate.ALL, self._notice("utter_frontdoor_unsupported")
+            )
+        )
+        app.add_handler(MessageHandler(ADDRESSED_IN_GROUP, self._on_group))
+        app.add_handler(MessageHandler(BOT_ADDED_TO_GROUP, self._on_added_to_group))
+        # Everything else (edited messages, channel posts, member updates, service messages)
+        # has no handler and is dropped by PTB: nothing to answer, nothing to keep.
+        app.add_error_handler(self._on_error)
+
+    async def start(self) -> None:
+        app = self.application
+        await app.initialize()
+        await app.start()
+        await self._optional("setMyCommands", partial(app.bot.set_my_commands, self._commands()))
+        if self._settings.telegram_mode == "webhook":
+            await app.bot.set_webhook(
+                url=self._settings.telegram_webhook_url or "",
+                secret_token=self.webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+        else:
+            assert app.updater is not None
+            await app.updater.start_polling(
+                allowed_updates=ALLOWED_UPDATES, error_callback=_polling_error
+            )
+        log.info("telegram door started (%s)", self._settings.telegram_mode)
+
+    async def stop(self) -> None:
+        app = self.application
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+
+    def _commands(self) -> list[BotCommand]:
+        names = [*COMMANDS, "forget"]
+        return [
+            BotCommand(name, self._responses.text(f"utter_frontdoor_command_{name}", CHANNEL))
+            for name in names
+        ]
+
+    # Handlers. Each answers through self._send; failures go to _on_error.
+
+    async def _on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        assert message is not None and message.text is not None
+        name = message.text.split()[0].lstrip("/").split("@")[0].lower()
+        log.info("telegram command %s", name)
+        chat_id = message.chat_id
+        await self._send(chat_id, await self._conversations.command(CHANNEL, chat_id, name))
+
+    async def _on_forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat_id = _chat_id(update)
+        log.info("telegram command forget")
+        await self._send(chat_id, await self._conversations.forget(CHANNEL, chat_id))
+
+    async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        assert message is not None
+        chat_id = message.chat_id
+        replies = await self._conversations.handle(CHANNEL, chat_id, text=message.text)
+        await self._send(chat_id, replies)
+
+    async def _on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        assert query is not None
+        await self._optional("answerCallbackQuery", query.answer)
+        message = query.message
+        chat = message.chat if message is not None else None
+        if chat is None or chat.type != chat.PRIVATE or not query.data or query.data == DONE:
+            return
+        title = None
+        if isinstance(message, Message) and message.reply_markup is not None:
+            title = _pressed_title(message.reply_markup, query.data)
+            if title is not None:
+                # Mark the keyboard as used, so an old button cannot be pressed twice.
+                used = InlineKeyboardMarkup(
+                    [[InlineKeyboardButton(f"✓ {title}", callback_data=DONE)]]
+                )
+                await self._optional(
+                    "editMessageReplyMarkup", partial(message.edit_reply_markup, reply_markup=used)
+                )
+        offered = await self._conversations.offered(CHANNEL, chat.id)
+        button = next((b for b in offered if b.token == query.data), None)
+        if button is not None:
+            replies = await self._conversations.handle(CHANNEL, chat.id, payload=button.payload)
+        elif title is not None:
+            # A button from an older turn: what it says is still a fine answer, as text.
+            replies = await self._conversations.handle(CHANNEL, chat.id, text=title)
+        else:
+            return
+        await self._send(chat.id, replies)
+
+    def _notice(
+        self, response: str
+    ) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
+        async def notice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            # The content (a photo, a location) is never downloaded, stored or passed on.
+            log.info("telegram message answered with %s", response)
+            chat_id = _chat_id(update)
+            await self._send(chat_id, await self._conversations.notice(CHANNEL, chat_id, response))
+
+        return notice
+
+    async def _on_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.info("telegram group message answered")
+        chat_id = _chat_id(update)
+        await self._send(chat_id, self._conversations.say("utter_frontdoor_group_chat", CHANNEL))
+
+    async def _on_added_to_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        me = context.bot.id
+        if message is not None and any(user.id == me for user in message.new_chat_members):
+            await self._on_group(update, context)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The one place handler errors end up. Logs the kind of error only (an error text can
+        quote what someone wrote) and still sends the safety message: never silence."""
+        error = context.error
+        log.error("telegram update failed: %s", type(error).__name__)
+        log.debug("telegram update failure", exc_info=error)
+        if not isinstance(update, Update) or update.effective_chat is None:
+            return
+        if update.effective_chat.type != update.effective_chat.PRIVATE:
+            return
+        try:
+            await self._send(
+                update.effective_chat.id,
+                self._conversations.say("utter_frontdoor_unavailable", CHANNEL),
+            )
+        except TelegramError as second:
+            log.error("telegram safety message failed too: %s", type(second).__name__)
+
+    # Sending.
+
+    async def _send(self, chat_id: int, replies: Sequence[Reply]) -> None:
+        """Send replies in order; a long text goes in parts, the buttons under the last part."""
+        bot = self.application.bot
+        for reply in replies:
+            parts = split_text(reply.text)
+            for number, part in enumerate(parts, start=1):
+                markup = keyboard(reply) if number == len(parts) else None
+                await with_retries(partial(bot.send_message, chat_id, part, reply_markup=markup))
+
+    async def _optional(self, what: str, call: Callable[[], Awaitable[Any]]) -> None:
+        """A call the door can do without (e.g. setMyCommands on a server that lacks it)."""
+        try:
+            await with_retries(call, attempts=OPTIONAL_ATTEMPTS)
+        except TelegramError as error:
+            log.warning("telegram %s failed: %s", what, type(error).__name__)
+
+
+TELEGRAM_DOOR = web.AppKey("telegram_door", TelegramDoor)
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    """One button per row (titles can be long); the callback data is the payload's short
+    token, because a Rasa payload can exceed Telegram's 64 bytes."""
+    if not reply.buttons:
+        return None
+    rows = [[InlineKeyboardButton(b.title, callback_data=b.token)] for b in reply.buttons]
+    return InlineKeyboardMarkup(rows)
+
+
+def _pressed_title(markup: InlineKeyboardMarkup, data: str) -> str | None:
+    for row in markup.inline_keyboard:
+        for button in row:
+            if button.callback_data == data:
+                return button.text
+    return None
+
+
+def _chat_id(update: Update) -> int:
+    assert update.effective_chat is not None
+    return update.effective_chat.id
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_text(text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
+    """Split at paragraph, line or word boundaries into parts Telegram accepts."""
+    parts: list[str] = []
+    rest = text.strip()
+    while utf16_len(rest) > limit:
+        fits = _longest_prefix(rest, limit)
+        cut = fits
+        for separator in ("\n\n", "\n", " "):
+            at = rest.rfind(separator, 0, fits)
+            if at > fits // 2:
+                cut = at
+                break
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        parts.append(rest)
+    return parts
+
+
+def _longest_prefix(text: str, limit: int) -> int:
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return index
+    return len(text)
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        # PTB returns an int with a deprecation warning unless PTB_TIMEDELTA is set.
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, dtm.timedelta) else float(value)
+
+
+async def with_retries(call: Callable[[], Awaitable[T]], attempts: int = SEND_ATTEMPTS) -> T:
+    """Telegram's flood control (429) says how long to wait: wait that long and send again,
+    rather than lose the message. Network errors get a short back-off; a request Telegram
+    refuses for good (bad request, bot blocked) is not repeated."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return await call()
+        except RetryAfter as error:
+            if attempt == attempts:
+                raise
+            delay = retry_seconds(error)
+            log.warning("telegram flood control: waiting %.1f s", delay)
+            await asyncio.sleep(delay)
+        except (BadRequest, Forbidden):
+            raise
+        except NetworkError:
+            if attempt == attempts:
+                raise
+            await asyncio.sleep(min(2.0**attempt * 0.25, 10.0))
+    raise AssertionError("unreachable")
+
+
+def _polling_error(error: TelegramError) -> None:
+    log.warning("telegram polling failed: %s", type(error).__name__)
