@@ -12,7 +12,9 @@ help:  ## List the commands
 
 $(VENV)/.installed: pyproject.toml constraints.txt .python-version
 	python3.10 -m venv $(VENV)
-	$(VENV)/bin/pip install -q --disable-pip-version-check -c constraints.txt -e ".[test]"
+	@# This machine's pip config names extra local indexes that may be absent: hide that noise only.
+	set -o pipefail; $(VENV)/bin/pip install -q --disable-pip-version-check -c constraints.txt -e ".[test]" 2>&1 \
+	  | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 	$(VENV)/bin/pip check
 	touch $@
 
