@@ -8,14 +8,13 @@ import aiohttp
 from aiohttp import web
 
 import bot.widget
-from bot import telegram_door
+from bot import purge, telegram_door
 from bot.appkeys import CONVERSATIONS, HTTP, RESPONSES, SETTINGS, STORE
 from bot.conversation import Conversations
 from bot.rasa_client import RasaClient
 from bot.responses import Responses
 from bot.settings import Settings
-from bot.store import SQLiteStore
-from bot.tracker_admin import SQLiteTrackerAdmin
+from bot.storage import close_tracker_admin, open_store, open_tracker_admin
 
 routes = web.RouteTableDef()
 
@@ -33,6 +32,7 @@ def create_app(settings: Settings) -> web.Application:
     app[RESPONSES] = Responses.from_domain(settings.domain_path)
     app.add_routes(routes)
     app.cleanup_ctx.append(_core)
+    purge.setup(app)  # retention on a schedule; after _core, as it needs Conversations
     # The doors come after _core in cleanup_ctx: they start once Conversations exists and stop
     # before it closes.
     bot.widget.setup(app)
@@ -43,13 +43,16 @@ def create_app(settings: Settings) -> web.Application:
 async def _core(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     async with aiohttp.ClientSession() as http:
-        store = await SQLiteStore.open(settings.store_path)
+        # SQLite by default, Redis with AIC_REDIS_URL; a store down at start is retried on use.
+        store = await open_store(settings)
+        tracker_admin = open_tracker_admin(settings)
         app[HTTP] = http
         app[STORE] = store
+        app[purge.TRACKER_ADMIN] = tracker_admin
         app[CONVERSATIONS] = Conversations(
             rasa=RasaClient(http, settings.rasa_url, settings.rasa_timeout, settings.rasa_token),
             store=store,
-            tracker_admin=SQLiteTrackerAdmin(settings.tracker_db),
+            tracker_admin=tracker_admin,
             responses=app[RESPONSES],
             secret=settings.pseudonym_secret,
             rate_limit_per_minute=settings.rate_limit_per_minute,
@@ -59,3 +62,4 @@ async def _core(app: web.Application) -> AsyncIterator[None]:
             yield
         finally:
             await store.close()
+            await close_tracker_admin(tracker_admin)

@@ -13,7 +13,7 @@ import logging
 import sqlite3
 import time
 import unicodedata
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -93,6 +93,15 @@ class Conversations:
         self._max_chars = max_message_chars
         self._clock = clock
         self._locks = KeyedLocks()
+        # The live hand-off (bot/handoff/) sets this: it takes the turns of someone waiting for
+        # or talking to a 101 contact, and opens the case Rasa asks for on their consent.
+        self.handoff: Any = None
+        # Called with the pseudonym on /forget only: the hand-off's cases (with a reference
+        # someone may still call about) follow their own retention, not the 24-hour one.
+        self.forgetters: list[Callable[[str], Any]] = []
+        # More places holding something about a pseudonym (e.g. the hand-off desk) add an
+        # async ``erase(pseudonym)`` here; /forget and retention then call it too.
+        self.erasers: list[Callable[[str], Awaitable[object]]] = []
 
     def pseudonym(self, channel: str, user_key: str | int) -> str:
         return pseudonym(self._secret, channel, user_key)
@@ -118,10 +127,16 @@ class Conversations:
             refused = await self._admit(who, channel, user_key)
             if refused is not None:
                 return refused
+            if self.handoff is not None:
+                routed = await self.handoff.route(who, channel, text=text, payload=payload)
+                if routed is not None:
+                    return routed
             if payload is not None:
-                button = next(
-                    (b for b in await self._store.offered(who) if b.payload == payload), None
-                )
+                try:
+                    offered = await self._store.offered(who)
+                except ConnectionError:  # the store went away since _admit
+                    return self.say("utter_frontdoor_unavailable", channel)
+                button = next((b for b in offered if b.payload == payload), None)
                 if button is not None:
                     return await self._ask(who, channel, button.payload, button.title)
                 text = payload
@@ -174,15 +189,18 @@ class Conversations:
         async with self._locks.hold(who):
             try:
                 await self._erase(who)
+                for forget in self.forgetters:
+                    await forget(who)
             except (sqlite3.Error, OSError) as error:
                 log.error("forget failed: %s", type(error).__name__)
                 return self.say("utter_frontdoor_unavailable", channel)
         log.info("forgot one person on %s", channel)
         return self.say("utter_frontdoor_forgotten", channel)
 
-    async def forget_inactive(self, max_age_seconds: float) -> int:
+    async def forget_inactive(self, max_age_seconds: float, now: float | None = None) -> int:
         """Retention: erase everyone inactive for longer than ``max_age_seconds``."""
-        expired = await self._store.inactive_since(self._clock() - max_age_seconds)
+        now = self._clock() if now is None else now
+        expired = await self._store.inactive_since(now - max_age_seconds)
         for who in expired:
             async with self._locks.hold(who):
                 await self._erase(who)
@@ -213,8 +231,14 @@ class Conversations:
         """Record the person's address and activity and spend a rate-limit token; returns the
         reply instead of a turn when they are over the limit."""
         now = self._clock()
-        await self._store.touch(who, channel, str(user_key), now)
-        verdict = await self._store.take_turn(who, now, self._rate_limit)
+        try:
+            await self._store.touch(who, channel, str(user_key), now)
+            verdict = await self._store.take_turn(who, now, self._rate_limit)
+        except ConnectionError as error:
+            # bot/'s store (SQLite or Redis) cannot be reached: without it there is no rate
+            # limit, no button check and no way to forget, so only the safety message goes out.
+            log.warning("store unavailable on %s: %s", channel, type(error).__name__)
+            return self.say("utter_frontdoor_unavailable", channel)
         if verdict is Verdict.ALLOWED:
             return None
         log.info("rate limit reached on %s", channel)
@@ -247,9 +271,17 @@ class Conversations:
             # Rasa answers nothing when a custom action fails (e.g. the action server is down).
             log.warning("rasa gave no reply on %s", channel)
             return self.say("utter_frontdoor_unavailable", channel)
-        await self._store.set_offered(who, [b for reply in replies for b in reply.buttons])
+        if self.handoff is not None:
+            replies = await self.handoff.after_turn(who, channel, replies)
+        try:
+            await self._store.set_offered(who, [b for reply in replies for b in reply.buttons])
+        except ConnectionError as error:
+            # The answer is still worth giving; a press on its buttons arrives as plain text.
+            log.warning("store unavailable on %s: %s", channel, type(error).__name__)
         return replies
 
     async def _erase(self, who: str) -> None:
         await self._tracker_admin.delete(who)
+        for erase in self.erasers:
+            await erase(who)
         await self._store.delete(who)

@@ -42,6 +42,23 @@ class Settings:
     rate_limit_per_minute: int = 20
     max_message_chars: int = 1500
     log_level: str = "INFO"
+    # The live hand-off to 101 contacts (bot/handoff/): how long cases are kept, how long a
+    # person waits before getting a reference instead, each queue's opening hours, desk logins.
+    handoff_retention_days: float = 7.0
+    handoff_wait_minutes: float = 10.0
+    handoff_hours: str = ""
+    handoff_timezone: str = "Europe/London"
+    desk_session_minutes: float = 480.0
+    desk_cookie_secure: bool = False
+    # Retention and scale-out (see PRIVACY.md and deploy/).
+    retention_hours: float = 24.0
+    purge_interval_minutes: float = 15.0
+    redis_url: str | None = field(default=None, repr=False)
+    tracker_redis_url: str | None = field(default=None, repr=False)
+
+    @property
+    def retention_seconds(self) -> float:
+        return self.retention_hours * 3600
 
     @property
     def telegram_enabled(self) -> bool:
@@ -105,6 +122,41 @@ class Settings:
                 get("MAX_MESSAGE_CHARS"), cls.max_message_chars, int, "AIC_MAX_MESSAGE_CHARS"
             ),
             log_level=(get("LOG_LEVEL") or cls.log_level).upper(),
+            handoff_retention_days=_number(
+                get("HANDOFF_RETENTION_DAYS"),
+                cls.handoff_retention_days,
+                float,
+                "AIC_HANDOFF_RETENTION_DAYS",
+            ),
+            handoff_wait_minutes=_number(
+                get("HANDOFF_WAIT_MINUTES"),
+                cls.handoff_wait_minutes,
+                float,
+                "AIC_HANDOFF_WAIT_MINUTES",
+            ),
+            handoff_hours=get("HANDOFF_HOURS") or cls.handoff_hours,
+            handoff_timezone=get("HANDOFF_TIMEZONE") or cls.handoff_timezone,
+            desk_session_minutes=_number(
+                get("DESK_SESSION_MINUTES"),
+                cls.desk_session_minutes,
+                float,
+                "AIC_DESK_SESSION_MINUTES",
+            ),
+            # Set to true behind HTTPS, so the desk's session cookie is never sent in clear.
+            desk_cookie_secure=(get("DESK_COOKIE_SECURE") or "false").lower() in ("1", "true"),
+            retention_hours=_number(
+                get("RETENTION_HOURS"), cls.retention_hours, float, "AIC_RETENTION_HOURS"
+            ),
+            purge_interval_minutes=_number(
+                get("PURGE_INTERVAL_MINUTES"),
+                cls.purge_interval_minutes,
+                float,
+                "AIC_PURGE_INTERVAL_MINUTES",
+            ),
+            redis_url=get("REDIS_URL"),
+            # Set when Rasa keeps trackers in Redis (deploy/endpoints.redis.yml); otherwise
+            # /forget and retention delete from the SQLite tracker store at AIC_TRACKER_DB.
+            tracker_redis_url=get("TRACKER_REDIS_URL"),
         )
 
 

@@ -66,7 +66,11 @@ class SQLiteStore:
     @classmethod
     async def open(cls, path: Path) -> SQLiteStore:
         store = cls(path)
-        await store._run(store._connect)
+        try:
+            await store._run(store._connect)
+        except BaseException:
+            await store.close()  # no worker thread left behind by a failed open
+            raise
         return store
 
     def _connect(self) -> None:

@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 class TrackerAdmin(Protocol):
     async def delete(self, sender_id: str) -> int: ...
+    async def purge_inactive(self, cutoff: float) -> int: ...
 
 
 class SQLiteTrackerAdmin:
@@ -40,6 +41,30 @@ class SQLiteTrackerAdmin:
         try:
             with db:
                 return db.execute("DELETE FROM events WHERE sender_id=?", (sender_id,)).rowcount
+        except sqlite3.OperationalError as error:
+            if "no such table" in str(error):
+                return 0
+            raise
+        finally:
+            db.close()
+
+    async def purge_inactive(self, cutoff: float) -> int:
+        """Delete every conversation whose last event is older than ``cutoff`` (a Unix time),
+        including those bot/ no longer knows about; returns how many rows went."""
+        return await asyncio.to_thread(self._purge_inactive, cutoff)
+
+    def _purge_inactive(self, cutoff: float) -> int:
+        if not self._path.exists():
+            return 0
+        uri = f"{self._path.resolve().as_uri()}?mode=rw"
+        db = sqlite3.connect(uri, uri=True, timeout=10)
+        try:
+            with db:
+                return db.execute(
+                    "DELETE FROM events WHERE sender_id IN (SELECT sender_id FROM events"
+                    " GROUP BY sender_id HAVING MAX(timestamp) < ?)",
+                    (cutoff,),
+                ).rowcount
         except sqlite3.OperationalError as error:
             if "no such table" in str(error):
                 return 0
