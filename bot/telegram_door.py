@@ -320,6 +320,10 @@ class TelegramDoor:
 
     # Sending.
 
+    async def push(self, chat_id: int, replies: Sequence[Reply]) -> None:
+        """Send replies nobody asked for just now (the hand-off desk's messages)."""
+        await self._send(chat_id, replies)
+
     async def _send(self, chat_id: int, replies: Sequence[Reply]) -> None:
         """Send replies in order; a long text goes in parts, the buttons under the last part."""
         bot = self.application.bot

@@ -1,0 +1,383 @@
+"""The hand-off desk: a web page for 101 contact handlers, served under ``/desk``.
+
+Login with a desk account (``python -m bot.handoff.accounts``); the session is a random token in
+a cookie that is HttpOnly, SameSite=Strict, limited to ``/desk`` (and Secure with
+``AIC_DESK_COOKIE_SECURE``) and expires after ``AIC_DESK_SESSION_MINUTES``. Every request that
+changes something must carry the session's CSRF token in ``X-CSRF-Token`` and, when the browser
+sends one, an ``Origin`` of this site. A handler only ever sees their own force's queue; a case
+of another force is answered 404, as if it did not exist.
+
+JSON API (all under /desk/api): ``POST login``, ``POST logout``, ``GET me``, ``GET queue``,
+``GET cases/{reference}``, ``POST cases/{reference}/claim``, ``POST cases/{reference}/messages``,
+``POST cases/{reference}/close``; ``GET /desk/ws`` pushes ``{"type": "queue"}`` and
+``{"type": "case", "reference"}`` events so the page updates without reloading.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from bot.handoff.passwords import verify_async
+from bot.handoff.references import normalise
+from bot.handoff.service import OUTCOMES, Handoff
+from bot.handoff.store import LIVE, REFERRED, WAITING, Case, DeskSession
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).parent / "static"
+COOKIE = "aic_desk"
+CSRF_HEADER = "X-CSRF-Token"
+MAX_BODY_BYTES = 16 * 1024
+MAX_MESSAGE_CHARS = 2000
+LOGIN_FAILURES_BEFORE_PAUSE = 5
+LOGIN_PAUSE_SECONDS = 60.0
+WS_SESSION_CHECK_SECONDS = 15.0
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+        "img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}
+
+HANDOFF = web.AppKey("handoff", Handoff)
+DESK = web.AppKey("desk_config", dict)
+
+
+def setup(app: web.Application, *, session_seconds: float, secure_cookie: bool) -> None:
+    app[DESK] = {
+        "session_seconds": session_seconds,
+        "secure_cookie": secure_cookie,
+        "failures": {},
+    }
+    app.router.add_routes(
+        [
+            web.get("/desk", page),
+            web.get("/desk/", page),
+            web.get("/desk/desk.js", _static("desk.js", "text/javascript")),
+            web.get("/desk/desk.css", _static("desk.css", "text/css")),
+            web.post("/desk/api/login", login),
+            web.post("/desk/api/logout", logout),
+            web.get("/desk/api/me", me),
+            web.get("/desk/api/queue", queue),
+            web.get("/desk/api/cases/{reference}", case_detail),
+            web.post("/desk/api/cases/{reference}/claim", claim),
+            web.post("/desk/api/cases/{reference}/messages", send_message),
+            web.post("/desk/api/cases/{reference}/close", close),
+            web.get("/desk/ws", websocket),
+        ]
+    )
+
+
+# --- Pages -------------------------------------------------------------------------------------
+
+
+async def page(request: web.Request) -> web.StreamResponse:
+    return web.FileResponse(STATIC_DIR / "desk.html", headers=PAGE_HEADERS)
+
+
+def _static(name: str, content_type: str) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def serve(request: web.Request) -> web.StreamResponse:
+        return web.FileResponse(
+            STATIC_DIR / name,
+            headers={
+                "Content-Type": content_type,
+                "Cache-Control": "no-cache",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
+    return serve
+
+
+# --- Sessions ----------------------------------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _same_origin(request: web.Request) -> bool:
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True  # not a browser's cross-site request (they always send Origin on POST/WS)
+    return origin in (
+        f"{request.scheme}://{request.host}",
+        f"http://{request.host}",
+        f"https://{request.host}",
+    )
+
+
+async def _session(request: web.Request) -> DeskSession:
+    token = request.cookies.get(COOKIE)
+    if not token:
+        raise _error(401, "not_logged_in")
+    session = await request.app[HANDOFF].cases.session(_token_hash(token), time.time())
+    if session is None:
+        raise _error(401, "session_expired")
+    return session
+
+
+async def _changing(request: web.Request) -> DeskSession:
+    """A session for a request that changes something: same origin, right CSRF token."""
+    if not _same_origin(request):
+        raise _error(403, "wrong_origin")
+    session = await _session(request)
+    given = request.headers.get(CSRF_HEADER, "")
+    if not hmac.compare_digest(given.encode(), session.csrf.encode()):
+        raise _error(403, "csrf")
+    return session
+
+
+def _error(status: int, code: str) -> web.HTTPException:
+    body = json.dumps({"error": code})
+    kinds = {
+        400: web.HTTPBadRequest,
+        401: web.HTTPUnauthorized,
+        403: web.HTTPForbidden,
+        404: web.HTTPNotFound,
+        409: web.HTTPConflict,
+        429: web.HTTPTooManyRequests,
+    }
+    return kinds[status](
+        text=body, content_type="application/json", headers={"Cache-Control": "no-store"}
+    )
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    return web.json_response(data, status=status, headers={"Cache-Control": "no-store"})
+
+
+async def _body(request: web.Request) -> dict:
+    raw = await request.content.read(MAX_BODY_BYTES + 1)
+    if len(raw) > MAX_BODY_BYTES:
+        raise _error(400, "too_large")
+    try:
+        body = json.loads(raw or b"{}")
+    except ValueError:
+        raise _error(400, "not_json") from None
+    if not isinstance(body, dict):
+        raise _error(400, "not_an_object")
+    return body
+
+
+async def login(request: web.Request) -> web.Response:
+    if not _same_origin(request):
+        raise _error(403, "wrong_origin")
+    body = await _body(request)
+    username = str(body.get("username") or "").strip().lower()[:64]
+    password = str(body.get("password") or "")[:1024]
+    config = request.app[DESK]
+    failures: dict[str, tuple[int, float]] = config["failures"]
+    count, until = failures.get(username, (0, 0.0))
+    now = time.time()
+    if until > now:
+        raise _error(429, "too_many_attempts")
+    handoff = request.app[HANDOFF]
+    account = await handoff.cases.account(username) if username else None
+    if not await verify_async(account.password_hash if account else None, password) or not account:
+        count += 1
+        failures[username] = (
+            (0, now + LOGIN_PAUSE_SECONDS) if count >= LOGIN_FAILURES_BEFORE_PAUSE else (count, 0.0)
+        )
+        log.info("desk login refused")
+        raise _error(401, "wrong_name_or_password")
+    failures.pop(username, None)
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    await handoff.cases.create_session(
+        _token_hash(token), account.username, csrf, now + config["session_seconds"]
+    )
+    log.info("desk login (%s)", account.force)
+    response = _json(_me(handoff, account.username, account.force, csrf))
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=int(config["session_seconds"]),
+        path="/desk",
+        httponly=True,
+        samesite="Strict",
+        secure=config["secure_cookie"],
+    )
+    return response
+
+
+def _me(handoff: Handoff, username: str, force: str, csrf: str) -> dict:
+    return {
+        "username": username,
+        "force": force,
+        "force_name": handoff.force(force).name,
+        "csrf": csrf,
+        "outcomes": list(OUTCOMES),
+    }
+
+
+async def logout(request: web.Request) -> web.Response:
+    await _changing(request)
+    token = request.cookies.get(COOKIE, "")
+    await request.app[HANDOFF].cases.delete_session(_token_hash(token))
+    response = _json({"ok": True})
+    response.del_cookie(COOKIE, path="/desk")
+    return response
+
+
+async def me(request: web.Request) -> web.Response:
+    session = await _session(request)
+    return _json(_me(request.app[HANDOFF], session.username, session.force, session.csrf))
+
+
+# --- Cases -------------------------------------------------------------------------------------
+
+
+def _brief(case: Case, session: DeskSession, now: float) -> dict:
+    return {
+        "reference": case.reference,
+        "state": case.state,
+        "channel": case.channel,
+        "waiting_seconds": round(now - case.created_at),
+        "created_at": case.created_at,
+        "mine": case.handler == session.username,
+        "claimed": case.handler is not None,
+    }
+
+
+async def _case_for(request: web.Request, session: DeskSession) -> Case:
+    reference = normalise(request.match_info["reference"])
+    case = await request.app[HANDOFF].cases.by_reference(reference) if reference else None
+    if case is None or case.queue != session.force:
+        # Another force's case is answered exactly like one that does not exist.
+        raise _error(404, "no_such_case")
+    return case
+
+
+async def queue(request: web.Request) -> web.Response:
+    session = await _session(request)
+    handoff = request.app[HANDOFF]
+    now = time.time()
+    cases = await handoff.cases.queue(session.force, session.username)
+    return _json(
+        {
+            "cases": [_brief(c, session, now) for c in cases],
+            "force_name": handoff.force(session.force).name,
+        }
+    )
+
+
+async def case_detail(request: web.Request) -> web.Response:
+    session = await _session(request)
+    case = await _case_for(request, session)
+    return _json(await _detail(request.app[HANDOFF], case, session))
+
+
+async def _detail(handoff: Handoff, case: Case, session: DeskSession) -> dict:
+    now = time.time()
+    # The conversation so far is only what the person sent after agreeing to the hand-off.
+    messages = [
+        {"id": m.id, "from": m.sender, "text": m.text, "at": m.at}
+        for m in await handoff.cases.messages(case.id)
+    ]
+    return {
+        **_brief(case, session, now),
+        "summary_text": case.summary_text,
+        "summary": case.summary,
+        "outcome": case.outcome,
+        "can_claim": case.state == WAITING,
+        "can_chat": case.state == LIVE and case.handler == session.username,
+        "can_close": (case.state == LIVE and case.handler == session.username)
+        or case.state == REFERRED,
+        "messages": messages,
+    }
+
+
+async def claim(request: web.Request) -> web.Response:
+    session = await _changing(request)
+    case = await _case_for(request, session)
+    handoff = request.app[HANDOFF]
+    if not await handoff.claim(case, session.username):
+        raise _error(409, "already_claimed")
+    fresh = await handoff.cases.case(case.id)
+    assert fresh is not None
+    return _json(await _detail(handoff, fresh, session))
+
+
+async def send_message(request: web.Request) -> web.Response:
+    session = await _changing(request)
+    case = await _case_for(request, session)
+    body = await _body(request)
+    text = str(body.get("text") or "").strip()
+    if not text or len(text) > MAX_MESSAGE_CHARS:
+        raise _error(400, "text")
+    if case.state != LIVE or case.handler != session.username:
+        raise _error(409, "not_your_live_case")
+    message = await request.app[HANDOFF].say(case, text)
+    return _json({"id": message.id})
+
+
+async def close(request: web.Request) -> web.Response:
+    session = await _changing(request)
+    case = await _case_for(request, session)
+    body = await _body(request)
+    outcome = body.get("outcome")
+    if outcome not in OUTCOMES:
+        raise _error(400, "outcome")
+    if case.state == LIVE and case.handler != session.username:
+        raise _error(409, "not_your_live_case")
+    handoff = request.app[HANDOFF]
+    if not await handoff.close(case, outcome):
+        raise _error(409, "cannot_close")
+    fresh = await handoff.cases.case(case.id)
+    assert fresh is not None
+    return _json(await _detail(handoff, fresh, session))
+
+
+# --- Live updates ------------------------------------------------------------------------------
+
+
+async def websocket(request: web.Request) -> web.StreamResponse:
+    if not _same_origin(request):
+        raise _error(403, "wrong_origin")
+    session = await _session(request)
+    handoff = request.app[HANDOFF]
+    ws = web.WebSocketResponse(heartbeat=30)
+    await ws.prepare(request)
+    inbox = handoff.hub.subscribe(session.force)
+    token_hash = _token_hash(request.cookies.get(COOKIE, ""))
+
+    async def forward() -> None:
+        while True:
+            try:
+                event = await asyncio.wait_for(inbox.get(), WS_SESSION_CHECK_SECONDS)
+            except asyncio.TimeoutError:
+                event = None
+            if await handoff.cases.session(token_hash, time.time()) is None:
+                await ws.send_json({"type": "session_expired"})
+                await ws.close()
+                return
+            if event is not None:
+                await ws.send_json(event)
+
+    sender = asyncio.create_task(forward())
+    try:
+        async for message in ws:
+            if message.type == WSMsgType.ERROR:
+                break  # the page only listens; anything it sends is ignored
+    finally:
+        sender.cancel()
+        with contextlib.suppress(asyncio.CancelledError, ConnectionError):
+            await sender
+        handoff.hub.unsubscribe(session.force, inbox)
+    return ws

@@ -1,0 +1,487 @@
+"""Where the hand-off keeps its cases, their messages, the desk's accounts and sessions.
+
+``CaseStore`` is the interface; ``SQLiteCaseStore`` keeps everything in ``{data_dir}/handoff.db``
+so a restart of bot/ loses nothing. A Redis version can follow behind the same methods; the one
+that matters most is ``claim``, which must stay a single atomic conditional update.
+
+A case holds the person's pseudonym (to route their messages and to delete on /forget) and the
+door it came from, never a door id, name or username.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from bot.handoff.references import new_reference
+
+T = TypeVar("T")
+
+WAITING, LIVE, CLOSED, REFERRED, LEFT = "waiting", "live", "closed", "referred", "left"
+OPEN_STATES = (WAITING, LIVE)
+USER, HANDLER, NOTICE = "user", "handler", "notice"
+
+
+@dataclass(frozen=True)
+class Case:
+    id: int
+    reference: str
+    pseudonym: str
+    channel: str
+    queue: str
+    summary: dict[str, Any]
+    summary_text: str
+    state: str
+    handler: str | None
+    outcome: str | None
+    created_at: float
+    claimed_at: float | None
+    ended_at: float | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+
+@dataclass(frozen=True)
+class CaseMessage:
+    id: int
+    case_id: int
+    sender: str  # user | handler | notice
+    text: str
+    at: float
+    delivered: bool
+
+
+@dataclass(frozen=True)
+class Account:
+    username: str
+    force: str
+    password_hash: str
+
+
+@dataclass(frozen=True)
+class DeskSession:
+    username: str
+    force: str
+    csrf: str
+    expires_at: float
+
+
+class CaseStore(Protocol):
+    async def create_case(
+        self,
+        *,
+        pseudonym: str,
+        channel: str,
+        queue: str,
+        summary: dict[str, Any],
+        summary_text: str,
+        state: str,
+        now: float,
+    ) -> Case: ...
+    async def open_case_for(self, pseudonym: str) -> Case | None: ...
+    async def case(self, case_id: int) -> Case | None: ...
+    async def by_reference(self, reference: str) -> Case | None: ...
+    async def queue(self, queue: str, handler: str | None = None) -> list[Case]: ...
+    async def position(self, case: Case) -> int: ...
+    async def claim(self, case_id: int, handler: str, now: float) -> bool: ...
+    async def finish(
+        self,
+        case_id: int,
+        from_states: tuple[str, ...],
+        state: str,
+        now: float,
+        outcome: str | None = None,
+    ) -> bool: ...
+    async def waiting_since(self, cutoff: float) -> list[Case]: ...
+    async def add_message(
+        self, case_id: int, sender: str, text: str, now: float, delivered: bool = False
+    ) -> CaseMessage: ...
+    async def messages(self, case_id: int) -> list[CaseMessage]: ...
+    async def messages_for(self, pseudonym: str, after: int) -> list[CaseMessage]: ...
+    async def undelivered(self) -> list[tuple[Case, CaseMessage]]: ...
+    async def mark_delivered(self, message_id: int) -> None: ...
+    async def delete_for(self, pseudonym: str) -> int: ...
+    async def purge(self, cutoff: float) -> int: ...
+    async def purge_sessions(self, now: float) -> int: ...
+    async def add_account(
+        self, username: str, force: str, password_hash: str, now: float
+    ) -> None: ...
+    async def account(self, username: str) -> Account | None: ...
+    async def accounts(self) -> list[Account]: ...
+    async def set_password(self, username: str, password_hash: str) -> bool: ...
+    async def remove_account(self, username: str) -> bool: ...
+    async def create_session(
+        self, token_hash: str, username: str, csrf: str, expires_at: float
+    ) -> None: ...
+    async def session(self, token_hash: str, now: float) -> DeskSession | None: ...
+    async def delete_session(self, token_hash: str) -> None: ...
+    async def close(self) -> None: ...
+
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS cases (
+    id           INTEGER PRIMARY KEY,
+    reference    TEXT NOT NULL UNIQUE,
+    pseudonym    TEXT NOT NULL,
+    channel      TEXT NOT NULL,
+    queue        TEXT NOT NULL,
+    summary      TEXT NOT NULL,
+    summary_text TEXT NOT NULL,
+    state        TEXT NOT NULL,
+    handler      TEXT,
+    outcome      TEXT,
+    created_at   REAL NOT NULL,
+    claimed_at   REAL,
+    ended_at     REAL
+);
+CREATE INDEX IF NOT EXISTS cases_by_queue ON cases (queue, state, created_at);
+CREATE INDEX IF NOT EXISTS cases_by_pseudonym ON cases (pseudonym, state);
+CREATE TABLE IF NOT EXISTS case_messages (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    case_id   INTEGER NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+    sender    TEXT NOT NULL,
+    text      TEXT NOT NULL,
+    at        REAL NOT NULL,
+    delivered INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS messages_by_case ON case_messages (case_id, id);
+CREATE TABLE IF NOT EXISTS accounts (
+    username      TEXT PRIMARY KEY,
+    force         TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    created_at    REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS desk_sessions (
+    token_hash TEXT PRIMARY KEY,
+    username   TEXT NOT NULL REFERENCES accounts (username) ON DELETE CASCADE,
+    csrf       TEXT NOT NULL,
+    expires_at REAL NOT NULL
+);
+"""
+
+_CASE_COLUMNS = (
+    "id, reference, pseudonym, channel, queue, summary, summary_text, state, handler, outcome,"
+    " created_at, claimed_at, ended_at"
+)
+_MESSAGE_COLUMNS = "id, case_id, sender, text, at, delivered"
+
+
+def _case(row: tuple | None) -> Case | None:
+    if row is None:
+        return None
+    values = list(row)
+    values[5] = json.loads(values[5])
+    return Case(*values)
+
+
+def _message(row: tuple) -> CaseMessage:
+    values = list(row)
+    values[5] = bool(values[5])
+    return CaseMessage(*values)
+
+
+class SQLiteCaseStore:
+    """SQLite through one worker thread, like bot/'s own store: one thread serialises writes,
+    and every check-then-change is one conditional statement, so a second process sharing the
+    file (or a second replica on the same volume) cannot break it either."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="handoff-store")
+        self._db: sqlite3.Connection | None = None
+
+    @classmethod
+    async def open(cls, path: Path) -> SQLiteCaseStore:
+        store = cls(path)
+        await store._run(store._connect)
+        return store
+
+    def _connect(self) -> None:
+        self._path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        db = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None, timeout=10)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        db.executescript(SCHEMA)
+        self._path.chmod(0o600)
+        self._db = db
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise RuntimeError("handoff store is closed")
+        return self._db
+
+    async def _all(self, sql: str, *params: Any) -> list[tuple]:
+        return await self._run(lambda: self.db.execute(sql, params).fetchall())
+
+    async def _one(self, sql: str, *params: Any) -> tuple | None:
+        return await self._run(lambda: self.db.execute(sql, params).fetchone())
+
+    async def _change(self, sql: str, *params: Any) -> int:
+        return await self._run(lambda: self.db.execute(sql, params).rowcount)
+
+    # --- Cases ---------------------------------------------------------------------------------
+
+    async def create_case(
+        self,
+        *,
+        pseudonym: str,
+        channel: str,
+        queue: str,
+        summary: dict[str, Any],
+        summary_text: str,
+        state: str,
+        now: float,
+    ) -> Case:
+        def create() -> Case:
+            for _ in range(20):
+                try:
+                    cursor = self.db.execute(
+                        "INSERT INTO cases (reference, pseudonym, channel, queue, summary,"
+                        " summary_text, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            new_reference(),
+                            pseudonym,
+                            channel,
+                            queue,
+                            json.dumps(summary),
+                            summary_text,
+                            state,
+                            now,
+                        ),
+                    )
+                except sqlite3.IntegrityError:
+                    continue  # the reference is taken: draw another
+                row = self.db.execute(
+                    f"SELECT {_CASE_COLUMNS} FROM cases WHERE id=?", (cursor.lastrowid,)
+                ).fetchone()
+                case = _case(row)
+                assert case is not None
+                return case
+            raise RuntimeError("no free case reference")
+
+        return await self._run(create)
+
+    async def open_case_for(self, pseudonym: str) -> Case | None:
+        return _case(
+            await self._one(
+                f"SELECT {_CASE_COLUMNS} FROM cases WHERE pseudonym=? AND state IN (?, ?)"
+                " ORDER BY id DESC LIMIT 1",
+                pseudonym,
+                *OPEN_STATES,
+            )
+        )
+
+    async def case(self, case_id: int) -> Case | None:
+        return _case(await self._one(f"SELECT {_CASE_COLUMNS} FROM cases WHERE id=?", case_id))
+
+    async def by_reference(self, reference: str) -> Case | None:
+        return _case(
+            await self._one(f"SELECT {_CASE_COLUMNS} FROM cases WHERE reference=?", reference)
+        )
+
+    async def queue(self, queue: str, handler: str | None = None) -> list[Case]:
+        """The queue's waiting cases, oldest first, then the live ones ``handler`` holds."""
+        rows = await self._all(
+            f"SELECT {_CASE_COLUMNS} FROM cases WHERE queue=? AND"
+            " (state=? OR (state=? AND handler=?)) ORDER BY created_at, id",
+            queue,
+            WAITING,
+            LIVE,
+            handler,
+        )
+        return [c for row in rows if (c := _case(row)) is not None]
+
+    async def position(self, case: Case) -> int:
+        row = await self._one(
+            "SELECT COUNT(*) FROM cases WHERE queue=? AND state=? AND"
+            " (created_at < ? OR (created_at = ? AND id <= ?))",
+            case.queue,
+            WAITING,
+            case.created_at,
+            case.created_at,
+            case.id,
+        )
+        return int(row[0]) if row else 1
+
+    async def claim(self, case_id: int, handler: str, now: float) -> bool:
+        """Exactly one handler wins: the update only happens while the case is still waiting."""
+        changed = await self._change(
+            "UPDATE cases SET state=?, handler=?, claimed_at=? WHERE id=? AND state=?",
+            LIVE,
+            handler,
+            now,
+            case_id,
+            WAITING,
+        )
+        return changed == 1
+
+    async def finish(
+        self,
+        case_id: int,
+        from_states: tuple[str, ...],
+        state: str,
+        now: float,
+        outcome: str | None = None,
+    ) -> bool:
+        marks = ", ".join("?" for _ in from_states)
+        changed = await self._change(
+            f"UPDATE cases SET state=?, ended_at=?, outcome=COALESCE(?, outcome)"
+            f" WHERE id=? AND state IN ({marks})",
+            state,
+            now,
+            outcome,
+            case_id,
+            *from_states,
+        )
+        return changed == 1
+
+    async def waiting_since(self, cutoff: float) -> list[Case]:
+        rows = await self._all(
+            f"SELECT {_CASE_COLUMNS} FROM cases WHERE state=? AND created_at < ?", WAITING, cutoff
+        )
+        return [c for row in rows if (c := _case(row)) is not None]
+
+    # --- Messages ------------------------------------------------------------------------------
+
+    async def add_message(
+        self, case_id: int, sender: str, text: str, now: float, delivered: bool = False
+    ) -> CaseMessage:
+        def add() -> CaseMessage:
+            cursor = self.db.execute(
+                "INSERT INTO case_messages (case_id, sender, text, at, delivered)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (case_id, sender, text, now, int(delivered)),
+            )
+            return CaseMessage(cursor.lastrowid or 0, case_id, sender, text, now, delivered)
+
+        return await self._run(add)
+
+    async def messages(self, case_id: int) -> list[CaseMessage]:
+        rows = await self._all(
+            f"SELECT {_MESSAGE_COLUMNS} FROM case_messages WHERE case_id=? ORDER BY id", case_id
+        )
+        return [_message(row) for row in rows]
+
+    async def messages_for(self, pseudonym: str, after: int) -> list[CaseMessage]:
+        rows = await self._all(
+            f"SELECT {', '.join('m.' + c for c in _MESSAGE_COLUMNS.split(', '))}"
+            " FROM case_messages m JOIN cases c ON c.id = m.case_id"
+            " WHERE c.pseudonym=? AND m.id > ? ORDER BY m.id",
+            pseudonym,
+            after,
+        )
+        return [_message(row) for row in rows]
+
+    async def undelivered(self) -> list[tuple[Case, CaseMessage]]:
+        """Messages for people that were stored but not yet sent (e.g. bot/ stopped between)."""
+        rows = await self._all(
+            f"SELECT {_MESSAGE_COLUMNS} FROM case_messages WHERE delivered=0 AND sender!=?"
+            " ORDER BY id",
+            USER,
+        )
+        result = []
+        for row in rows:
+            message = _message(row)
+            case = await self.case(message.case_id)
+            if case is not None:
+                result.append((case, message))
+        return result
+
+    async def mark_delivered(self, message_id: int) -> None:
+        await self._change("UPDATE case_messages SET delivered=1 WHERE id=?", message_id)
+
+    # --- Deletion ------------------------------------------------------------------------------
+
+    async def delete_for(self, pseudonym: str) -> int:
+        """/forget: every case of this person, with its messages (ON DELETE CASCADE)."""
+        return await self._change("DELETE FROM cases WHERE pseudonym=?", pseudonym)
+
+    async def purge(self, cutoff: float) -> int:
+        """Retention: cases created before ``cutoff`` that are no longer open, and expired
+        desk sessions."""
+        marks = ", ".join("?" for _ in OPEN_STATES)
+        deleted = await self._change(
+            f"DELETE FROM cases WHERE created_at < ? AND state NOT IN ({marks})",
+            cutoff,
+            *OPEN_STATES,
+        )
+        return deleted
+
+    async def purge_sessions(self, now: float) -> int:
+        return await self._change("DELETE FROM desk_sessions WHERE expires_at <= ?", now)
+
+    # --- Accounts and sessions -----------------------------------------------------------------
+
+    async def add_account(self, username: str, force: str, password_hash: str, now: float) -> None:
+        await self._change(
+            "INSERT INTO accounts (username, force, password_hash, created_at) VALUES (?, ?, ?, ?)",
+            username,
+            force,
+            password_hash,
+            now,
+        )
+
+    async def account(self, username: str) -> Account | None:
+        row = await self._one(
+            "SELECT username, force, password_hash FROM accounts WHERE username=?", username
+        )
+        return Account(*row) if row else None
+
+    async def accounts(self) -> list[Account]:
+        rows = await self._all("SELECT username, force, password_hash FROM accounts ORDER BY 1")
+        return [Account(*row) for row in rows]
+
+    async def set_password(self, username: str, password_hash: str) -> bool:
+        changed = await self._change(
+            "UPDATE accounts SET password_hash=? WHERE username=?", password_hash, username
+        )
+        if changed:
+            # A new password ends every session of the old one.
+            await self._change("DELETE FROM desk_sessions WHERE username=?", username)
+        return changed == 1
+
+    async def remove_account(self, username: str) -> bool:
+        await self._change("DELETE FROM desk_sessions WHERE username=?", username)
+        return await self._change("DELETE FROM accounts WHERE username=?", username) == 1
+
+    async def create_session(
+        self, token_hash: str, username: str, csrf: str, expires_at: float
+    ) -> None:
+        await self._change(
+            "INSERT INTO desk_sessions (token_hash, username, csrf, expires_at)"
+            " VALUES (?, ?, ?, ?)",
+            token_hash,
+            username,
+            csrf,
+            expires_at,
+        )
+
+    async def session(self, token_hash: str, now: float) -> DeskSession | None:
+        row = await self._one(
+            "SELECT s.username, a.force, s.csrf, s.expires_at FROM desk_sessions s"
+            " JOIN accounts a ON a.username = s.username WHERE s.token_hash=? AND s.expires_at > ?",
+            token_hash,
+            now,
+        )
+        return DeskSession(*row) if row else None
+
+    async def delete_session(self, token_hash: str) -> None:
+        await self._change("DELETE FROM desk_sessions WHERE token_hash=?", token_hash)
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._run(self._db.close)
+            self._db = None
+        self._executor.shutdown(wait=True)

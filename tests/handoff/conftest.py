@@ -1,0 +1,17 @@
+"""Fixtures for the hand-off's unit tests: a case store in a temporary folder."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.handoff.store import SQLiteCaseStore
+
+
+@pytest.fixture
+async def cases(tmp_path: Path) -> AsyncIterator[SQLiteCaseStore]:
+    store = await SQLiteCaseStore.open(tmp_path / "data" / "handoff.db")
+    yield store
+    await store.close()
