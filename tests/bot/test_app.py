@@ -57,3 +57,24 @@ def test_a_domain_without_bot_responses_stops_the_start(settings, tmp_path: Path
     empty.write_text("version: '3.1'\nresponses: {}\n")
     with pytest.raises(MissingResponses):
         create_app(replace(settings, domain_path=empty))
+
+
+def test_library_records_that_quote_updates_are_withheld():
+    from bot.logs import WithholdValues
+
+    record = logging.LogRecord(
+        "telegram.ext.ExtBot",
+        logging.CRITICAL,
+        __file__,
+        1,
+        "Error while parsing updates! Received data was %r",
+        ({"chat": {"id": 987654321}},),
+        None,
+    )
+    WithholdValues().filter(record)
+    assert "987654321" not in record.getMessage()
+    own = logging.LogRecord(
+        "bot.conversation", logging.INFO, __file__, 1, "on %s", ("telegram",), None
+    )
+    WithholdValues().filter(own)
+    assert own.getMessage() == "on telegram"
