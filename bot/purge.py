@@ -1,13 +1,14 @@
 """Retention: a conversation with no activity for ``AIC_RETENTION_HOURS`` (default 24) is
-deleted everywhere: Rasa's tracker, bot/'s pseudonym mapping and rate-limit state, and whatever
-else registered an eraser on ``Conversations`` (the hand-off desk).
+deleted everywhere: Rasa's tracker (also trackers bot/ no longer knows about) and bot/'s
+pseudonym mapping and rate-limit state.
 
 It runs on a schedule inside the running bot/ (every ``AIC_PURGE_INTERVAL_MINUTES``, default
 15, first at start) and on demand: ``python -m bot.purge`` (``make purge``), which builds the
 same app as ``python -m bot`` (Telegram left off, no port opened), purges once and exits.
 
-A part that keeps its own records with its own retention (the desk's cases) adds an
-``async hook(now: float) -> int`` to ``app[PURGE_HOOKS]``; each purge calls it with the time.
+A part that keeps its own records with their own retention (the hand-off desk's cases, kept
+``AIC_HANDOFF_RETENTION_DAYS``) adds an ``async hook(now: float) -> int`` to
+``app[PURGE_HOOKS]``; each purge, scheduled or on demand, calls it with the time.
 """
 
 from __future__ import annotations
