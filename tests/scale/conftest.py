@@ -1,4 +1,4 @@
-"""Redis for the scale-out tests: a real redis-server on loopback."""
+"""Redis on loopback, and the scaled-out stack (tests/scale/cluster.py)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.scale.cluster import Cluster, acquire, release
 from tests.scale.redis_server import RedisServer
 
 
@@ -14,3 +15,11 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
     server = RedisServer(tmp_path_factory.mktemp("redis")).start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def cluster(rasa_stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """Redis, three Rasa servers on deploy/endpoints.redis.yml and an action proxy (shared
+    with tests/faults; started once)."""
+    yield acquire(rasa_stack, tmp_path_factory)
+    release()

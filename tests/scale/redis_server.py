@@ -1,6 +1,6 @@
 """A throwaway redis-server on a loopback port (Debian's ``redis-server``; see
-scripts/install_system.sh): nothing saved to disk, stopped and started again on the same port
-when a test needs Redis to go away and come back."""
+scripts/install_system.sh), with an append-only file in a temporary folder as deployed, so a
+test can stop it and start it again on the same port with the data still there."""
 
 from __future__ import annotations
 
@@ -38,8 +38,11 @@ class RedisServer:
                     str(self.port),
                     "--save",
                     "",
+                    # As deployed (deploy/docker-compose.yml): a restart keeps the data.
                     "--appendonly",
-                    "no",
+                    "yes",
+                    "--appendfilename",
+                    f"appendonly-{self.port}.aof",
                     "--dir",
                     str(self.work),
                     "--protected-mode",

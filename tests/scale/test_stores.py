@@ -182,7 +182,7 @@ async def test_a_store_down_at_start_is_opened_once_it_is_back(tmp_path: Path):
                 break
             except StoreUnavailable:
                 await asyncio.sleep(0.1)
-        assert await store.address("p1") is None  # a fresh Redis (nothing saved)
+        assert await store.address("p1") == Address("widget", "s")  # kept in its AOF
     finally:
         await store.close()
         server.stop()
