@@ -58,8 +58,13 @@ class Widget:
         return await self.wait_for_reply(before)
 
     async def transcript(self) -> list[str]:
-        items = self.page.locator(".aic-msg")
-        return [text.strip() for text in await items.all_inner_texts()]
+        """Who said what, in order (buttons left out: only the latest question keeps them)."""
+        return await self.page.locator(".aic-msg").evaluate_all(
+            """items => items.map(item => {
+                const kind = item.className.match(/aic-from-(\\w+)/)[1];
+                return `${kind}: ${item.querySelector(".aic-text").innerText.trim()}`;
+            })"""
+        )
 
     async def session_storage(self) -> dict[str, str]:
         return await self.page.evaluate("() => Object.fromEntries(Object.entries(sessionStorage))")
