@@ -58,9 +58,22 @@ def force_details(force_id: str | None) -> dict[str, str]:
     forces = knowledge()["forces"]
     if force_id in forces:
         force = forces[force_id]
-        return {"force_name": force["name"], "force_extra": force.get("extra", ""), "force_website": force["website"]}
+        return {
+            "force_name": force["name"],
+            "force_extra": force.get("extra", ""),
+            "force_website": force["website"],
+            # The Welsh twins, for the Welsh variations in the domain.
+            "force_name_cy": force.get("name_cy", force["name"]),
+            "force_extra_cy": force.get("extra_cy", ""),
+        }
     national = knowledge()["national_police"]
-    return {"force_name": national["name"], "force_extra": "", "force_website": national["website"]}
+    return {
+        "force_name": national["name"],
+        "force_extra": "",
+        "force_website": national["website"],
+        "force_name_cy": national.get("name_cy", national["name"]),
+        "force_extra_cy": "",
+    }
 
 
 @lru_cache(maxsize=1)
@@ -80,10 +93,14 @@ def platform_details(platform_id: str) -> dict[str, str]:
     platforms = knowledge()["platforms"]
     platform = platforms.get(platform_id, platforms["other"])
     help_link = f"Their help pages: {platform['help']}" if platform["help"] else ""
+    help_link_cy = f"Eu tudalennau cymorth: {platform['help']}" if platform["help"] else ""
     return {
         "platform_name": platform["name"],
         "platform_report": platform["report"],
         "platform_help": help_link,
+        "platform_name_cy": platform.get("name_cy", platform["name"]),
+        "platform_report_cy": platform.get("report_cy", platform["report"]),
+        "platform_help_cy": help_link_cy,
     }
 
 
@@ -103,7 +120,12 @@ def canonical_payment_method(text: str) -> str | None:
 def payment_details(method_id: str | None) -> dict[str, str]:
     methods = knowledge()["payment_methods"]
     method = methods.get(method_id or "", methods["other"])
-    return {"payment_cancel": method["cancel"], "payment_evidence": method["evidence"]}
+    return {
+        "payment_cancel": method["cancel"],
+        "payment_evidence": method["evidence"],
+        "payment_cancel_cy": method.get("cancel_cy", method["cancel"]),
+        "payment_evidence_cy": method.get("evidence_cy", method["evidence"]),
+    }
 
 
 def service_links() -> dict[str, str]:

@@ -40,7 +40,32 @@ _PHRASES = [
     r"hang(?:ing)? my ?self",
     r"jump (?:off|in front)",
 ]
-CRISIS_PATTERN = re.compile(r"\b(?:" + "|".join(_PHRASES) + r")", re.IGNORECASE)
+# The same in Welsh, with the mutated forms people type ("ladd fy hun", "eisiau marw", "isio
+# marw", "moyn marw"); see i18n/GLOSSARY.md. Written for tests/welsh/test_crisis_cy.py.
+_PHRASES_CY = [
+    r"l?ladd fy hun(?:an)?",
+    r"l?ladd ei hun(?:an)?",
+    r"hunan-?laddiad\w*",
+    r"hunan-?leiddiol",
+    r"(?:eisiau|isio|isie|ishe|eisio|moyn|mo'yn|am) (?:marw|farw)",
+    r"(?:well|gwell) (?:gen i|gyda fi|gennyf) (?:fod yn farw|farw|marw)",
+    r"(?:well|gwell) (?:eu|ei) byd heb(?:dda| fi)",
+    r"well (?:heb|hebdda) (?:fi|i)\b",
+    r"(?:ddim|dim) (?:eisiau|isio|isie|moyn|mo'yn|eisio) (?:byw|bod yn fyw|bod yma)",
+    r"(?:sai|sa i) (?:moyn|mo'yn|isie|eisiau) (?:byw|bod yma)",
+    r"(?:dim|does dim) (?:pwynt|rheswm) (?:byw|i fyw|mewn byw|bod yn fyw)",
+    r"(?:methu|alla i ddim|galla i ddim|fedra i ddim) (?:mynd ymlaen|cario ymlaen|cario mlaen|byw efo|byw gyda)",
+    r"hunan-? ?niweidio",
+    r"(?:niweidio|anafu|brifo|torri|crogi) fy hun(?:an)?",
+    r"(?:cymryd|cymerais|llyncu|llyncais) (?:gorddos|tabledi|pils)",
+    r"g?orddos\w*",
+    r"(?:rhoi diwedd ar|rhoi terfyn ar|gorffen|diweddu|cymryd) fy (?:mywyd|mywyd fy hun)",
+    r"d?dod (?:â|a)['’]?r cyfan i ben",
+    r"neidio (?:oddi ar|o flaen)",
+]
+CRISIS_PATTERN = re.compile(
+    r"\b(?:" + "|".join(_PHRASES + _PHRASES_CY) + r")", re.IGNORECASE
+)
 
 
 def mentions_risk_to_life(text: str) -> bool:

@@ -1,0 +1,167 @@
+"""Which language to answer in: English or Welsh (Cymraeg).
+
+The ``language`` slot is filled on every user message by ``action_set_language`` (a custom slot
+mapping, run by Rasa's ``action_extract_slots``), and the responses in domain.yml carry a Welsh
+variation selected by it. The choice, first to last:
+
+1. an explicit choice in the message metadata, ``{"language": "cy" | "en"}`` (bot/ sends the
+   language it has settled on for the person, by the same rules, on every message);
+2. the person writing in Welsh (or clearly in English): ``detect_language``;
+3. the language already in use;
+4. a door's first guess, ``{"language_hint": "cy"}`` (Telegram's language_code, the widget's
+   data-lang), which only matters before anything else is known;
+5. English.
+
+The helpers are pure (bot/ uses them too, so a Welsh speaker gets bot/'s own safety message in
+Welsh even when Rasa is down).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+ENGLISH, WELSH = "en", "cy"
+LANGUAGES = (ENGLISH, WELSH)
+SLOT = "language"
+
+# Words that are Welsh and not English (nor place names, nor words English speakers in Wales
+# drop into English: "diolch", "cariad", "tidy"). Contractions are whole tokens ("dw", "i'n").
+WELSH_WORDS = frozenset(
+    """
+    dw dwi dwin rwy rwyf rydw ydw ydych ydy ydi ydyn ydynt yndw yndi wyt ych
+    mae maen ma'n mae'n oedd roedd roeddwn o'n oeddwn bydd fydd bydda fydda byddan fyddan
+    byddai fyddai wnes wnaeth wnaethon wnân nes i'n dwi'n rwy'n wi'n fi'n sy'n sydd sy ti'n
+    chi'n nhw'n e'n hi'n fe'n fo'n o'r i'r a'r â'r gyda'r efo'r yng ngyda heb wrth
+    fy dy ei eu ein eich ohona ohonof amdana wrtha ata iddyn iddo iddi gen gennych gennym
+    sgen gyda efo hefo gan ond nid nad dydw dydy dydyn ddim sai sa na'n
+    chi ti nhw fi chdi ni hwn hon hyn hynny hwnnw honno dyna dyma yma yna rŵan rwan nawr
+    heddiw neithiwr ddoe wedyn eto rhagor mwy llawer ychydig achos oherwydd felly hefyd
+    sut beth be pam pwy ble lle pryd faint ydw
+    isio eisiau eisio isie ishe moyn angen gallu medru alla allwch gallwch galla ga ges
+    cefais gefais gwneud neud wneud anfon anfonais anfonon yrru gyrrais gyrru postio rhannu
+    talu dalu dalais thalu talais talodd dweud deud ddweud gwybod wybod siarad siarad ateb
+    wedi yn ac neu os iawn oes naddo nac nag ie ia diolch plîs
+    lluniau llun luniau fideo galwad alwad gwe-gamera we-gamera ngwe-gamera e-bost ebost
+    cyfrif nghyfrif cyfrinair arian pres heddlu cymorth cyngor help-wch helpwch helpu
+    blacmel blacmelio mlacmelio flacmelio blacmeliwr bygwth fygwth mygwth ofn ofnus
+    trwbl trafferth noeth rhywun rywun rhywbeth rywbeth popeth pawb teulu nheulu ffrindiau
+    byw marw lladd ladd hun hunan meddwl poeni teimlo crio cywilydd
+    """.split()
+)
+# Phrases count once, like a word: a greeting alone does not switch the language.
+WELSH_PHRASES = ("bore da", "prynhawn da", "noswaith dda", "nos da", "diolch yn fawr",
+                 "os gwelwch yn dda", "shwmae", "s'mae", "sut mae", "hwyl fawr")
+# Common English words with no Welsh look-alike. "i", "a", "o", "am", "dim", "mam", "dad", "do",
+# "na", "hi", "yr" and "ar" are left out of both lists: they are words in both languages.
+ENGLISH_WORDS = frozenset(
+    """
+    the and is are was were my me you your they them their he she his her we our it its
+    this that what when where why how who have has had not don't dont didn't didnt can't
+    cant im i'm i've ive they're theyre with can could would should want wanted paid pay
+    someone somebody please thanks thank yes yeah no nope hello help to of in on for from
+    sent send said says if but just about be been will know think need got
+    """.split()
+)
+_TOKEN = re.compile(r"[a-zâêîôûŵŷäëïöüÿáéíóúàèìòù'’\-]+")
+# A message that only asks for a language: "Cymraeg", "yn Gymraeg plis", "English please".
+_ASK_WELSH = re.compile(
+    r"^\W*(?:(?:can|could) (?:we|i) (?:speak|talk|do this) (?:in )?welsh|welsh|(?:yn )?[cg]ymraeg"
+    r"|(?:ga i|gaf i|alla i|allwn ni) (?:siarad|sgwrsio)(?: yn)? [cg]ymraeg)"
+    r"(?: (?:plis|please|os gwelwch yn dda|os gweli di'n dda|pls))?\W*$",
+    re.IGNORECASE,
+)
+_ASK_ENGLISH = re.compile(
+    r"^\W*(?:(?:can|could) (?:we|i) (?:speak|talk|do this) (?:in )?english|english|(?:yn )?saesneg"
+    r"|(?:ga i|gaf i|alla i) (?:siarad|sgwrsio)(?: yn)? saesneg)"
+    r"(?: (?:plis|please|os gwelwch yn dda|pls))?\W*$",
+    re.IGNORECASE,
+)
+
+
+def normalise(value: Any) -> str | None:
+    """``"cy"``/``"en"`` from what a door or user sent ("cy-GB", "CY", "welsh"), else None."""
+    if not isinstance(value, str):
+        return None
+    code = value.strip().lower().replace("_", "-").split("-")[0]
+    if code in ("cy", "cym", "wel", "welsh", "cymraeg"):
+        return WELSH
+    if code in ("en", "eng", "english", "saesneg"):
+        return ENGLISH
+    return None
+
+
+def language_scores(text: str) -> tuple[int, int]:
+    """How many Welsh and English marker words ``text`` has (each distinct word once)."""
+    lowered = (text or "").lower().replace("’", "'")
+    welsh = sum(1 for phrase in WELSH_PHRASES if re.search(rf"(?<![\w']){phrase}(?![\w'])", lowered))
+    for phrase in WELSH_PHRASES:
+        lowered = lowered.replace(phrase, " ")
+    tokens = {token.strip("'-") for token in _TOKEN.findall(lowered)}
+    welsh += len(tokens & WELSH_WORDS)
+    english = len(tokens & ENGLISH_WORDS)
+    return welsh, english
+
+
+def detect_language(text: str | None) -> str | None:
+    """``"cy"`` when the message is written in Welsh, ``"en"`` when clearly in English, None when
+    it cannot tell (one word, a place name, an answer like "ok" or "£200", a button payload).
+
+    Welsh needs at least two Welsh words and more Welsh than English ones; English needs at
+    least two English words and none Welsh, so a Welsh sentence with an app name or an English
+    word in it stays Welsh.
+    """
+    if not text or text.lstrip().startswith("/"):
+        return None
+    if _ASK_WELSH.match(text):
+        return WELSH
+    if _ASK_ENGLISH.match(text):
+        return ENGLISH
+    welsh, english = language_scores(text)
+    if welsh >= 2 and welsh > english:
+        return WELSH
+    if english >= 2 and welsh == 0:
+        return ENGLISH
+    return None
+
+
+def choose_language(
+    *,
+    explicit: Any = None,
+    text: str | None = None,
+    current: Any = None,
+    hint: Any = None,
+) -> str:
+    """The language to answer in (see the module docstring for the order)."""
+    return (
+        normalise(explicit)
+        or detect_language(text)
+        or normalise(current)
+        or normalise(hint)
+        or ENGLISH
+    )
+
+
+class ActionSetLanguage(Action):
+    """The custom slot mapping of ``language``: runs on every user message."""
+
+    def name(self) -> str:
+        return "action_set_language"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> list:
+        message = tracker.latest_message or {}
+        metadata = message.get("metadata") or {}
+        current = tracker.get_slot(SLOT)
+        language = choose_language(
+            explicit=metadata.get("language"),
+            text=message.get("text"),
+            current=current,
+            hint=metadata.get("language_hint"),
+        )
+        return [] if language == current else [SlotSet(SLOT, language)]
