@@ -12,6 +12,7 @@ never reaches Rasa, the logs or the tracker. With no token configured this door 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dtm
 import hmac
 import logging
@@ -28,7 +29,14 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.ext import (
     Application,
     BaseUpdateProcessor,
@@ -62,6 +70,7 @@ ALLOWED_UPDATES = [
 # Command name -> Conversations.command name; "forget" is handled on its own.
 COMMANDS = {"start": "start", "help": "help", "restart": "restart"}
 SEND_ATTEMPTS = 8
+MAX_START_PAUSE = 60.0
 OPTIONAL_ATTEMPTS = 2  # an optional call must not hold up the start for long
 
 T = TypeVar("T")
@@ -95,11 +104,16 @@ def setup(app: web.Application) -> None:
 
 async def _run(app: web.Application) -> AsyncIterator[None]:
     door = TelegramDoor(app[SETTINGS], app[CONVERSATIONS], app[RESPONSES])
-    await door.start()
     app[TELEGRAM_DOOR] = door
+    # Started in the background: Telegram being unreachable at boot must not keep the rest of
+    # bot/ (the widget, the desk) down.
+    starting = asyncio.create_task(door.start_until_up(), name="telegram-door-start")
     try:
         yield
     finally:
+        starting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await starting
         await door.stop()
 
 
@@ -193,10 +207,31 @@ class TelegramDoor:
         # has no handler and is dropped by PTB: nothing to answer, nothing to keep.
         app.add_error_handler(self._on_error)
 
+    async def start_until_up(self) -> None:
+        """``start``, again and again with a growing pause while Telegram cannot be reached;
+        a refused token or webhook URL is a configuration error and is not retried."""
+        pause = 1.0
+        while True:
+            try:
+                await self.start()
+                return
+            except (InvalidToken, BadRequest) as error:
+                log.critical("telegram door off: Telegram refused the %s", _refused(error))
+                return
+            except TelegramError as error:
+                log.warning(
+                    "telegram door not up (%s); trying again in %.0f s",
+                    type(error).__name__,
+                    pause,
+                )
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, MAX_START_PAUSE)
+
     async def start(self) -> None:
         app = self.application
-        await app.initialize()
-        await app.start()
+        if not app.running:
+            await app.initialize()
+            await app.start()
         await self._optional("setMyCommands", partial(app.bot.set_my_commands, self._commands()))
         if self._settings.telegram_mode == "webhook":
             await app.bot.set_webhook(
@@ -426,6 +461,10 @@ async def with_retries(call: Callable[[], Awaitable[T]], attempts: int = SEND_AT
                 raise
             await asyncio.sleep(min(2.0**attempt * 0.25, 10.0))
     raise AssertionError("unreachable")
+
+
+def _refused(error: TelegramError) -> str:
+    return "bot token" if isinstance(error, InvalidToken) else "webhook settings"
 
 
 def _polling_error(error: TelegramError) -> None:

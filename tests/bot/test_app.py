@@ -78,3 +78,16 @@ def test_library_records_that_quote_updates_are_withheld():
     )
     WithholdValues().filter(own)
     assert own.getMessage() == "on telegram"
+
+
+async def test_telegram_unreachable_at_start_keeps_the_rest_up(settings, unused_tcp_port, caplog):
+    unreachable = replace(
+        settings,
+        telegram_token="123:unit-test",
+        telegram_api_url=f"http://127.0.0.1:{unused_tcp_port}/bot",
+    )
+    async with TestClient(TestServer(create_app(unreachable))) as client:
+        assert (await client.get("/healthz")).status == 200
+        replies = await client.app[CONVERSATIONS].handle("widget", "s1", text="hi")
+        assert [r.text for r in replies] == ["echo: hi"]
+    assert "telegram door not up" in caplog.text

@@ -40,7 +40,16 @@ async def start_telegram_bot(bot_launcher, telegram_peer, mode: str, **env: str)
         port = free_port()
         settings["AIC_PORT"] = str(port)
         settings["AIC_TELEGRAM_WEBHOOK_URL"] = f"http://127.0.0.1:{port}/telegram/webhook"
-    return await asyncio.to_thread(bot_launcher.start, **{**settings, **env})
+    server = await asyncio.to_thread(bot_launcher.start, **{**settings, **env})
+    # The door comes up in the background: wait until it has asked for its updates.
+    first_call = "setWebhook" if mode == "webhook" else "getUpdates"
+    token = server.env["AIC_TELEGRAM_TOKEN"]
+    for _ in range(300):
+        if telegram_peer.proxy.calls_of(first_call, token):
+            return server
+        await asyncio.sleep(0.1)
+    await asyncio.to_thread(server.stop)
+    raise TimeoutError(f"the Telegram door did not come up; see {server.log_path}")
 
 
 @pytest.fixture(scope="module")
