@@ -1,0 +1,569 @@
+"""Load benchmark: ``make bench`` (``python -m bench.load``). Not part of the test run.
+
+Starts the action server, Rasa and bot/ on this machine (as ``make run`` does, with a fresh
+tracker store in a temporary folder), then:
+
+1. **Profile**: one person, one turn at a time, to see where a turn's time goes: Rasa's NLU
+   (``/model/parse``), the action server (timed by a pass-through proxy), the rest of Rasa
+   (policies, tracker store), and bot/ (a widget turn minus the same turn straight at Rasa).
+2. **Load**: N simulated people at once (default 50), each a whole triage conversation, once
+   straight at Rasa's REST channel, once through bot/'s widget door and once through its
+   Telegram door (webhook mode, against a local Bot API peer, ``bench/bot_api_peer.py``).
+
+For each run it prints p50/p95/p99 reply latency, messages per second, lost and out-of-order
+messages (read back from the tracker: every message must be there once, in order), peak memory
+(RSS) and CPU time of each process, and the ratio of bot/ over plain Rasa.
+
+Options: ``--users N``, ``--turns-only`` (skip the profile), ``--rasa-workers N`` (Sanic
+workers; needs ``--redis``, since several workers need Rasa's Redis lock store),
+``--redis`` (Rasa on deploy/endpoints.redis.yml and bot/'s state on Redis too).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from bench.bot_api_peer import BotApiPeer
+from scripts.processes import (
+    ROOT,
+    VENV_BIN,
+    Process,
+    base_env,
+    free_port,
+    http_ok,
+    launch_rasa,
+    start_action_server,
+    wait_for_rasa,
+)
+
+SECRET = "bench-pseudonym-secret-0123456789abcdef"
+WEBHOOK_SECRET = "bench-webhook-secret"
+TOKEN = "4242:bench"
+# A whole triage in free text, as people type it (tests/e2e walks the same path), then the
+# advice step by step.
+SCRIPT = [
+    "hello",
+    "they recorded me on skype",
+    "yes i paid",
+    "bank transfer",
+    "£450",
+    "no it hasnt been collected",
+    "no",
+    "yes",
+    "Wrexham",
+    "next",
+    "next",
+    "next",
+]
+SAFETY = "can't answer properly"  # utter_frontdoor_unavailable
+TURN_TIMEOUT = 60.0
+
+
+def pseudonym(channel: str, key: str | int) -> str:
+    return hmac.new(SECRET.encode(), f"{channel}:{key}".encode(), hashlib.sha256).hexdigest()
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * p / 100
+    lower, upper = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lower] + (ordered[upper] - ordered[lower]) * (k - lower)
+
+
+# --- Process meters ----------------------------------------------------------------------------
+
+
+def _rss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    kids = [int(k) for k in text.split()]
+    return kids + [g for k in kids for g in _children(k)]
+
+
+class Meter:
+    """Peak RSS and CPU seconds of each named process (with its children) during a run."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = pids
+        self.peak: dict[str, int] = {}
+        self.cpu: dict[str, float] = {}
+        self._cpu_start: dict[str, float] = {}
+        self._task: asyncio.Task | None = None
+
+    def _tree(self, pid: int) -> list[int]:
+        return [pid, *_children(pid)]
+
+    def _cpu_now(self) -> dict[str, float]:
+        return {n: sum(_cpu_seconds(p) for p in self._tree(pid)) for n, pid in self.pids.items()}
+
+    async def _sample(self) -> None:
+        while True:
+            for name, pid in self.pids.items():
+                rss = sum(_rss_kib(p) for p in self._tree(pid))
+                self.peak[name] = max(self.peak.get(name, 0), rss)
+            await asyncio.sleep(0.2)
+
+    def __enter__(self) -> Meter:
+        self.peak = {}
+        self._cpu_start = self._cpu_now()
+        self._task = asyncio.get_running_loop().create_task(self._sample())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        end = self._cpu_now()
+        self.cpu = {n: end[n] - self._cpu_start.get(n, 0.0) for n in end}
+
+
+# --- The stack ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Stack:
+    rasa_url: str
+    bot_url: str
+    proxy_url: str
+    pids: dict[str, int]
+    peer: BotApiPeer
+    processes: list[Process] = field(default_factory=list)
+    runners: list[web.AppRunner] = field(default_factory=list)
+
+    async def close(self) -> None:
+        for process in reversed(self.processes):
+            await asyncio.to_thread(process.stop)
+        for runner in self.runners:
+            await runner.cleanup()
+
+
+async def start_stack(args: argparse.Namespace, work: Path) -> Stack:
+    from scripts.model import ensure_model
+
+    model = Path(args.model) if args.model else await asyncio.to_thread(ensure_model)
+    print(f"model {model.name}; logs and data in {work}", flush=True)
+    peer = BotApiPeer()
+    runner = web.AppRunner(peer.app(), access_log=None)
+    await runner.setup()
+    peer_port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", peer_port).start()
+
+    actions, action_url = await asyncio.to_thread(start_action_server, work)
+    processes = [actions]
+    proxy_port = free_port()
+    proxy = Process(
+        "timing-proxy",
+        [sys.executable, "-m", "bench.timing_proxy", str(proxy_port), action_url],
+        work,
+        base_env(),
+    )
+    processes.append(proxy)
+    proxy_url = f"http://127.0.0.1:{proxy_port}"
+    await asyncio.to_thread(proxy.wait_until, lambda: http_ok(f"{proxy_url}/__stats"), 30)
+
+    bot_env = {
+        "AIC_HOST": "127.0.0.1",
+        "AIC_PSEUDONYM_SECRET": SECRET,
+        "AIC_DATA_DIR": str(work / "bot"),
+        "AIC_TELEGRAM_TOKEN": TOKEN,
+        "AIC_TELEGRAM_MODE": "webhook",
+        "AIC_TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "AIC_TELEGRAM_API_URL": f"http://127.0.0.1:{peer_port}/bot",
+        # N simulated people each type faster than a person could; the limit is not measured.
+        "AIC_RATE_LIMIT_PER_MINUTE": "100000",
+        "AIC_RASA_TIMEOUT": str(TURN_TIMEOUT),
+    }
+    rasa_env: dict[str, str] = {}
+    if args.redis:
+        from tests.scale.redis_server import RedisServer
+
+        redis = RedisServer(work / "redis").start()
+        endpoints = ROOT / "deploy" / "endpoints.redis.yml"
+        rasa_env = {
+            "REDIS_HOST": "127.0.0.1",
+            "REDIS_PORT": str(redis.port),
+            "REDIS_PASSWORD": "",
+            "ACTION_SERVER_URL": f"{proxy_url}/webhook",
+        }
+        bot_env["AIC_REDIS_URL"] = f"redis://127.0.0.1:{redis.port}/2"
+        bot_env["AIC_TRACKER_REDIS_URL"] = f"redis://127.0.0.1:{redis.port}/0"
+    else:
+        redis = None
+        tracker_db = work / "tracker.db"
+        endpoints = work / "endpoints.yml"
+        endpoints.write_text(
+            f'action_endpoint:\n  url: "{proxy_url}/webhook"\n'
+            f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {tracker_db}\n"
+        )
+        bot_env["AIC_TRACKER_DB"] = str(tracker_db)
+    if args.rasa_workers > 1:
+        rasa_env["SANIC_WORKERS"] = str(args.rasa_workers)
+    rasa, rasa_url = launch_rasa(model, endpoints, work, env=rasa_env)
+    processes.append(rasa)
+    print("loading the model...", flush=True)
+    await asyncio.to_thread(wait_for_rasa, rasa, rasa_url)
+
+    bot_port = free_port()
+    bot_env.update(
+        AIC_PORT=str(bot_port),
+        AIC_RASA_URL=rasa_url,
+        AIC_TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{bot_port}/telegram/webhook",
+    )
+    bot = Process("bot", [str(VENV_BIN / "python"), "-m", "bot"], work, base_env(**bot_env))
+    processes.append(bot)
+    bot_url = f"http://127.0.0.1:{bot_port}"
+    await asyncio.to_thread(bot.wait_until, lambda: http_ok(f"{bot_url}/healthz"), 60)
+    pids = {"rasa": rasa.popen.pid, "actions": actions.popen.pid, "bot": bot.popen.pid}
+    if redis is not None and redis._popen is not None:
+        pids["redis"] = redis._popen.pid
+    stack = Stack(rasa_url, bot_url, proxy_url, pids, peer, processes, [runner])
+    if redis is not None:
+        original = stack.close
+
+        async def close() -> None:
+            await original()
+            redis.stop()
+
+        stack.close = close  # type: ignore[method-assign]
+    return stack
+
+
+# --- Simulated people --------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    latencies: list[float] = field(default_factory=list)
+    failed: int = 0  # no reply, an error, or the safety message instead of an answer
+    lost: int = 0  # a message missing from the tracker
+    out_of_order: int = 0  # conversations whose tracker has the messages in another order
+    seconds: float = 0.0
+    messages: int = 0
+    replies_per_turn: list[int] = field(default_factory=list)
+
+
+Turn = Callable[[str], Awaitable[tuple[float, list[str]]]]
+
+
+class Door:
+    name = ""
+
+    def __init__(self, stack: Stack, http: aiohttp.ClientSession) -> None:
+        self.stack = stack
+        self.http = http
+
+    def person(self, index: int) -> tuple[str, Turn]:
+        """(the sender id Rasa sees, a function doing one turn)."""
+        raise NotImplementedError
+
+
+class RestDoor(Door):
+    name = "Rasa REST (direct)"
+
+    def person(self, index: int) -> tuple[str, Turn]:
+        sender = f"bench-{uuid.uuid4().hex}"
+
+        async def turn(text: str) -> tuple[float, list[str]]:
+            started = time.perf_counter()
+            async with self.http.post(
+                f"{self.stack.rasa_url}/webhooks/rest/webhook",
+                json={"sender": sender, "message": text},
+            ) as response:
+                data = await response.json(content_type=None)
+            return time.perf_counter() - started, [r.get("text", "") for r in data]
+
+        return sender, turn
+
+
+class WidgetDoor(Door):
+    name = "bot/ widget"
+
+    def person(self, index: int) -> tuple[str, Turn]:
+        session = uuid.uuid4().hex
+
+        async def turn(text: str) -> tuple[float, list[str]]:
+            started = time.perf_counter()
+            body = {"session": session, "id": uuid.uuid4().hex, "text": text}
+            async with self.http.post(
+                f"{self.stack.bot_url}/widget/api/message", json=body
+            ) as response:
+                data = await response.json(content_type=None)
+            return time.perf_counter() - started, [r["text"] for r in data["replies"]]
+
+        return pseudonym("widget", session), turn
+
+
+class TelegramDoor(Door):
+    name = "bot/ Telegram"
+
+    def __init__(self, stack: Stack, http: aiohttp.ClientSession, expected: list[int]) -> None:
+        super().__init__(stack, http)
+        self.expected = expected  # replies per turn of SCRIPT (from the widget)
+        self.update_ids = iter(range(1, 10**9))
+
+    def person(self, index: int) -> tuple[str, Turn]:
+        chat_id = 900_000_000 + index * 7 + int(time.time()) % 1000 * 100_000
+        peer = self.stack.peer
+        turn_number = iter(range(len(SCRIPT)))
+        seen = 0
+
+        async def turn(text: str) -> tuple[float, list[str]]:
+            nonlocal seen
+            number = next(turn_number)
+            update = {
+                "update_id": next(self.update_ids),
+                "message": {
+                    "message_id": number + 1,
+                    "date": int(time.time()),
+                    "chat": {"id": chat_id, "type": "private", "first_name": "B"},
+                    "from": {"id": chat_id, "is_bot": False, "first_name": "B"},
+                    "text": text,
+                },
+            }
+            event = peer.event(chat_id)
+            started = time.perf_counter()
+            async with self.http.post(
+                f"{self.stack.bot_url}/telegram/webhook",
+                json=update,
+                headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
+            ) as response:
+                response.raise_for_status()
+            want = seen + max(1, self.expected[number])
+            deadline = started + TURN_TIMEOUT
+            while len(peer.sent[chat_id]) < want:
+                event.clear()
+                remaining = deadline - time.perf_counter()
+                if remaining <= 0:
+                    break
+                try:
+                    await asyncio.wait_for(event.wait(), remaining)
+                except asyncio.TimeoutError:
+                    break
+            got = peer.sent[chat_id][seen:]
+            seen = len(peer.sent[chat_id])
+            if not got:
+                raise TimeoutError("no reply")
+            return got[-1].at - started, [s.text for s in got]
+
+        return pseudonym("telegram", chat_id), turn
+
+
+async def run_people(door: Door, users: int, think: float) -> Result:
+    result = Result()
+    senders: list[str] = []
+
+    async def one(index: int) -> None:
+        sender, turn = door.person(index)
+        senders.append(sender)
+        for text in SCRIPT:
+            try:
+                latency, replies = await turn(text)
+            except Exception:
+                result.failed += 1
+                continue
+            result.latencies.append(latency)
+            result.messages += 1
+            if not replies or any(SAFETY in r for r in replies):
+                result.failed += 1
+            if think:
+                await asyncio.sleep(think)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(i) for i in range(users)))
+    result.seconds = time.perf_counter() - started
+    # Read every conversation back: each message there once, in the order sent.
+    for sender in senders:
+        async with door.http.get(
+            f"{door.stack.rasa_url}/conversations/{sender}/tracker"
+        ) as response:
+            events = (await response.json(content_type=None)).get("events") or []
+        said = [e.get("text") for e in events if e.get("event") == "user"]
+        missing = sum(max(0, SCRIPT.count(t) - said.count(t)) for t in set(SCRIPT))
+        result.lost += missing
+        if not missing and said != SCRIPT:
+            result.out_of_order += 1
+    return result
+
+
+# --- Profile -----------------------------------------------------------------------------------
+
+
+async def profile(stack: Stack, http: aiohttp.ClientSession, rounds: int = 3) -> dict[str, Any]:
+    """One person at a time: where a turn's time goes, and how many replies each turn has."""
+    nlu: list[float] = []
+    for _ in range(rounds):
+        for text in SCRIPT:
+            started = time.perf_counter()
+            async with http.post(f"{stack.rasa_url}/model/parse", json={"text": text}) as r:
+                await r.read()
+            nlu.append(time.perf_counter() - started)
+
+    async def stats() -> dict[str, float]:
+        async with http.get(f"{stack.proxy_url}/__stats") as r:
+            return await r.json()
+
+    await stats()
+    rest = await run_people(RestDoor(stack, http), rounds, 0)
+    actions = await stats()
+    widget_door = WidgetDoor(stack, http)
+    sender, turn = widget_door.person(0)
+    expected = []
+    for text in SCRIPT:
+        _, replies = await turn(text)
+        expected.append(len(replies))
+    widget = await run_people(widget_door, rounds, 0)
+    turns = len(rest.latencies)
+    rest_mean = statistics.mean(rest.latencies)
+    nlu_mean = statistics.mean(nlu)
+    action_per_turn = actions["seconds"] / turns
+    return {
+        "turn_rasa": rest_mean,
+        "nlu": nlu_mean,
+        "actions": action_per_turn,
+        "action_calls": actions["calls"] / turns,
+        "rasa_core": rest_mean - nlu_mean - action_per_turn,
+        "turn_bot": statistics.mean(widget.latencies),
+        "bot": statistics.mean(widget.latencies) - rest_mean,
+        "expected": expected,
+    }
+
+
+# --- Report ------------------------------------------------------------------------------------
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f}"
+
+
+def print_report(
+    users: int, runs: dict[str, tuple[Result, Meter]], prof: dict[str, Any] | None
+) -> None:
+    if prof:
+        total = prof["turn_bot"]
+        print("\nWhere one turn's time goes (one person, no load):")
+        print("| part | ms per turn | share |\n|---|---:|---:|")
+        for label, key in [
+            ("Rasa NLU (/model/parse)", "nlu"),
+            (f"action server ({prof['action_calls']:.1f} calls a turn)", "actions"),
+            ("Rasa policies, tracker store, HTTP", "rasa_core"),
+            ("bot/ (widget turn minus Rasa turn)", "bot"),
+        ]:
+            print(f"| {label} | {ms(prof[key])} | {prof[key] / total:.0%} |")
+        print(f"| whole turn through bot/ | {ms(total)} | 100% |")
+
+    print(f"\nLoad: {users} people at once, {len(SCRIPT)} messages each, no pause between turns")
+    names = sorted({n for _, meter in runs.values() for n in meter.peak})
+    head = "| door | p50 ms | p95 ms | p99 ms | msg/s | failed | lost | out of order | "
+    head += " | ".join(f"{n} peak MiB / CPU s" for n in names) + " |"
+    print(head)
+    print("|---" * (7 + len(names)) + "|")
+    for door, (result, meter) in runs.items():
+        rate = result.messages / result.seconds if result.seconds else 0.0
+        cells = [
+            door,
+            ms(percentile(result.latencies, 50)),
+            ms(percentile(result.latencies, 95)),
+            ms(percentile(result.latencies, 99)),
+            f"{rate:.1f}",
+            str(result.failed),
+            str(result.lost),
+            str(result.out_of_order),
+        ]
+        cells += [f"{meter.peak.get(n, 0) / 1024:.0f} / {meter.cpu.get(n, 0):.1f}" for n in names]
+        print("| " + " | ".join(cells) + " |")
+    base = runs.get(RestDoor.name)
+    if base:
+        base_p95 = percentile(base[0].latencies, 95)
+        base_rate = base[0].messages / base[0].seconds
+        print("\nbot/ over plain Rasa:")
+        for door, (result, _) in runs.items():
+            if door == RestDoor.name or not result.latencies:
+                continue
+            p95 = percentile(result.latencies, 95)
+            rate = result.messages / result.seconds
+            print(
+                f"- {door}: p95 x{p95 / base_p95:.2f} ({(p95 / base_p95 - 1):+.0%}), "
+                f"throughput x{rate / base_rate:.2f} ({(rate / base_rate - 1):+.0%})"
+            )
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    work = Path(tempfile.mkdtemp(prefix="aic-bench-"))
+    stack = await start_stack(args, work)
+    try:
+        connector = aiohttp.TCPConnector(limit=0)
+        timeout = aiohttp.ClientTimeout(total=TURN_TIMEOUT + 10)
+        async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
+            print("warming up and profiling one person...", flush=True)
+            prof = await profile(stack, http)
+            doors: list[Door] = [
+                RestDoor(stack, http),
+                WidgetDoor(stack, http),
+                TelegramDoor(stack, http, prof["expected"]),
+            ]
+            runs: dict[str, tuple[Result, Meter]] = {}
+            for door in doors:
+                print(f"{door.name}: {args.users} people...", flush=True)
+                with Meter(stack.pids) as meter:
+                    result = await run_people(door, args.users, args.think)
+                runs[door.name] = (result, meter)
+            print_report(args.users, runs, prof)
+            lost = sum(r.lost + r.out_of_order for r, _ in runs.values())
+            return 1 if lost else 0
+    finally:
+        await stack.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--think", type=float, default=0.0, help="seconds between turns")
+    parser.add_argument("--model", help="a trained model (default: python -m scripts.model)")
+    parser.add_argument("--redis", action="store_true", help="Rasa and bot/ on Redis")
+    parser.add_argument("--rasa-workers", type=int, default=1)
+    args = parser.parse_args()
+    if args.rasa_workers > 1 and not args.redis:
+        parser.error("--rasa-workers needs --redis (Rasa's lock store must be shared)")
+    os.environ["RASA_TELEMETRY_ENABLED"] = "false"
+    return asyncio.run(main_async(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
