@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import sqlite3
 import time
 
@@ -132,7 +133,6 @@ async def test_a_triage_conversation_typed_and_tapped(
     await user.say("Someone is threatening to send my intimate pictures to my family unless I pay")
     replies = await user.turn()
     pressed: list[str] = []
-    typed = 0
     for _ in range(14):
         assert replies and not any(is_safety_message(r.text) for r in replies)
         with_keyboard = keyboards(replies)
@@ -151,17 +151,17 @@ async def test_a_triage_conversation_typed_and_tapped(
             assert [[b["text"] for b in row] for row in used] == [[f"✓ {title}"]]
         else:
             await user.say("I'd rather not say")
-            typed += 1
             replies = await user.turn()
     assert len(pressed) >= 3, pressed
     assert all(call.params.get("chat_id") for call in proxy.calls_of("sendMessage", token))
     # What the tracker shows for a press is the button's title, not its payload.
     me = sender_id(telegram_bot, user.chat_id)
     with sqlite3.connect(rasa_stack.tracker_db) as db:
-        data = [row[0] for row in db.execute("SELECT data FROM events WHERE sender_id=?", (me,))]
+        query = "SELECT data FROM events WHERE sender_id=? AND type_name='user'"
+        said = [json.loads(row[0]) for row in db.execute(query, (me,))]
     db.close()
-    assert any(f'"display_text": "{pressed[0]}"' in row for row in data)
-    assert token  # the bot under test is the one this user talks to
+    shown = [(event.get("metadata") or {}).get("display_text") for event in said]
+    assert pressed[0] in shown
 
 
 async def test_an_old_button_pressed_later_counts_as_its_words(user):
@@ -170,8 +170,7 @@ async def test_an_old_button_pressed_later_counts_as_its_words(user):
     await user.say("Someone says they hacked my webcam and want money")
     replies = await user.turn()
     old = keyboards(replies)
-    if not old:
-        pytest.skip("the dialogue offered no buttons here")
+    assert old, "the dialogue offered no buttons after a report"
     await user.say("I'd rather not say")
     await user.turn()
     title = old[-1].keyboard[-1][0]
@@ -306,7 +305,6 @@ async def test_commands_are_offered_and_their_failure_does_not_stop_the_bot(
     assert commands[0]["description"] in texts_of("utter_frontdoor_command_start")
     # The emulator refuses setMyCommands; the bot is up all the same.
     assert "setMyCommands failed" in telegram_bot.log_text()
-    assert token
 
 
 async def test_a_forged_webhook_call_is_refused_and_reaches_nothing(
