@@ -298,10 +298,14 @@ async def test_commands_are_offered_and_their_failure_does_not_stop_the_bot(
     telegram_bot, telegram_peer
 ):
     token = telegram_bot.env["AIC_TELEGRAM_TOKEN"]
-    calls = telegram_peer.proxy.calls_of("setMyCommands", token)
+    calls = [
+        call
+        for call in telegram_peer.proxy.calls_of("setMyCommands", token)
+        if not call.params.get("language_code")  # the default list, for every language
+    ]
     assert calls, "setMyCommands was never called"
     commands = calls[-1].params["commands"]
-    assert [c["command"] for c in commands] == ["start", "help", "restart", "forget"]
+    assert [c["command"] for c in commands][:4] == ["start", "help", "restart", "forget"]
     assert commands[0]["description"] in texts_of("utter_frontdoor_command_start")
     # The emulator refuses setMyCommands; the bot is up all the same.
     assert "setMyCommands failed" in telegram_bot.log_text()
