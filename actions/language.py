@@ -51,6 +51,10 @@ WELSH_WORDS = frozenset(
     blacmel blacmelio mlacmelio flacmelio blacmeliwr bygwth fygwth mygwth ofn ofnus
     trwbl trafferth noeth rhywun rywun rhywbeth rywbeth popeth pawb teulu nheulu ffrindiau
     byw marw lladd ladd hun hunan meddwl poeni teimlo crio cywilydd
+    rydych dydych fyddwch byddwch pwyswch dewiswch ffoniwch peidiwch gallwch cadwch
+    dywedwch riportiwch gwiriwch anfonwch gofynnwch siaradwch tynnwch pan barod nesaf
+    eto dechrau iddyn gwybod ddiogel diogel perygl wybodaeth cyfeiriad enw rhif negeseuon
+    nodyn fanylion manylion taliad gadael mynd cynorthwyydd does brys problem newid
     """.split()
 )
 # Phrases count once, like a word: a greeting alone does not switch the language.
