@@ -54,8 +54,14 @@ async def test_the_demo_page_loads_and_the_widget_opens_with_a_greeting(widget: 
     await expect(widget.launcher).to_be_focused()
 
 
-# Clicked in this order whenever offered; the area question is answered by typing instead.
-PREFERRED = ["Instagram", "No", "No, 18 or over", "Yes", "Next"]
+def pick(titles: list[str]) -> str | None:
+    """The answer a person safe, adult and unpaid would click; None when nothing fits."""
+    if "I'm not sure" in titles and "Yes" in titles:  # "Are you safe right now?"
+        return "Yes"
+    for title in ("Instagram", "No, 18 or over", "No", "Next"):
+        if title in titles:
+            return title
+    return None
 
 
 async def test_a_triage_conversation_typed_and_clicked(widget: Widget, page):
@@ -63,19 +69,21 @@ async def test_a_triage_conversation_typed_and_clicked(widget: Widget, page):
     await widget.wait_for_greeting()
     await widget.say("Someone recorded me on a video call and says they will share it")
     typed, clicked = 1, 0
-    for _ in range(14):
+    for _ in range(30):
         titles = [t.strip() for t in await widget.choices.all_inner_texts()]
         if "Elsewhere in the UK" in titles:
             await widget.say("Cardiff")
             typed += 1
             continue
-        choice = next((title for title in PREFERRED if title in titles), None)
+        choice = pick(titles)
         if choice is None:
             break
         await widget.click(choice)
         clicked += 1
         # Old buttons go once one is used: only the latest question offers choices.
         assert await page.locator(".aic-buttons").count() <= 1
+    else:
+        pytest.fail("the conversation never reached the end of the advice")
     transcript = "\n".join(await widget.transcript())
     assert typed >= 2 and clicked >= 4, transcript
     # The triage ended in the police's advice for the place typed: 101 for South Wales Police.
