@@ -51,7 +51,7 @@ async def test_an_offered_payload_is_forwarded_with_its_title(conversations, fak
     await conversations.handle("widget", "s1", text="hi")
     await conversations.handle("widget", "s1", payload=PLATFORM["payload"])
     assert rasa.received[-1]["message"] == PLATFORM["payload"]
-    assert rasa.received[-1]["metadata"] == {"display_text": "Instagram"}
+    assert rasa.received[-1]["metadata"]["display_text"] == "Instagram"
 
 
 async def test_a_payload_never_offered_is_only_text(conversations, fake_rasa):
@@ -83,7 +83,7 @@ async def test_restart_without_a_reply_greets(conversations, fake_rasa):
     rasa.mode = "empty"
     replies = await conversations.command("telegram", 1, "restart")
     assert [r["message"] for r in rasa.received] == ["/restart", "/greet"]
-    assert rasa.received[-1]["metadata"] == {"hidden": True}
+    assert rasa.received[-1]["metadata"]["hidden"] is True
     assert texts(replies) == [UNAVAILABLE]  # the greeting got no answer either
 
 

@@ -349,8 +349,7 @@ async def test_when_rasa_is_down_the_safety_message_still_arrives(bot_launcher, 
         for step in ("/start", "I need help, someone is blackmailing me"):
             await user.say(step)
             replies = await user.turn()
-            assert len(replies) == 1 and "116 123" in replies[0].text
-            assert is_safety_message(replies[0].text)
+            assert is_safety_message(replies[0].text) and "116 123" in replies[0].text
     finally:
         await asyncio.to_thread(bot.stop)
 
