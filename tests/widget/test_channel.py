@@ -36,16 +36,20 @@ class RecordingConversations:
         self.forget_reply = [Reply("Done: deleted.")]
         self.fail = False
 
-    async def handle(self, channel, user_key, text=None, payload=None):
+    # **_: the language a door may pass along is not this stand-in's concern.
+    async def handle(self, channel, user_key, text=None, payload=None, **_):
         self.calls.append(("handle", channel, user_key, text, payload))
         await asyncio.sleep(self.delay)
         if self.fail:
             raise RuntimeError("bot/ broke")
         return [Reply(f"echo: {text or payload}", (Button("Yes", "/affirm"),))]
 
-    async def command(self, channel, user_key, name):
+    async def command(self, channel, user_key, name, **_):
         self.calls.append(("command", channel, user_key, name))
         return [Reply("Hello.")]
+
+    async def language(self, channel, user_key):
+        return "en"
 
     async def history(self, channel, user_key):
         self.calls.append(("history", channel, user_key))
@@ -98,9 +102,9 @@ def message(**fields) -> dict:
 async def test_a_message_is_answered_with_replies_and_buttons(client):
     response = await client.post("/widget/api/message", json=message(text="hi"))
     assert response.status == 200
-    assert await response.json() == {
-        "replies": [{"text": "echo: hi", "buttons": [{"title": "Yes", "payload": "/affirm"}]}]
-    }
+    assert (await response.json())["replies"] == [
+        {"text": "echo: hi", "buttons": [{"title": "Yes", "payload": "/affirm"}]}
+    ]
     assert conversations(client).calls == [("handle", "widget", SESSION, "hi", None)]
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert response.headers["Cache-Control"] == "no-store"
