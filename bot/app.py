@@ -8,10 +8,10 @@ import aiohttp
 from aiohttp import web
 
 import bot.widget
-from bot import purge, telegram_door
+from bot import handoff, purge, telegram_door
 from bot.appkeys import CONVERSATIONS, HTTP, RESPONSES, SETTINGS, STORE
 from bot.conversation import Conversations
-from bot.rasa_client import RasaClient
+from bot.handoff.rasa import HandoffRasaClient
 from bot.responses import Responses
 from bot.settings import Settings
 from bot.storage import close_tracker_admin, open_store, open_tracker_admin
@@ -37,6 +37,8 @@ def create_app(settings: Settings) -> web.Application:
     # before it closes.
     bot.widget.setup(app)
     telegram_door.setup(app)
+    # After the doors: the hand-off pushes through them (desk replies reach the same chat).
+    handoff.setup(app)
     return app
 
 
@@ -50,7 +52,10 @@ async def _core(app: web.Application) -> AsyncIterator[None]:
         app[STORE] = store
         app[purge.TRACKER_ADMIN] = tracker_admin
         app[CONVERSATIONS] = Conversations(
-            rasa=RasaClient(http, settings.rasa_url, settings.rasa_timeout, settings.rasa_token),
+            # RasaClient that also keeps the hand-off request a consent produces.
+            rasa=HandoffRasaClient(
+                http, settings.rasa_url, settings.rasa_timeout, settings.rasa_token
+            ),
             store=store,
             tracker_admin=tracker_admin,
             responses=app[RESPONSES],

@@ -127,16 +127,18 @@ async def widget_feed(request: web.Request) -> web.Response:
     try:
         body = await _read_json(request)
         session = _id(body, "session")
-        after = body.get("after", 0)
-        if not isinstance(after, int) or isinstance(after, bool) or after < 0:
-            raise BadRequest("'after' must be a whole number")
+        after = body.get("after")
+        if after is not None and (
+            not isinstance(after, int) or isinstance(after, bool) or after < 0
+        ):
+            raise BadRequest("'after' must be null or a whole number")
     except BadRequest as error:
         response = _json({"error": "bad_request", "detail": str(error)}, status=400)
         _add_cors(response)
         return response
     handoff = request.app.get(HANDOFF)
     if handoff is None:
-        data = {"active": False, "messages": [], "cursor": after}
+        data = {"active": False, "messages": [], "cursor": after or 0}
     else:
         who = request.app[CONVERSATIONS].pseudonym(WIDGET_CHANNEL, session)
         data = await handoff.feed(who, after)

@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -207,7 +208,7 @@ async def login(request: web.Request) -> web.Response:
     response.set_cookie(
         COOKIE,
         token,
-        max_age=int(config["session_seconds"]),
+        max_age=math.ceil(config["session_seconds"]),
         path="/desk",
         httponly=True,
         samesite="Strict",

@@ -239,11 +239,12 @@ class Handoff:
         await self._people.set_offered(case.pseudonym, [])
         return [Reply(self.text("utter_frontdoor_handoff_left", channel, case))]
 
-    async def feed(self, who: str, after: int) -> dict[str, Any]:
-        """What the widget shows of the hand-off: messages after ``after`` (all of the open
-        case's when ``after`` is 0, e.g. after a reload), and whether one is open."""
+    async def feed(self, who: str, after: int | None) -> dict[str, Any]:
+        """What the widget shows of the hand-off: messages after the cursor ``after``, or, when
+        the page has no cursor yet (``None``: just loaded), all of the open case's; and whether
+        a case is open."""
         case = await self.cases.open_case_for(who)
-        if after <= 0:
+        if after is None:
             everything = await self.cases.messages_for(who, 0)
             cursor = max((m.id for m in everything), default=0)
             messages = [m for m in everything if case is not None and m.case_id == case.id]

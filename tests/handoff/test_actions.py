@@ -63,8 +63,15 @@ def test_the_summary_holds_the_triage_as_known_values():
 def test_nothing_typed_can_reach_the_summary():
     typed = "John Smith, 07700 900123, 12 High St"
     summary = case_summary(
-        facts(incident_type=typed, platforms=[typed, "instagram"], paid="yes",
-              payment_method=typed, collected=typed, under_18=typed, force_area=typed),
+        facts(
+            incident_type=typed,
+            platforms=[typed, "instagram"],
+            paid="yes",
+            payment_method=typed,
+            collected=typed,
+            under_18=typed,
+            force_area=typed,
+        ),
         typed,
     )
     flat = repr(summary)
@@ -135,8 +142,12 @@ async def test_declining_keeps_talking_and_goes_back_to_the_steps(domain):
 def test_every_hand_off_response_exists_in_the_domain(domain):
     from bot.handoff.service import REQUIRED
 
-    names = {"utter_handoff_offer", "utter_handoff_declined", "utter_handoff_summary_parts",
-             *REQUIRED}
+    names = {
+        "utter_handoff_offer",
+        "utter_handoff_declined",
+        "utter_handoff_summary_parts",
+        *REQUIRED,
+    }
     assert names <= set(domain["responses"])
     actions = {"action_offer_handoff", "action_handoff_request", "action_handoff_declined"}
     assert actions <= set(domain["actions"])

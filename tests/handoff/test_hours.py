@@ -28,8 +28,10 @@ def test_daily_hours_in_london_time():
 
 
 def test_days_overnight_closed_and_default():
-    hours = OpeningHours.parse("dorset=Mon-Fri 09:00-17:00,Sat 10:00-12:00; wiltshire=22:00-06:00;"
-                               " national=closed; *=always")
+    hours = OpeningHours.parse(
+        "dorset=Mon-Fri 09:00-17:00,Sat 10:00-12:00; wiltshire=22:00-06:00;"
+        " national=closed; *=always"
+    )
     assert hours.is_open("dorset", at(4, 16)) and not hours.is_open("dorset", at(6, 11))
     assert hours.is_open("dorset", at(5, 11)) and not hours.is_open("dorset", at(5, 13))
     assert hours.is_open("wiltshire", at(0, 23)) and hours.is_open("wiltshire", at(1, 5))
@@ -38,8 +40,10 @@ def test_days_overnight_closed_and_default():
     assert hours.is_open("gwent", at(2, 3))
 
 
-@pytest.mark.parametrize("raw", ["gwent", "gwent=8-20", "gwent=Xyz 08:00-10:00", "gwent=10:00-10:00",
-                                 "gwent=25:00-26:00"])
+@pytest.mark.parametrize(
+    "raw",
+    ["gwent", "gwent=8-20", "gwent=Xyz 08:00-10:00", "gwent=10:00-10:00", "gwent=25:00-26:00"],
+)
 def test_unreadable_hours_stop_the_start(raw):
     with pytest.raises(HoursError):
         OpeningHours.parse(raw)

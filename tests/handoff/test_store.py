@@ -20,8 +20,13 @@ SUMMARY = {"incident_type": "webcam", "paid": "no"}
 
 async def new_case(cases, who="p1", queue="gwent", now=100.0, state=WAITING):
     return await cases.create_case(
-        pseudonym=who, channel="telegram", queue=queue, summary=SUMMARY,
-        summary_text="What happened: a video call was recorded", state=state, now=now,
+        pseudonym=who,
+        channel="telegram",
+        queue=queue,
+        summary=SUMMARY,
+        summary_text="What happened: a video call was recorded",
+        state=state,
+        now=now,
     )
 
 

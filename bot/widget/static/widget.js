@@ -226,6 +226,7 @@
   );
   const deleteButton = el("button", { type: "button", class: "aic-link-button", text: T.del, onclick: showConfirm });
   const restartButton = el("button", { type: "button", class: "aic-link-button", text: T.restart, onclick: restart });
+  const leaveButton = el("button", { type: "button", class: "aic-link-button", hidden: true, onclick: leaveHandoff });
   const panel = el(
     "section",
     { id: "aic-panel", class: "aic-panel", "aria-labelledby": "aic-title", hidden: true },
@@ -236,7 +237,7 @@
     typing,
     form,
     confirm,
-    el("div", { class: "aic-footer" }, restartButton, deleteButton),
+    el("div", { class: "aic-footer" }, leaveButton, restartButton, deleteButton),
   );
   const root = el(
     "div",
@@ -302,12 +303,13 @@
     return fragment;
   }
 
-  function addMessage(from, text, buttons = [], extraClass = "") {
+  function addMessage(from, text, buttons = [], extraClass = "", label = "") {
     const who = from === "user" ? T.you : from === "bot" ? T.assistant : T.notice;
     const item = el(
       "div",
       { class: `aic-msg aic-from-${from} ${extraClass}`.trim() },
-      el("span", { class: "aic-visually-hidden", text: `${who} ` }),
+      // A person at the desk (hand-off) is named visibly, so nobody takes them for the bot.
+      label ? el("strong", { class: "aic-person", text: label }) : el("span", { class: "aic-visually-hidden", text: `${who} ` }),
     );
     const body = el("p", { class: "aic-text" });
     body.append(linkify(text));
@@ -454,6 +456,7 @@
       // holds the replies to anything just sent, so a retried message is never shown twice.
       if (!historyLoaded) await loadHistory();
       setConnection("ok");
+      pollHandoff();
     } catch (error) {
       if (!(error instanceof Offline)) throw error;
       scheduleRetry();
@@ -541,6 +544,54 @@
     removeChoices();
     input.focus();
     queue({ id: randomId(), command: "restart" });
+  }
+
+  // --- Hand-off to a person ------------------------------------------------------------------
+  // While a person at the desk has (or is about to take) this conversation, their messages and
+  // bot/'s notices are fetched from api/handoff every few seconds; nothing is kept locally.
+
+  const HANDOFF_POLL_MS = 2000;
+  let handoffCursor = null; // null until the first answer: then the open case is sent whole
+  let handoffTimer = null;
+  let handoffPolling = false;
+  let handoffLeave = null;
+
+  async function pollHandoff() {
+    if (exited || handoffPolling || !session) return;
+    handoffPolling = true;
+    clearTimeout(handoffTimer);
+    let again = false;
+    try {
+      const first = handoffCursor === null;
+      const { status: code, data } = await post("api/handoff", { session, after: handoffCursor });
+      if (code === 200 && data && Array.isArray(data.messages) && !exited) {
+        for (const m of data.messages) {
+          const text = String(m.text || "");
+          // The person's own messages are on screen already, except after a reload.
+          if (m.from === "user") first && addMessage("user", text);
+          else if (m.from === "person") addMessage("bot", text, [], "aic-from-person", String(m.label || ""));
+          else addMessage("bot", text);
+        }
+        handoffCursor = Number.isInteger(data.cursor) ? data.cursor : handoffCursor;
+        again = Boolean(data.active);
+        handoffLeave = data.leave || null;
+        leaveButton.hidden = !(again && handoffLeave);
+        if (handoffLeave) leaveButton.textContent = handoffLeave.title;
+      }
+    } catch (error) {
+      if (!(error instanceof Offline)) throw error;
+      again = true;
+    } finally {
+      handoffPolling = false;
+    }
+    if (again && !exited) handoffTimer = setTimeout(pollHandoff, HANDOFF_POLL_MS);
+  }
+
+  function leaveHandoff() {
+    if (!handoffLeave) return;
+    leaveButton.hidden = true;
+    input.focus();
+    send({ id: randomId(), payload: handoffLeave.payload, title: handoffLeave.title });
   }
 
   // --- Delete my conversation ----------------------------------------------------------------
