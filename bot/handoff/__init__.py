@@ -24,6 +24,7 @@ from bot.handoff.queues import load_forces
 from bot.handoff.service import REQUIRED, Handoff
 from bot.handoff.store import SQLiteCaseStore
 from bot.messages import Reply
+from bot.purge import PURGE_HOOKS
 from bot.responses import MissingResponses, Responses
 from bot.settings import Settings
 
@@ -78,6 +79,10 @@ async def _run(app: web.Application) -> AsyncIterator[None]:
     conversations = app[CONVERSATIONS]
     conversations.handoff = handoff
     conversations.forgetters.append(handoff.erase)
+    # bot/'s retention runs (scheduled and `make purge`) delete old cases too.
+    hooks = app.get(PURGE_HOOKS)
+    if hooks is not None:
+        hooks.append(handoff.purge)
     housekeeping = asyncio.create_task(_housekeeping(handoff))
     try:
         yield
@@ -87,6 +92,8 @@ async def _run(app: web.Application) -> AsyncIterator[None]:
             await housekeeping
         conversations.handoff = None
         conversations.forgetters.remove(handoff.erase)
+        if hooks is not None:
+            hooks.remove(handoff.purge)
         await cases.close()
 
 

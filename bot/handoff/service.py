@@ -360,8 +360,9 @@ class Handoff:
                 case, message, leave=case.state in (WAITING, LIVE) and message.sender == NOTICE
             )
 
-    async def purge(self) -> int:
-        now = self._clock()
+    async def purge(self, now: float | None = None) -> int:
+        """Retention (``AIC_HANDOFF_RETENTION_DAYS``): ended cases and expired desk sessions."""
+        now = self._clock() if now is None else now
         deleted = await self.cases.purge(now - self._retention_seconds)
         await self.cases.purge_sessions(now)
         if deleted:

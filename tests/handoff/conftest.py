@@ -15,3 +15,8 @@ async def cases(tmp_path: Path) -> AsyncIterator[SQLiteCaseStore]:
     store = await SQLiteCaseStore.open(tmp_path / "data" / "handoff.db")
     yield store
     await store.close()
+
+
+# The real doors' fixtures, for the end-to-end hand-off tests in this folder.
+from tests.fixtures.telegram_peer import telegram_peer  # noqa: E402, F401
+from tests.widget.conftest import browser, chromium, new_context, page  # noqa: E402, F401

@@ -1,0 +1,321 @@
+"""The hand-off end to end: real Rasa (trained model, action server), bot/ as a subprocess, a
+person on the widget (Chromium) or on Telegram (the local Bot API peer), and a 101 contact on
+the desk in a real browser or through its HTTP API."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import aiohttp
+import pytest
+from playwright.async_api import Page, expect
+
+from scripts.processes import ROOT, base_env, free_port
+from tests.widget.driver import Widget
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "a long desk password"
+ASK = "i want to talk to a person"
+REFERENCE = re.compile(r"[A-HJKMNP-Z2-9]{3}-[A-HJKMNP-Z2-9]{3}")
+TIMEOUT_MS = 30_000
+
+
+def add_account(data_dir: Path, name: str, force: str) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot.handoff.accounts",
+            "add",
+            name,
+            "--force",
+            force,
+            "--password-stdin",
+        ],
+        input=PASSWORD + "\n",
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env=base_env(AIC_DATA_DIR=str(data_dir), AIC_PSEUDONYM_SECRET="x" * 40),
+    )
+
+
+@pytest.fixture
+def handoff_bot(start_bot, tmp_path):
+    """bot/ with desk accounts: two for the national queue (no area given), one for Gwent."""
+
+    def start(**env: str):
+        data_dir = Path(
+            env.setdefault("AIC_DATA_DIR", str(tmp_path / f"bot-{secrets.token_hex(3)}"))
+        )
+        if not (data_dir / "handoff.db").exists():
+            add_account(data_dir, "alice", "national")
+            add_account(data_dir, "bob", "national")
+            add_account(data_dir, "gwen", "gwent")
+        return start_bot(**env)
+
+    return start
+
+
+class DeskApi:
+    """A handler's desk through its HTTP API, with its own cookies."""
+
+    def __init__(self, base: str, name: str) -> None:
+        self.base, self.name, self.csrf = base, name, ""
+        self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+    async def login(self, password: str = PASSWORD) -> int:
+        async with self.http.post(
+            f"{self.base}/desk/api/login", json={"username": self.name, "password": password}
+        ) as r:
+            if r.status == 200:
+                self.csrf = (await r.json())["csrf"]
+            return r.status
+
+    async def get(self, path: str):
+        async with self.http.get(f"{self.base}/desk/api/{path}") as r:
+            return r.status, await r.json()
+
+    async def post(self, path: str, body: dict | None = None):
+        async with self.http.post(
+            f"{self.base}/desk/api/{path}", json=body or {}, headers={"X-CSRF-Token": self.csrf}
+        ) as r:
+            return r.status, await r.json()
+
+    async def wait_for_case(self, timeout: float = 30) -> dict:
+        for _ in range(int(timeout * 5)):
+            _, queue = await self.get("queue")
+            if queue["cases"]:
+                return queue["cases"][0]
+            await asyncio.sleep(0.2)
+        raise TimeoutError("no case in the queue")
+
+    async def close(self) -> None:
+        await self.http.close()
+
+
+@pytest.fixture
+async def desks():
+    opened: list[DeskApi] = []
+
+    def make(base: str, name: str) -> DeskApi:
+        opened.append(DeskApi(base, name))
+        return opened[-1]
+
+    yield make
+    for desk in opened:
+        await desk.close()
+
+
+async def desk_login(page: Page, base: str, name: str = "alice", password: str = PASSWORD):
+    await page.goto(f"{base}/desk")
+    await page.get_by_label("Name").fill(name)
+    await page.get_by_label("Password").fill(password)
+    await page.get_by_role("button", name="Log in").click()
+
+
+# --- Widget and desk, both in the browser -------------------------------------------------------
+
+
+async def test_a_widget_user_hands_off_and_a_handler_chats_then_hands_back(
+    handoff_bot, new_context, desks
+):
+    server = handoff_bot()
+    person_page = await (await new_context()).new_page()
+    widget = Widget(person_page)
+    await person_page.goto(server.url)
+    await widget.open()
+    await widget.wait_for_greeting()
+    offer = await widget.say(ASK)
+    assert "Only this summary goes with you" in offer
+    await widget.choices.filter(has_text="Yes, pass me on").click()
+    await expect(widget.bot_messages.last).to_contain_text("you're next", timeout=TIMEOUT_MS)
+
+    # A handler of another force sees an empty queue.
+    other = desks(server.url, "gwen")
+    assert await other.login() == 200
+    assert (await other.get("queue"))[1]["cases"] == []
+
+    desk_page = await (await new_context()).new_page()
+    await desk_login(desk_page, server.url, "alice", "not the password")
+    await expect(desk_page.get_by_role("alert")).to_contain_text("not right")
+    await desk_login(desk_page, server.url)
+    open_button = desk_page.get_by_role("button", name=re.compile(r"^Open [A-Z2-9]{3}-"))
+    await expect(open_button).to_be_visible(timeout=TIMEOUT_MS)
+    reference = (await open_button.inner_text()).removeprefix("Open ")
+    assert (await other.get(f"cases/{reference}"))[0] == 404
+    await open_button.click()
+    await expect(desk_page.locator("#case-summary")).to_contain_text("What happened")
+    await desk_page.get_by_role("button", name="Claim this case").click()
+    await expect(widget.bot_messages.last).to_contain_text(
+        "has joined the chat", timeout=TIMEOUT_MS
+    )
+
+    await desk_page.get_by_label("Your reply").fill("Hello, I'm Sam from the 101 team.")
+    await desk_page.get_by_role("button", name="Send").click()
+    person = person_page.locator(".aic-from-person")
+    await expect(person).to_contain_text("Hello, I'm Sam from the 101 team.", timeout=TIMEOUT_MS)
+    await expect(person.locator("strong")).to_have_text("Person at your local police:")
+
+    await widget.input.fill("Thank you, what should I do?")
+    await widget.input.press("Enter")
+    # Arrives on the desk without a reload (WebSocket).
+    await expect(desk_page.locator(".msg.user").last).to_have_text(
+        re.compile("Thank you, what should I do"), timeout=TIMEOUT_MS
+    )
+    await desk_page.get_by_label("Outcome").select_option("advice given")
+    await desk_page.get_by_role("button", name="End the hand-off").click()
+    await expect(widget.bot_messages.last).to_contain_text(
+        "back with the assistant", timeout=TIMEOUT_MS
+    )
+    # The assistant answers again.
+    before = await widget.bot_messages.count()
+    await widget.input.fill("will they really post it?")
+    await widget.input.press("Enter")
+    answer = await widget.wait_for_reply(before)
+    assert "Person at" not in answer and answer
+
+
+# --- Telegram and the desk API ------------------------------------------------------------------
+
+
+async def test_a_telegram_user_hands_off_and_gets_the_handlers_replies(
+    handoff_bot, telegram_peer, desks
+):
+    token = telegram_peer.new_token()
+    server = await asyncio.to_thread(
+        handoff_bot,
+        AIC_TELEGRAM_TOKEN=token,
+        AIC_TELEGRAM_API_URL=telegram_peer.api_url,
+        AIC_TELEGRAM_MODE="polling",
+    )
+    user = telegram_peer.user(token, 7_700_500_001, first_name="Jamie", username="jamie_private")
+    await user.say(ASK)
+    [offer] = [m for m in await user.turn() if m.keyboard]
+    assert "Only this summary goes with you" in offer.text
+    await user.press(offer, "Yes, pass me on")
+    waiting = await user.turn()
+    assert any("you're next" in m.text for m in waiting)
+
+    desk = desks(server.url, "bob")
+    assert await desk.login() == 200
+    brief = await desk.wait_for_case()
+    reference = brief["reference"]
+    status, _ = await desk.post(f"cases/{reference}/claim")
+    assert status == 200
+    assert any("has joined the chat" in m.text for m in await user.turn())
+
+    await user.say("hello, is this the police?")
+    await asyncio.sleep(1)
+    _, case = await desk.get(f"cases/{reference}")
+    assert case["messages"][-1]["text"] == "hello, is this the police?"
+    # Never the Telegram id, name or username.
+    for secret in ("7700500001", "Jamie", "jamie_private"):
+        assert secret not in str(case)
+
+    await desk.post(f"cases/{reference}/messages", {"text": "Yes. You did the right thing."})
+    [reply] = await user.turn()
+    assert reply.text == "Person at your local police:\nYes. You did the right thing."
+    await desk.post(f"cases/{reference}/close", {"outcome": "advice given"})
+    assert any("back with the assistant" in m.text for m in await user.turn())
+    await user.say("will they really post it?")
+    answer = await user.turn()
+    assert answer and "Person at" not in answer[0].text
+
+
+# --- Out of hours, restart, concurrency ---------------------------------------------------------
+
+
+async def widget_api(base: str, session: str, **body) -> dict:
+    async with aiohttp.ClientSession() as http:
+        payload = {"session": session, "id": secrets.token_hex(16), **body}
+        async with http.post(f"{base}/widget/api/message", json=payload) as response:
+            return await response.json()
+
+
+async def feed(base: str, session: str, after: int | None = None) -> dict:
+    async with aiohttp.ClientSession() as http:
+        async with http.post(
+            f"{base}/widget/api/handoff", json={"session": session, "after": after}
+        ) as response:
+            return await response.json()
+
+
+async def hand_off(base: str, session: str) -> list[dict]:
+    offer = (await widget_api(base, session, text=ASK))["replies"]
+    [yes] = [b for r in offer for b in r["buttons"] if b["title"] == "Yes, pass me on"]
+    return (await widget_api(base, session, payload=yes["payload"]))["replies"]
+
+
+async def test_out_of_hours_gives_a_reference_the_desk_can_open(handoff_bot, desks):
+    server = handoff_bot(AIC_HANDOFF_HOURS="national=closed")
+    session = secrets.token_hex(16)
+    [reply] = await hand_off(server.url, session)
+    assert "I have a reference from the online sextortion advice service" in reply["text"]
+    assert "101" in reply["text"]
+    reference = REFERENCE.search(reply["text"]).group(0)
+    # Back with the assistant straight away.
+    answer = (await widget_api(server.url, session, text="will they really post it?"))["replies"]
+    assert answer and "queue" not in answer[0]["text"]
+    desk, other = desks(server.url, "alice"), desks(server.url, "gwen")
+    await desk.login(), await other.login()
+    status, case = await desk.get(f"cases/{reference.lower()}")
+    assert status == 200 and case["state"] == "referred" and "What happened" in case["summary_text"]
+    assert (await other.get(f"cases/{reference}"))[0] == 404
+
+
+async def test_a_restart_mid_hand_off_loses_no_message(handoff_bot, desks, tmp_path):
+    env = {"AIC_PORT": str(free_port()), "AIC_DATA_DIR": str(tmp_path / "restart")}
+    server = handoff_bot(**env)
+    session = secrets.token_hex(16)
+    await hand_off(server.url, session)
+    desk = desks(server.url, "alice")
+    await desk.login()
+    reference = (await desk.wait_for_case())["reference"]
+    assert (await desk.post(f"cases/{reference}/claim"))[0] == 200
+    assert await widget_api(server.url, session, text="before the restart") == {"replies": []}
+
+    server.stop()
+    server = handoff_bot(**env)
+    # The desk session, the case and its messages survived; both directions still work.
+    _, case = await desk.get(f"cases/{reference}")
+    assert [m["text"] for m in case["messages"] if m["from"] == "user"] == ["before the restart"]
+    assert await widget_api(server.url, session, text="after the restart") == {"replies": []}
+    await desk.post(f"cases/{reference}/messages", {"text": "still here"})
+    data = await feed(server.url, session)
+    texts = [(m["from"], m["text"]) for m in data["messages"]]
+    assert ("user", "before the restart") in texts and ("user", "after the restart") in texts
+    assert ("person", "still here") in texts
+
+
+async def test_two_handlers_claim_at_once_and_exactly_one_wins(handoff_bot, desks):
+    server = handoff_bot()
+    await hand_off(server.url, secrets.token_hex(16))
+    alice, bob = desks(server.url, "alice"), desks(server.url, "bob")
+    await alice.login(), await bob.login()
+    reference = (await alice.wait_for_case())["reference"]
+    results = await asyncio.gather(
+        alice.post(f"cases/{reference}/claim"), bob.post(f"cases/{reference}/claim")
+    )
+    assert sorted(status for status, _ in results) == [200, 409]
+
+
+async def test_a_wrong_password_and_an_expired_session_are_refused(handoff_bot, desks, new_context):
+    server = handoff_bot(AIC_DESK_SESSION_MINUTES="0.15")  # 9 seconds
+    desk = desks(server.url, "alice")
+    assert await desk.login("wrong password") == 401
+    assert await desk.login() == 200
+    assert (await desk.get("queue"))[0] == 200
+    page = await (await new_context()).new_page()
+    await desk_login(page, server.url)
+    await expect(page.get_by_role("heading", name="Queue")).to_be_visible()
+    await asyncio.sleep(9.5)
+    assert (await desk.get("queue"))[0] == 401
+    # The open desk page notices and asks to log in again.
+    await expect(page.get_by_label("Password")).to_be_visible(timeout=TIMEOUT_MS)
