@@ -15,8 +15,10 @@ import time
 import unicodedata
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
+from actions.language import ENGLISH, choose_language, normalise
 from bot.messages import Button, Reply
 from bot.pseudonym import pseudonym
 from bot.rasa_client import RasaClient, RasaUnavailable
@@ -29,6 +31,11 @@ log = logging.getLogger(__name__)
 
 # Payloads only a door's own command handlers may send (a typed "/greet" is plain text).
 COMMANDS = {"start": "/greet", "help": "/bot_capabilities", "restart": "/restart"}
+# Door commands that choose the language (Telegram's /cymraeg and /english, the widget's switch).
+LANGUAGE_COMMANDS = {"cymraeg": "cy", "english": "en"}
+# The language of the turn being handled, set at the start of every turn: say() answers in it
+# and _ask() sends it to Rasa as metadata, so Rasa and bot/ agree (actions/language.py).
+_TURN_LANGUAGE: ContextVar[str | None] = ContextVar("turn_language", default=None)
 
 # Bidirectional overrides can make text read differently from what it is; they are dropped
 # together with control characters. Line and paragraph separators become newlines.
@@ -106,9 +113,58 @@ class Conversations:
     def pseudonym(self, channel: str, user_key: str | int) -> str:
         return pseudonym(self._secret, channel, user_key)
 
-    def say(self, response: str, channel: str | None = None) -> list[Reply]:
-        """One of bot/'s own responses from the domain, as a reply."""
-        return [Reply(self._responses.text(response, channel))]
+    def say(
+        self, response: str, channel: str | None = None, language: str | None = None
+    ) -> list[Reply]:
+        """One of bot/'s own responses from the domain, as a reply, in the turn's language."""
+        language = language or _TURN_LANGUAGE.get()
+        return [Reply(self._responses.text(response, channel, language))]
+
+    async def language(self, channel: str, user_key: str | int) -> str:
+        """The language this person is answered in ("en" or "cy")."""
+        try:
+            stored, _ = await self._store.language(self.pseudonym(channel, user_key))
+        except ConnectionError:
+            stored = None
+        return normalise(stored) or ENGLISH
+
+    async def _settle_language(
+        self, who: str, explicit: str | None, text: str | None, hint: str | None
+    ) -> str:
+        """The turn's language: a choice made now, else one made before, else what the text,
+        the last turn or the door's guess says (actions/language.py). Remembered per pseudonym."""
+        try:
+            stored, was_chosen = await self._store.language(who)
+        except ConnectionError:
+            stored, was_chosen = None, False
+        chosen = was_chosen
+        if normalise(explicit):
+            language, chosen = normalise(explicit) or ENGLISH, True
+        elif was_chosen and normalise(stored):
+            language = normalise(stored) or ENGLISH
+        else:
+            language = choose_language(text=text, current=stored, hint=hint)
+        if (language, chosen) != (stored, was_chosen):
+            try:
+                await self._store.set_language(who, language, chosen)
+            except ConnectionError:
+                pass  # answered in it this turn all the same
+        _TURN_LANGUAGE.set(language)
+        return language
+
+    async def set_language(
+        self, channel: str, user_key: str | int, language: str, hint: str | None = None
+    ) -> list[Reply]:
+        """The person chose a language (/cymraeg, /english, the widget's switch): it sticks,
+        and the triage answers so far are kept (Rasa's slots are not touched)."""
+        who = self.pseudonym(channel, user_key)
+        _TURN_LANGUAGE.set(normalise(language) or choose_language(hint=hint))
+        async with self._locks.hold(who):
+            refused = await self._admit(who, channel, user_key)
+            if refused is not None:
+                return refused
+            await self._settle_language(who, language, None, hint)
+            return self.say("utter_frontdoor_language_changed", channel)
 
     async def handle(
         self,
@@ -116,17 +172,23 @@ class Conversations:
         user_key: str | int,
         text: str | None = None,
         payload: str | None = None,
+        language: str | None = None,
+        language_hint: str | None = None,
     ) -> list[Reply]:
         """One turn: what the person typed (``text``) or the payload of a button they pressed.
 
         A payload is forwarded only if it belongs to a button bot/ offered this person last;
-        any other payload is treated as typed text.
+        any other payload is treated as typed text. ``language`` is a choice the person made
+        in the door ("en"/"cy"); ``language_hint`` the door's guess (Telegram's language_code,
+        the widget's data-lang).
         """
         who = self.pseudonym(channel, user_key)
+        _TURN_LANGUAGE.set(choose_language(explicit=language, text=text, hint=language_hint))
         async with self._locks.hold(who):
             refused = await self._admit(who, channel, user_key)
             if refused is not None:
                 return refused
+            await self._settle_language(who, language, text, language_hint)
             if self.handoff is not None:
                 routed = await self.handoff.route(who, channel, text=text, payload=payload)
                 if routed is not None:
@@ -147,14 +209,21 @@ class Conversations:
                 return self.say("utter_frontdoor_too_long", channel)
             return await self._ask(who, channel, cleaned, display_text=None)
 
-    async def command(self, channel: str, user_key: str | int, name: str) -> list[Reply]:
-        """A door's own command (``start``, ``help``, ``restart``): a trusted payload."""
+    async def command(
+        self, channel: str, user_key: str | int, name: str, language_hint: str | None = None
+    ) -> list[Reply]:
+        """A door's own command (``start``, ``help``, ``restart``): a trusted payload; or
+        ``cymraeg`` / ``english``, which choose the language."""
+        if name in LANGUAGE_COMMANDS:
+            return await self.set_language(channel, user_key, LANGUAGE_COMMANDS[name], language_hint)
         payload = COMMANDS[name]
         who = self.pseudonym(channel, user_key)
+        _TURN_LANGUAGE.set(choose_language(hint=language_hint))
         async with self._locks.hold(who):
             refused = await self._admit(who, channel, user_key)
             if refused is not None:
                 return refused
+            await self._settle_language(who, None, None, language_hint)
             if name != "restart":
                 return await self._ask(who, channel, payload, f"/{name}")
             replies = await self._ask(who, channel, payload, "/restart", silence_ok=True)
@@ -163,12 +232,17 @@ class Conversations:
                 replies = await self._ask(who, channel, COMMANDS["start"], hidden=True)
             return replies
 
-    async def notice(self, channel: str, user_key: str | int, response: str) -> list[Reply]:
+    async def notice(
+        self, channel: str, user_key: str | int, response: str, language_hint: str | None = None
+    ) -> list[Reply]:
         """Answer something a door will not pass on (a photo, a sticker) with one of bot/'s own
         responses, under the same rate limit as any message."""
         who = self.pseudonym(channel, user_key)
+        _TURN_LANGUAGE.set(choose_language(hint=language_hint))
         async with self._locks.hold(who):
             refused = await self._admit(who, channel, user_key)
+            if refused is None:
+                await self._settle_language(who, None, None, language_hint)
             return refused if refused is not None else self.say(response, channel)
 
     async def offered(self, channel: str, user_key: str | int) -> tuple[Button, ...]:
@@ -186,6 +260,8 @@ class Conversations:
         must never say "forgotten" when it is not true).
         """
         who = self.pseudonym(channel, user_key)
+        # The confirmation goes in the language the person was using, read before it is erased.
+        _TURN_LANGUAGE.set(await self.language(channel, user_key))
         async with self._locks.hold(who):
             try:
                 await self._erase(who)
@@ -262,6 +338,8 @@ class Conversations:
             metadata["display_text"] = display_text
         if hidden:
             metadata["hidden"] = True
+        # bot/'s settled language for the person: Rasa's language slot takes it as given.
+        metadata["language"] = _TURN_LANGUAGE.get() or ENGLISH
         try:
             replies = await self._rasa.send(who, message, channel, metadata)
         except RasaUnavailable as error:

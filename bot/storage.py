@@ -89,6 +89,12 @@ class ReconnectingStore:
     async def take_turn(self, pseudonym: str, now: float, per_minute: int) -> Verdict:
         return await self._call("take_turn", pseudonym, now, per_minute)
 
+    async def language(self, pseudonym: str) -> tuple[str | None, bool]:
+        return await self._call("language", pseudonym)
+
+    async def set_language(self, pseudonym: str, language: str, chosen: bool) -> None:
+        await self._call("set_language", pseudonym, language, chosen)
+
     async def delete(self, pseudonym: str) -> None:
         await self._call("delete", pseudonym)
 

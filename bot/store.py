@@ -36,6 +36,10 @@ class Store(Protocol):
     async def set_offered(self, pseudonym: str, buttons: Sequence[Button]) -> None: ...
     async def offered(self, pseudonym: str) -> tuple[Button, ...]: ...
     async def take_turn(self, pseudonym: str, now: float, per_minute: int) -> Verdict: ...
+    # The person's language ("en"/"cy") and whether they chose it (/cymraeg, the widget's
+    # switch) rather than bot/ guessing it: see actions/language.py.
+    async def language(self, pseudonym: str) -> tuple[str | None, bool]: ...
+    async def set_language(self, pseudonym: str, language: str, chosen: bool) -> None: ...
     async def delete(self, pseudonym: str) -> None: ...
     async def inactive_since(self, cutoff: float) -> list[str]: ...
     async def close(self) -> None: ...
@@ -53,6 +57,11 @@ CREATE TABLE IF NOT EXISTS people (
     rate_told    INTEGER NOT NULL DEFAULT 0
 )
 """
+# Columns added after the first release: added to an older bot.db when it is opened.
+ADDED_COLUMNS = {
+    "language": "ALTER TABLE people ADD COLUMN language TEXT",
+    "language_chosen": "ALTER TABLE people ADD COLUMN language_chosen INTEGER NOT NULL DEFAULT 0",
+}
 
 
 class SQLiteStore:
@@ -78,6 +87,10 @@ class SQLiteStore:
         self._db = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(people)")}
+        for column, statement in ADDED_COLUMNS.items():
+            if column not in columns:
+                self._db.execute(statement)
         self._path.chmod(0o600)
 
     async def _run(self, fn: Callable[..., T], *args) -> T:
@@ -141,6 +154,19 @@ class SQLiteStore:
             # No row means touch() was not called first: there is nobody to limit or reply to.
             raise KeyError("take_turn before touch")
         return verdict
+
+    async def language(self, pseudonym: str) -> tuple[str | None, bool]:
+        row = await self._fetchone(
+            "SELECT language, language_chosen FROM people WHERE pseudonym=?", pseudonym
+        )
+        return (row[0], bool(row[1])) if row else (None, False)
+
+    async def set_language(self, pseudonym: str, language: str, chosen: bool) -> None:
+        await self._run(
+            self.db.execute,
+            "UPDATE people SET language=?, language_chosen=? WHERE pseudonym=?",
+            (language, int(chosen), pseudonym),
+        )
 
     async def delete(self, pseudonym: str) -> None:
         await self._run(self.db.execute, "DELETE FROM people WHERE pseudonym=?", (pseudonym,))

@@ -150,6 +150,22 @@ class RedisStore:
             raise KeyError("take_turn before touch")
         return _VERDICTS[int(code)]
 
+    async def language(self, pseudonym: str) -> tuple[str | None, bool]:
+        async with _translated():
+            language, chosen = await self._redis.hmget(
+                person_key(pseudonym), "language", "language_chosen"
+            )
+        return (language or None), chosen == "1"
+
+    async def set_language(self, pseudonym: str, language: str, chosen: bool) -> None:
+        async with _translated():
+            # As set_offered: only for someone bot/ already knows.
+            if await self._redis.exists(person_key(pseudonym)):
+                await self._redis.hset(
+                    person_key(pseudonym),
+                    mapping={"language": language, "language_chosen": "1" if chosen else "0"},
+                )
+
     async def delete(self, pseudonym: str) -> None:
         async with _translated():
             pipe = self._redis.pipeline(transaction=True)

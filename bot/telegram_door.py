@@ -69,6 +69,8 @@ ALLOWED_UPDATES = [
 ]
 # Command name -> Conversations.command name; "forget" is handled on its own.
 COMMANDS = {"start": "start", "help": "help", "restart": "restart"}
+# Choosing the language; the person's Telegram language_code is only the first guess.
+LANGUAGE_COMMANDS = ("cymraeg", "english")
 SEND_ATTEMPTS = 8
 MAX_START_PAUSE = 60.0
 OPTIONAL_ATTEMPTS = 2  # an optional call must not hold up the start for long
@@ -186,7 +188,7 @@ class TelegramDoor:
 
     def _add_handlers(self) -> None:
         app = self.application
-        for command in COMMANDS:
+        for command in (*COMMANDS, *LANGUAGE_COMMANDS):
             app.add_handler(CommandHandler(command, self._on_command, filters=PRIVATE))
         app.add_handler(CommandHandler("forget", self._on_forget, filters=PRIVATE))
         app.add_handler(CallbackQueryHandler(self._on_press))
@@ -233,6 +235,11 @@ class TelegramDoor:
             await app.initialize()
             await app.start()
         await self._optional("setMyCommands", partial(app.bot.set_my_commands, self._commands()))
+        # The same commands described in Welsh, for people whose Telegram is set to Welsh.
+        await self._optional(
+            "setMyCommands",
+            partial(app.bot.set_my_commands, self._commands("cy"), language_code="cy"),
+        )
         if self._settings.telegram_mode == "webhook":
             await app.bot.set_webhook(
                 url=self._settings.telegram_webhook_url or "",
@@ -254,10 +261,12 @@ class TelegramDoor:
             await app.stop()
         await app.shutdown()
 
-    def _commands(self) -> list[BotCommand]:
-        names = [*COMMANDS, "forget"]
+    def _commands(self, language: str | None = None) -> list[BotCommand]:
+        names = [*COMMANDS, "forget", *LANGUAGE_COMMANDS]
         return [
-            BotCommand(name, self._responses.text(f"utter_frontdoor_command_{name}", CHANNEL))
+            BotCommand(
+                name, self._responses.text(f"utter_frontdoor_command_{name}", CHANNEL, language)
+            )
             for name in names
         ]
 
@@ -269,7 +278,15 @@ class TelegramDoor:
         name = message.text.split()[0].lstrip("/").split("@")[0].lower()
         log.info("telegram command %s", name)
         chat_id = message.chat_id
-        await self._send(chat_id, await self._conversations.command(CHANNEL, chat_id, name))
+        hint = _language_code(update)
+        replies = await self._conversations.command(CHANNEL, chat_id, name, language_hint=hint)
+        if name == "start" and replies:
+            # The greeting says, in the other language, that this one is available too.
+            language = await self._conversations.language(CHANNEL, chat_id)
+            replies = [*replies, *self._conversations.say(
+                "utter_frontdoor_language_offer", CHANNEL, language
+            )]
+        await self._send(chat_id, replies)
 
     async def _on_forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat_id = _chat_id(update)
@@ -280,7 +297,9 @@ class TelegramDoor:
         message = update.effective_message
         assert message is not None
         chat_id = message.chat_id
-        replies = await self._conversations.handle(CHANNEL, chat_id, text=message.text)
+        replies = await self._conversations.handle(
+            CHANNEL, chat_id, text=message.text, language_hint=_language_code(update)
+        )
         await self._send(chat_id, replies)
 
     async def _on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -304,11 +323,16 @@ class TelegramDoor:
                 )
         offered = await self._conversations.offered(CHANNEL, chat.id)
         button = next((b for b in offered if b.token == query.data), None)
+        hint = _language_code(update)
         if button is not None:
-            replies = await self._conversations.handle(CHANNEL, chat.id, payload=button.payload)
+            replies = await self._conversations.handle(
+                CHANNEL, chat.id, payload=button.payload, language_hint=hint
+            )
         elif title is not None:
             # A button from an older turn: what it says is still a fine answer, as text.
-            replies = await self._conversations.handle(CHANNEL, chat.id, text=title)
+            replies = await self._conversations.handle(
+                CHANNEL, chat.id, text=title, language_hint=hint
+            )
         else:
             return
         await self._send(chat.id, replies)
@@ -320,7 +344,12 @@ class TelegramDoor:
             # The content (a photo, a location) is never downloaded, stored or passed on.
             log.info("telegram message answered with %s", response)
             chat_id = _chat_id(update)
-            await self._send(chat_id, await self._conversations.notice(CHANNEL, chat_id, response))
+            await self._send(
+                chat_id,
+                await self._conversations.notice(
+                    CHANNEL, chat_id, response, language_hint=_language_code(update)
+                ),
+            )
 
         return notice
 
@@ -346,9 +375,10 @@ class TelegramDoor:
         if update.effective_chat.type != update.effective_chat.PRIVATE:
             return
         try:
+            language = await self._conversations.language(CHANNEL, update.effective_chat.id)
             await self._send(
                 update.effective_chat.id,
-                self._conversations.say("utter_frontdoor_unavailable", CHANNEL),
+                self._conversations.say("utter_frontdoor_unavailable", CHANNEL, language),
             )
         except TelegramError as second:
             log.error("telegram safety message failed too: %s", type(second).__name__)
@@ -394,6 +424,12 @@ def _pressed_title(markup: InlineKeyboardMarkup, data: str) -> str | None:
             if button.callback_data == data:
                 return button.text
     return None
+
+
+def _language_code(update: Update) -> str | None:
+    """The language the person's Telegram app is set to ("cy", "en-GB"): a first guess only."""
+    user = update.effective_user
+    return user.language_code if user is not None else None
 
 
 def _chat_id(update: Update) -> int:

@@ -8,6 +8,10 @@ talks to the routes below over plain HTTP JSON (no cookies, no Rasa socketio):
 ``POST /widget/api/forget``   ``{"session"}`` -> ``{"ok": true, "text": ...}``
 ``GET  /widget/config.json``  texts the widget needs before it can reach us (from the domain)
 
+A message may carry ``"language": "en" | "cy"`` (the person pressed the English/Cymraeg switch)
+or ``"language_hint"`` (the page's ``data-lang``); the ``cymraeg`` and ``english`` commands record
+the switch itself (actions/language.py has the rules).
+
 ``session`` is a random id kept in the browser's sessionStorage; ``Conversations`` turns it
 into a pseudonym before anything is stored or sent to Rasa. ``id`` is a random id per message,
 so a message the browser retries after a lost connection is answered once, not twice.
@@ -54,7 +58,8 @@ DEFAULT_EXIT_URL = "https://www.bbc.co.uk/weather"
 
 # Conversations' trusted door commands the widget may send: "start" when the panel first opens
 # (Rasa greets), "restart" for the "Start again" control.
-COMMANDS = ("start", "restart")
+COMMANDS = ("start", "restart", "cymraeg", "english")
+LANGUAGES = ("en", "cy")
 COMMAND_DISPLAY_TEXTS = {f"/{name}" for name in COMMANDS}
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -174,8 +179,10 @@ async def _load_texts(app: web.Application) -> None:
     responses = Responses.from_domain(domain, required=("utter_frontdoor_unavailable",))
     app[TEXTS] = {
         "unavailable": responses.text("utter_frontdoor_unavailable", CHANNEL),
+        "unavailable_cy": responses.text("utter_frontdoor_unavailable", CHANNEL, "cy"),
         "unavailable_all": _variations(domain, "utter_frontdoor_unavailable"),
         "forces": _force_names(domain.parent / KNOWLEDGE_FILE),
+        "forces_cy": _force_names(domain.parent / KNOWLEDGE_FILE, "name_cy"),
     }
 
 
@@ -190,14 +197,14 @@ def _variations(domain: Path, name: str) -> set[str]:
     return texts
 
 
-def _force_names(path: Path) -> dict[str, str]:
+def _force_names(path: Path, field: str = "name") -> dict[str, str]:
     try:
         knowledge = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except OSError:
         return {}
     forces = knowledge.get("forces") or {}
     return {
-        key: str(force["name"])
+        key: str(force.get(field) or force["name"])
         for key, force in forces.items()
         if isinstance(force, dict) and force.get("name")
     }
@@ -210,7 +217,9 @@ async def config(request: web.Request) -> web.Response:
     return _json(
         {
             "unavailable": texts["unavailable"],
+            "unavailable_cy": texts["unavailable_cy"],
             "force_name": texts["forces"].get(force),
+            "force_name_cy": texts["forces_cy"].get(force),
             "max_chars": settings.max_message_chars,
             "exit_url": DEFAULT_EXIT_URL,
         },
@@ -238,15 +247,26 @@ async def message(request: web.Request) -> web.Response:
             raise BadRequest("'payload' is empty")
     if command is not None and command not in COMMANDS:
         raise BadRequest(f"'command' must be one of {', '.join(COMMANDS)}")
+    language, hint = body.get("language"), body.get("language_hint")
+    for name, value in (("language", language), ("language_hint", hint)):
+        if value is not None and value not in LANGUAGES:
+            raise BadRequest(f"'{name}' must be one of {', '.join(LANGUAGES)}")
 
     conversations = request.app[CONVERSATIONS]
 
     async def answer() -> dict:
         if command is not None:
-            replies = await conversations.command(CHANNEL, session, command)
+            replies = await conversations.command(CHANNEL, session, command, language_hint=hint)
         else:
-            replies = await conversations.handle(CHANNEL, session, text=text, payload=payload)
-        return {"replies": [_reply(reply) for reply in replies]}
+            replies = await conversations.handle(
+                CHANNEL, session, text=text, payload=payload, language=language,
+                language_hint=hint,
+            )
+        # The language bot/ answered in, so the widget can mark the replies (lang) and follow.
+        return {
+            "replies": [_reply(reply) for reply in replies],
+            "language": await conversations.language(CHANNEL, session),
+        }
 
     key = Replays.key(session, message_id)
     try:
@@ -255,7 +275,9 @@ async def message(request: web.Request) -> web.Response:
         # Conversations answers Rasa's failures itself; this is bot/ failing. The person still
         # gets the safety essentials, and the browser does not retry into the same fault.
         log.exception("widget: a message could not be handled")
-        result = {"replies": [{"text": request.app[TEXTS]["unavailable"], "buttons": []}]}
+        welsh = language == "cy" or (language is None and hint == "cy")
+        unavailable = request.app[TEXTS]["unavailable_cy" if welsh else "unavailable"]
+        result = {"replies": [{"text": unavailable, "buttons": []}]}
     return _json(result)
 
 

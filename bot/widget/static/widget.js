@@ -5,6 +5,9 @@
  *           data-force="gwent" data-colour="#1d4b8f" data-position="right"
  *           data-exit-url="https://www.bbc.co.uk/weather" data-lang="en"></script>
  *
+ * data-lang="cy" opens it in Welsh; the English/Cymraeg switch in its header lets the person
+ * choose (kept for this tab only), and a person who writes in Welsh is answered in Welsh.
+ *
  * Plain JavaScript, no build step, no third-party code. Everything it shows is rendered as
  * text (textContent); only http(s) links in messages become links. The only thing it keeps is
  * in sessionStorage (a random session id, messages not yet sent, whether the panel is open):
@@ -52,6 +55,44 @@
       confirmNo: "Cancel",
       deleteFailed: "Your conversation could not be deleted just now. Please try again.",
       loading: "Loading…",
+      switchTo: "Cymraeg",
+      switchLabel: "Newid i'r Gymraeg",
+    },
+    // Welsh: terms from i18n/GLOSSARY.md; a fluent Welsh speaker should review before go-live.
+    cy: {
+      launcherOpen: "Gofyn yn Gyfrinachol",
+      launcherClose: "Lleihau'r sgwrs",
+      title: "Gofyn yn Gyfrinachol",
+      subtitle: "Cyngor dienw. Does dim angen i chi roi eich enw.",
+      subtitleForce: "Cyngor dienw gan {force}. Does dim angen i chi roi eich enw.",
+      exit: "Gadael y dudalen hon",
+      exitHint: "Neu pwyswch Escape 3 gwaith",
+      escapeProgress2: "Escape wedi'i bwyso. Pwyswch e 2 waith eto i adael y dudalen hon.",
+      escapeProgress1: "Escape wedi'i bwyso. Pwyswch e unwaith eto i adael y dudalen hon.",
+      logLabel: "Sgwrs",
+      you: "Dywedoch chi:",
+      assistant: "Dywedodd y cynorthwyydd:",
+      notice: "Hysbysiad:",
+      chooseReply: "Dewiswch ateb",
+      inputLabel: "Eich neges",
+      inputHint: "Pwyswch Enter i anfon, a Shift ac Enter am linell newydd.",
+      send: "Anfon",
+      typing: "Mae'r cynorthwyydd yn ateb",
+      pending: "Heb ei anfon eto: bydd yn cael ei anfon pan fydd y cysylltiad yn ôl.",
+      offline: "Dydych chi ddim ar-lein. Bydd eich negeseuon yn cael eu hanfon pan fydd y cysylltiad yn ôl.",
+      reconnecting: "Methu cyrraedd y cynorthwyydd. Rhoi cynnig arall arni…",
+      online: "Wedi ailgysylltu.",
+      failed: "Doedd dim modd anfon y neges honno. Rhowch gynnig arall arni.",
+      newTab: "(yn agor mewn tab newydd)",
+      restart: "Dechrau eto",
+      del: "Dileu fy sgwrs",
+      confirmDelete: "Dileu'r sgwrs hon o'r ddyfais hon ac o'n gweinydd ni?",
+      confirmYes: "Ydw, dilëwch hi",
+      confirmNo: "Canslo",
+      deleteFailed: "Doedd dim modd dileu eich sgwrs ar hyn o bryd. Rhowch gynnig arall arni.",
+      loading: "Wrthi'n llwytho…",
+      switchTo: "English",
+      switchLabel: "Switch to English",
     },
   };
 
@@ -59,8 +100,17 @@
     const value = script.getAttribute(`data-${name}`);
     return value && value.trim() ? value.trim() : fallback;
   };
-  const lang = STRINGS[attr("lang", "en")] ? attr("lang", "en") : "en";
-  const T = STRINGS[lang];
+  // data-lang is the page's language, a first guess; the switch is the person's own choice.
+  const pageLang = STRINGS[attr("lang", "en")] ? attr("lang", "en") : "en";
+  let chosenLang = null;
+  try {
+    chosenLang = window.sessionStorage.getItem("aic:lang");
+  } catch {
+    chosenLang = null;
+  }
+  if (!STRINGS[chosenLang]) chosenLang = null;
+  let lang = chosenLang || pageLang;
+  let T = STRINGS[lang];
   const fmt = (s, values) => s.replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? ""));
 
   const DEFAULT_EXIT_URL = "https://www.bbc.co.uk/weather";
@@ -86,7 +136,7 @@
 
   // --- sessionStorage, and nothing else ------------------------------------------------------
 
-  const KEYS = { session: "aic:session", outbox: "aic:outbox", open: "aic:open", started: "aic:started" };
+  const KEYS = { session: "aic:session", outbox: "aic:outbox", open: "aic:open", started: "aic:started", lang: "aic:lang" };
   const store = {
     get(key) {
       try {
@@ -182,6 +232,8 @@
   launcher.append(el("span", { class: "aic-launcher-icon", "aria-hidden": "true" }), launcherLabel);
 
   const title = el("h2", { id: "aic-title", class: "aic-title", text: T.title });
+  // The English/Cymraeg switch: it names the other language, in that language (and lang).
+  const langSwitch = el("button", { type: "button", class: "aic-link-button aic-lang-switch", onclick: () => switchLanguage() });
   const subtitle = el("p", { class: "aic-subtitle", text: T.subtitle });
   const status = el("p", { class: "aic-status", role: "status", hidden: true });
   const log = el("div", {
@@ -230,7 +282,7 @@
   const panel = el(
     "section",
     { id: "aic-panel", class: "aic-panel", "aria-labelledby": "aic-title", hidden: true },
-    el("header", { class: "aic-header" }, title, subtitle),
+    el("header", { class: "aic-header" }, title, subtitle, langSwitch),
     status,
     logLabel,
     log,
@@ -337,8 +389,68 @@
     for (const group of log.querySelectorAll(".aic-buttons")) group.remove();
   }
 
-  function renderReplies(replies) {
-    for (const reply of replies) addMessage("bot", reply.text, reply.buttons || []);
+  function renderReplies(replies, language) {
+    for (const reply of replies) {
+      const item = addMessage("bot", reply.text, reply.buttons || []);
+      if (STRINGS[language]) item.setAttribute("lang", language);
+    }
+  }
+
+  // --- English / Cymraeg ---------------------------------------------------------------------
+
+  const other = () => (lang === "cy" ? "en" : "cy");
+  // What a message tells bot/ about the language: the person's choice, else the page's guess.
+  const languageFields = (command) =>
+    command ? { language_hint: lang } : chosenLang ? { language: chosenLang } : { language_hint: pageLang };
+
+  function relabel() {
+    T = STRINGS[lang];
+    root.setAttribute("lang", lang);
+    langSwitch.textContent = T.switchTo;
+    langSwitch.setAttribute("lang", other());
+    langSwitch.setAttribute("aria-label", T.switchLabel);
+    title.textContent = T.title;
+    const force = lang === "cy" ? config.force_name_cy || config.force_name : config.force_name;
+    subtitle.textContent = force ? fmt(T.subtitleForce, { force }) : T.subtitle;
+    launcherLabel.textContent = panel.hidden ? T.launcherOpen : T.launcherClose;
+    const texts = {
+      ".aic-exit-label": T.exit,
+      ".aic-exit-hint": T.exitHint,
+      "#aic-log-label": T.logLabel,
+      ".aic-typing .aic-visually-hidden": T.typing,
+      ".aic-label": T.inputLabel,
+      "#aic-input-hint": T.inputHint,
+      ".aic-send": T.send,
+      "#aic-confirm-text": T.confirmDelete,
+    };
+    for (const [selector, text] of Object.entries(texts)) {
+      const node = root.querySelector(selector);
+      if (node) node.textContent = text;
+    }
+    confirmYes.textContent = T.confirmYes;
+    confirmNo.textContent = T.confirmNo;
+    deleteButton.textContent = T.del;
+    restartButton.textContent = T.restart;
+  }
+
+  function switchLanguage() {
+    lang = other();
+    chosenLang = lang;
+    store.set(KEYS.lang, lang);
+    relabel();
+    // Once a conversation has started, bot/ records the choice and says so in the new language;
+    // before that, the first message carries it.
+    if (store.get(KEYS.started)) queue({ id: randomId(), command: lang === "cy" ? "cymraeg" : "english" });
+    langSwitch.focus();
+  }
+
+  // The person wrote in the other language and bot/ answered in it: the widget follows, unless
+  // they chose a language with the switch.
+  function follow(language) {
+    if (!chosenLang && STRINGS[language] && language !== lang) {
+      lang = language;
+      relabel();
+    }
   }
 
   function setStatus(text) {
@@ -388,7 +500,7 @@
       if (!response.ok) return;
       const data = await response.json();
       config = { ...data, unavailable: settings.unavailable || data.unavailable };
-      if (data.force_name) subtitle.textContent = fmt(T.subtitleForce, { force: data.force_name });
+      relabel();
       if (data.max_chars) input.maxLength = data.max_chars;
       if (!settings.exitUrl && data.exit_url) settings.exitUrl = safeUrl(data.exit_url);
     } catch {
@@ -427,9 +539,10 @@
     for (const item of outbox) markPending(item.id, true);
     // bot/ itself out of reach for a while: show the safety essentials it gave us at load.
     const waiting = outbox.length || !historyLoaded;
-    if (!unavailableShown && config.unavailable && waiting && Date.now() - troubleSince >= UNAVAILABLE_AFTER_MS) {
+    const unavailable = lang === "cy" && !settings.unavailable ? config.unavailable_cy || config.unavailable : config.unavailable;
+    if (!unavailableShown && unavailable && waiting && Date.now() - troubleSince >= UNAVAILABLE_AFTER_MS) {
       unavailableShown = true;
-      addMessage("notice", config.unavailable);
+      addMessage("notice", unavailable);
     }
   }
 
@@ -472,13 +585,16 @@
       const item = outbox[0];
       typing.hidden = false;
       const { id, text, payload, command } = item;
-      const { status: code, data } = await post("api/message", { session: sessionId(), id, text, payload, command });
+      const { status: code, data } = await post("api/message", { session: sessionId(), id, text, payload, command, ...languageFields(command) });
       if (exited || outbox[0] !== item) return;
       outbox.shift();
       saveOutbox();
       markPending(id, false);
       pendingNodes.delete(id);
-      if (code === 200 && data && Array.isArray(data.replies)) renderReplies(data.replies);
+      if (code === 200 && data && Array.isArray(data.replies)) {
+        follow(data.language);
+        renderReplies(data.replies, data.language);
+      }
       else addMessage("notice", T.failed);
     }
   }
@@ -727,6 +843,7 @@
 
   function mount() {
     document.body.append(host);
+    relabel();
     loadConfig();
     if (historyLoaded) log.setAttribute("aria-live", "polite");
     else for (const item of outbox) showPending(item);
