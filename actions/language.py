@@ -58,8 +58,18 @@ WELSH_WORDS = frozenset(
     """.split()
 )
 # Phrases count once, like a word: a greeting alone does not switch the language.
-WELSH_PHRASES = ("bore da", "prynhawn da", "noswaith dda", "nos da", "diolch yn fawr",
-                 "os gwelwch yn dda", "shwmae", "s'mae", "sut mae", "hwyl fawr")
+WELSH_PHRASES = (
+    "bore da",
+    "prynhawn da",
+    "noswaith dda",
+    "nos da",
+    "diolch yn fawr",
+    "os gwelwch yn dda",
+    "shwmae",
+    "s'mae",
+    "sut mae",
+    "hwyl fawr",
+)
 # Common English words with no Welsh look-alike. "i", "a", "o", "am", "dim", "mam", "dad", "do",
 # "na", "hi", "yr" and "ar" are left out of both lists: they are words in both languages.
 ENGLISH_WORDS = frozenset(
@@ -102,7 +112,9 @@ def normalise(value: Any) -> str | None:
 def language_scores(text: str) -> tuple[int, int]:
     """How many Welsh and English marker words ``text`` has (each distinct word once)."""
     lowered = (text or "").lower().replace("’", "'")
-    welsh = sum(1 for phrase in WELSH_PHRASES if re.search(rf"(?<![\w']){phrase}(?![\w'])", lowered))
+    welsh = sum(
+        1 for phrase in WELSH_PHRASES if re.search(rf"(?<![\w']){phrase}(?![\w'])", lowered)
+    )
     for phrase in WELSH_PHRASES:
         lowered = lowered.replace(phrase, " ")
     tokens = {token.strip("'-") for token in _TOKEN.findall(lowered)}
@@ -156,9 +168,7 @@ class ActionSetLanguage(Action):
     def name(self) -> str:
         return "action_set_language"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
-    ) -> list:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
         message = tracker.latest_message or {}
         metadata = message.get("metadata") or {}
         current = tracker.get_slot(SLOT)

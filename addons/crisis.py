@@ -54,7 +54,8 @@ _PHRASES_CY = [
     r"(?:ddim|dim) (?:eisiau|isio|isie|moyn|mo'yn|eisio) (?:byw|bod yn fyw|bod yma)",
     r"(?:sai|sa i) (?:moyn|mo'yn|isie|eisiau) (?:byw|bod yma)",
     r"(?:dim|does dim) (?:pwynt|rheswm) (?:byw|i fyw|mewn byw|bod yn fyw)",
-    r"(?:methu|alla i ddim|galla i ddim|fedra i ddim) (?:mynd ymlaen|cario ymlaen|cario mlaen|byw efo|byw gyda)",
+    r"(?:methu|alla i ddim|galla i ddim|fedra i ddim)"
+    r" (?:mynd ymlaen|cario ymlaen|cario mlaen|byw efo|byw gyda)",
     r"hunan-? ?niweidio",
     r"(?:niweidio|anafu|brifo|torri|crogi) fy hun(?:an)?",
     r"(?:cymryd|cymerais|llyncu|llyncais) (?:gorddos|tabledi|pils)",

@@ -215,7 +215,8 @@ class Conversations:
         """A door's own command (``start``, ``help``, ``restart``): a trusted payload; or
         ``cymraeg`` / ``english``, which choose the language."""
         if name in LANGUAGE_COMMANDS:
-            return await self.set_language(channel, user_key, LANGUAGE_COMMANDS[name], language_hint)
+            language = LANGUAGE_COMMANDS[name]
+            return await self.set_language(channel, user_key, language, language_hint)
         payload = COMMANDS[name]
         who = self.pseudonym(channel, user_key)
         _TURN_LANGUAGE.set(choose_language(hint=language_hint))

@@ -39,7 +39,7 @@ def _q(text: str) -> str:
 
 def _condition(extra: list[dict], language_first: str) -> str:
     parts = [language_first] + [
-        "{type: slot, name: %s, value: %s}" % (c["name"], _q(str(c["value"]))) for c in extra
+        f"{{type: slot, name: {c['name']}, value: {_q(str(c['value']))}}}" for c in extra
     ]
     return "[" + ", ".join(parts) + "]"
 
@@ -110,7 +110,10 @@ def add_new_responses(text: str, staging: dict) -> tuple[str, list[str]]:
     lines = text.split("\n")
     blocks = _blocks(lines)
     end = max(last for _, last in blocks.values())
-    added = ["", "  # --- Choosing the language (bot/: /cymraeg, /english, the widget's switch) ---------------"]
+    added = [
+        "",
+        "  # --- Choosing the language (bot/: /cymraeg, /english, the widget's switch) --------",
+    ]
     for name, texts in new.items():
         added.append(f"  {name}:")
         added.append(f"    - text: {_q(texts['en'])}")

@@ -17,7 +17,9 @@ def test_responses_pick_the_welsh_variation(responses):
     assert "0808 164 0123" in responses.text("utter_frontdoor_unavailable", None, "cy")
     assert responses.text("utter_frontdoor_unavailable", "widget").startswith(ENGLISH_SAFETY)
     assert responses.text("utter_frontdoor_unavailable", "widget", "en").startswith(ENGLISH_SAFETY)
-    assert responses.text("utter_frontdoor_command_cymraeg", "telegram", "cy") == "Newid i'r Gymraeg"
+    assert (
+        responses.text("utter_frontdoor_command_cymraeg", "telegram", "cy") == "Newid i'r Gymraeg"
+    )
 
 
 async def test_welsh_text_goes_to_rasa_as_welsh(conversations, fake_rasa):
@@ -76,7 +78,9 @@ async def test_an_older_store_gains_the_language_columns(tmp_path: Path):
         " NOT NULL, last_active REAL NOT NULL, offered TEXT NOT NULL DEFAULT '[]', rate_tokens"
         " REAL, rate_updated REAL, rate_told INTEGER NOT NULL DEFAULT 0)"
     )
-    old.execute("INSERT INTO people (pseudonym, channel, address, last_active) VALUES ('p', 'w', 'a', 1)")
+    old.execute(
+        "INSERT INTO people (pseudonym, channel, address, last_active) VALUES ('p', 'w', 'a', 1)"
+    )
     old.commit()
     old.close()
     store = await SQLiteStore.open(path)

@@ -22,8 +22,19 @@ RESPONSES = DOMAIN["responses"]
 STAGING = yaml.safe_load((ROOT / "i18n" / "cy.yml").read_text(encoding="utf-8"))
 KEEP_ENGLISH = set(STAGING["keep_english"])
 # Brand and service names that stay as they are in Welsh text.
-PROPER_NAMES = {"Instagram", "Snapchat", "Facebook", "WhatsApp", "PayPal", "Crypto", "Gwent",
-                "Dyfed-Powys", "Wiltshire", "Dorset", "Western Union / MoneyGram"}
+PROPER_NAMES = {
+    "Instagram",
+    "Snapchat",
+    "Facebook",
+    "WhatsApp",
+    "PayPal",
+    "Crypto",
+    "Gwent",
+    "Dyfed-Powys",
+    "Wiltshire",
+    "Dorset",
+    "Western Union / MoneyGram",
+}
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 # Written in the other language on purpose: the offer of Welsh to an English speaker, and back.
 OTHER_LANGUAGE_ON_PURPOSE = {"utter_frontdoor_language_offer"}
@@ -38,7 +49,9 @@ def language_of(variation: dict) -> str | None:
 
 def other_conditions(variation: dict) -> frozenset:
     return frozenset(
-        (c["name"], str(c["value"])) for c in variation.get("condition") or [] if c["name"] != "language"
+        (c["name"], str(c["value"]))
+        for c in variation.get("condition") or []
+        if c["name"] != "language"
     )
 
 
@@ -50,23 +63,34 @@ def test_every_response_has_welsh(name):
     variations = RESPONSES[name]
     welsh = [v for v in variations if language_of(v) == "cy"]
     english = [v for v in variations if language_of(v) != "cy"]
-    assert welsh, f"{name} has no Welsh variation: add it to i18n/cy.yml, run python -m i18n.apply_cy"
+    assert welsh, (
+        f"{name} has no Welsh variation: add it to i18n/cy.yml, run python -m i18n.apply_cy"
+    )
     assert english, f"{name} has no English variation"
     # A Welsh fallback with no other condition always exists.
     assert any(not other_conditions(v) for v in welsh), f"{name}: no plain Welsh variation"
     # Every English condition has its Welsh counterpart, and English conditions exclude Welsh.
     for variation in english:
         if variation.get("condition"):
-            assert language_of(variation) == "en", f"{name}: a conditional English variation without language=en"
+            assert language_of(variation) == "en", (
+                f"{name}: a conditional English variation without language=en"
+            )
             assert other_conditions(variation) in {other_conditions(w) for w in welsh}, name
 
 
 @pytest.mark.parametrize("name", TRANSLATED)
 def test_welsh_is_not_left_in_english(name):
     english_texts = {v["text"] for v in RESPONSES[name] if language_of(v) != "cy"}
-    english_titles = {b["title"] for v in RESPONSES[name] if language_of(v) != "cy" for b in v.get("buttons") or []}
+    english_titles = {
+        b["title"]
+        for v in RESPONSES[name]
+        if language_of(v) != "cy"
+        for b in v.get("buttons") or []
+    }
     for variation in (v for v in RESPONSES[name] if language_of(v) == "cy"):
-        assert variation["text"] not in english_texts, f"{name}: Welsh variation identical to English"
+        assert variation["text"] not in english_texts, (
+            f"{name}: Welsh variation identical to English"
+        )
         if name in OTHER_LANGUAGE_ON_PURPOSE:
             continue
         # English names in brackets are given on purpose ("(Revenge Porn Helpline)").
@@ -78,7 +102,9 @@ def test_welsh_is_not_left_in_english(name):
             assert english_words == 0, f"{name}: English words in {text!r}"
         for button in variation.get("buttons") or []:
             if button["title"] in english_titles:
-                assert button["title"] in PROPER_NAMES, f"{name}: button left in English: {button['title']}"
+                assert button["title"] in PROPER_NAMES, (
+                    f"{name}: button left in English: {button['title']}"
+                )
 
 
 @pytest.mark.parametrize("name", TRANSLATED)
@@ -89,7 +115,9 @@ def test_welsh_keeps_the_placeholders_and_payloads(name):
     payloads = {b["payload"] for v in english for b in v.get("buttons") or []}
     for variation in (v for v in RESPONSES[name] if language_of(v) == "cy"):
         used = set(_PLACEHOLDER.findall(variation["text"]))
-        assert used <= allowed, f"{name}: Welsh uses placeholders English does not: {used - allowed}"
+        assert used <= allowed, (
+            f"{name}: Welsh uses placeholders English does not: {used - allowed}"
+        )
         # Every value the English text gives the reader, the Welsh gives too (in either form).
         needed = {p for v in english for p in _PLACEHOLDER.findall(v["text"])}
         assert {p.removesuffix("_cy") for p in used} >= needed, f"{name}: Welsh drops {needed}"
@@ -103,7 +131,7 @@ def _slot_states():
     }
     for language in ("en", "cy"):
         for combo in itertools.product(*values.values()):
-            yield {"language": language, **dict(zip(values, combo))}
+            yield {"language": language, **dict(zip(values, combo, strict=True))}
 
 
 @pytest.mark.parametrize("name", sorted(RESPONSES))

@@ -21,7 +21,9 @@ class WelshUser(RestUser):
             return super().say(text)
         body = json.dumps({"sender": self.sender, "message": text, "metadata": metadata}).encode()
         request = urllib.request.Request(
-            f"{self.rasa_url}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            data=body,
+            headers={"Content-Type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=60) as response:
             replies = json.loads(response.read())
@@ -77,7 +79,9 @@ def test_webcam_paid_and_not_collected_in_welsh(user):
 
 
 def test_phishing_in_welsh(user):
-    replies = user.say("ges i e-bost yn dweud eu bod nhw wedi hacio fy ngwe-gamera, mae fy hen gyfrinair ynddo")
+    replies = user.say(
+        "ges i e-bost yn dweud eu bod nhw wedi hacio fy ngwe-gamera, mae fy hen gyfrinair ynddo"
+    )
     assert user.slots()["incident_type"] == "phishing"
     user.say("naddo")
     user.say("nac ydw")

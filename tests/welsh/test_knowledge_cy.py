@@ -66,8 +66,12 @@ def test_welsh_platform_words(said, platform):
 
 @pytest.mark.parametrize(
     ("said", "method"),
-    [("trosglwyddiad banc", "bank_transfer"), ("cardiau rhodd", "gift_cards"),
-     ("arian cripto", "crypto"), ("arian parod", "other")],
+    [
+        ("trosglwyddiad banc", "bank_transfer"),
+        ("cardiau rhodd", "gift_cards"),
+        ("arian cripto", "crypto"),
+        ("arian parod", "other"),
+    ],
 )
 def test_welsh_payment_words(said, method):
     assert knowledge.canonical_payment_method(said) == method

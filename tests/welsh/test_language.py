@@ -46,8 +46,24 @@ def test_english_is_recognised(text):
 @pytest.mark.parametrize(
     "text",
     # One word, a place name, a greeting, numbers, button payloads: no switch either way.
-    ["diolch", "shwmae", "bore da", "Abertawe", "Caerdydd", "ydw", "na", "yes", "ok", "£200",
-     "im 15", "/affirm", '/inform{"platform":"dating app"}', "ok diolch, thanks", "", None],
+    [
+        "diolch",
+        "shwmae",
+        "bore da",
+        "Abertawe",
+        "Caerdydd",
+        "ydw",
+        "na",
+        "yes",
+        "ok",
+        "£200",
+        "im 15",
+        "/affirm",
+        '/inform{"platform":"dating app"}',
+        "ok diolch, thanks",
+        "",
+        None,
+    ],
 )
 def test_one_word_or_a_place_does_not_decide(text):
     assert detect_language(text) is None
@@ -69,8 +85,18 @@ def test_the_order_of_the_choice():
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("cy", "cy"), ("CY", "cy"), ("cy-GB", "cy"), ("cy_GB", "cy"), ("en-GB", "en"),
-     ("en", "en"), ("fr", None), ("", None), (None, None), (3, None)],
+    [
+        ("cy", "cy"),
+        ("CY", "cy"),
+        ("cy-GB", "cy"),
+        ("cy_GB", "cy"),
+        ("en-GB", "en"),
+        ("en", "en"),
+        ("fr", None),
+        ("", None),
+        (None, None),
+        (3, None),
+    ],
 )
 def test_door_language_codes(raw, expected):
     assert normalise(raw) == expected

@@ -9,9 +9,12 @@ from tests.widget.driver import REPLY_TIMEOUT_MS
 
 pytestmark = pytest.mark.e2e
 
-WELSH_PAGE = """<!doctype html><html lang="cy"><head><meta charset="utf-8"><title>Heddlu</title></head>
-<body><h1>Tudalen yr heddlu</h1>
-<script src="/widget/widget.js" defer data-force="north_wales" data-lang="cy"></script></body></html>"""
+WELSH_PAGE = (
+    '<!doctype html><html lang="cy"><head><meta charset="utf-8"><title>Heddlu</title></head>'
+    "<body><h1>Tudalen yr heddlu</h1>"
+    '<script src="/widget/widget.js" defer data-force="north_wales" data-lang="cy"></script>'
+    "</body></html>"
+)
 
 
 async def last_bot_text(page: Page, before: int) -> str:
