@@ -61,7 +61,7 @@ def test_webcam_paid_and_not_collected_in_welsh(user):
     assert "Sut cafodd yr arian ei anfon?" in text_of(replies)
     user.say("trosglwyddiad banc")
     replies = user.say("£450")
-    assert "casglu" in text_of(replies)
+    assert "gasglu" in text_of(replies)
     replies = user.say("dim eto")
     assert "18" in text_of(replies)
     replies = user.say("nac ydw, dw i'n 30")
@@ -104,7 +104,7 @@ def test_an_under_18_gets_the_child_route_in_welsh(user):
     assert user.slots()["force_area"] == "south_wales"
     advice = walk_advice(user, replies)
     assert "Dydych chi ddim mewn trwbl" in advice
-    assert "0800 1111" in advice and "cwnselydd sy'n siarad Cymraeg" in advice
+    assert "0800 1111" in advice and "gwnselydd sy'n siarad Cymraeg" in advice
     assert "peidiwch byth â thynnu sgrinlun o'r llun ei hun" in advice
     assert "StopNCII" not in advice
     assert_no_english(advice)
