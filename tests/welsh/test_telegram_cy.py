@@ -48,7 +48,7 @@ async def test_a_welsh_telegram_app_is_greeted_in_welsh(welsh_bot, telegram_peer
     assert "Helo" in said and "gwe-gamera" in said or "blacmelio" in said
     assert "This conversation is also available in English: /english" in said
     # The triage buttons are Welsh and work when pressed.
-    question = next(reply for reply in replies if reply.buttons)
+    question = next(reply for reply in replies if reply.keyboard)
     await user.press(question, "Cafodd galwad fideo ei recordio")
     replies = await user.turn()
     assert "Ar ba ap neu wefan" in joined(replies)
