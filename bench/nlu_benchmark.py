@@ -173,8 +173,50 @@ def evaluate_heldout(work: Path, model: Path, heldout: Path, name: str = "held-o
     return read_scores(name, out)
 
 
+def merge_lookup_tables(source: Path, target: Path) -> None:
+    """Copy the NLU files in `source` to `target`, with same-named lookup tables merged.
+
+    Rasa's cross-validation writes each fold's training data back to YAML, and its writer keeps
+    only the last lookup table of each name: with `platform` in both lookups.yml and
+    lookups_cy.yml, the folds would lose the English tables (entity recall near zero, and
+    weaker intent features). `rasa train` itself keeps every table, so the merged file gives
+    the folds what the real model has. Entries stay longest first (see data/lookups.yml).
+    """
+    import yaml
+
+    target.mkdir()
+    tables: dict[str, list[str]] = {}
+    regexes: list[dict] = []
+    for path in sorted(source.glob("*.yml")):
+        content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        items = content.get("nlu") or []
+        if not any("lookup" in item for item in items):
+            shutil.copy(path, target / path.name)
+            continue
+        for item in items:
+            if "lookup" in item:
+                elements = [line.strip()[2:].strip() for line in item["examples"].splitlines()]
+                tables.setdefault(item["lookup"], []).extend(e for e in elements if e)
+            else:
+                regexes.append(item)
+    merged = [
+        {
+            "lookup": name,
+            "examples": "".join(
+                f"- {e}\n" for e in sorted(dict.fromkeys(elements), key=lambda e: (-len(e), e))
+            ),
+        }
+        for name, elements in tables.items()
+    ]
+    with (target / "lookups_merged.yml").open("w", encoding="utf-8") as handle:
+        yaml.safe_dump(
+            {"version": "3.1", "nlu": merged + regexes}, handle, allow_unicode=True, width=10**6
+        )
+
+
 def cross_validate(work: Path, folds: int) -> Scores:
     out = work / "cv"
+    merge_lookup_tables(work / "data", work / "cv_data")
     _rasa(
         [
             "test",
@@ -182,7 +224,7 @@ def cross_validate(work: Path, folds: int) -> Scores:
             "--config",
             str(CONFIG),
             "--nlu",
-            str(work / "data"),
+            str(work / "cv_data"),
             "--cross-validation",
             "--folds",
             str(folds),
