@@ -16,6 +16,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from scripts.processes import ROOT, base_env, free_port
+from tests.widget.conftest import AXE
 from tests.widget.driver import Widget
 
 pytestmark = pytest.mark.e2e
@@ -68,7 +69,11 @@ class DeskApi:
 
     def __init__(self, base: str, name: str) -> None:
         self.base, self.name, self.csrf = base, name, ""
-        self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+        # force_close: no kept-alive connection to a bot/ that a test restarts.
+        self.http = aiohttp.ClientSession(
+            cookie_jar=aiohttp.CookieJar(unsafe=True),
+            connector=aiohttp.TCPConnector(force_close=True),
+        )
 
     async def login(self, password: str = PASSWORD) -> int:
         async with self.http.post(
@@ -120,6 +125,18 @@ async def desk_login(page: Page, base: str, name: str = "alice", password: str =
     await page.get_by_role("button", name="Log in").click()
 
 
+async def axe_violations(page: Page) -> list[dict]:
+    await page.evaluate(AXE.read_text())
+    result = await page.evaluate(
+        """() => axe.run(document, {
+            runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+        })"""
+    )
+    return [
+        {"id": v["id"], "nodes": [n["target"] for n in v["nodes"]]} for v in result["violations"]
+    ]
+
+
 # --- Widget and desk, both in the browser -------------------------------------------------------
 
 
@@ -162,6 +179,9 @@ async def test_a_widget_user_hands_off_and_a_handler_chats_then_hands_back(
     person = person_page.locator(".aic-from-person")
     await expect(person).to_contain_text("Hello, I'm Sam from the 101 team.", timeout=TIMEOUT_MS)
     await expect(person.locator("strong")).to_have_text("Person at your local police:")
+
+    # The desk, with a live case open, meets WCAG 2.1 AA as far as axe-core can tell.
+    assert await axe_violations(desk_page) == []
 
     await widget.input.fill("Thank you, what should I do?")
     await widget.input.press("Enter")
@@ -279,14 +299,14 @@ async def test_a_restart_mid_hand_off_loses_no_message(handoff_bot, desks, tmp_p
     await desk.login()
     reference = (await desk.wait_for_case())["reference"]
     assert (await desk.post(f"cases/{reference}/claim"))[0] == 200
-    assert await widget_api(server.url, session, text="before the restart") == {"replies": []}
+    assert (await widget_api(server.url, session, text="before the restart"))["replies"] == []
 
     server.stop()
     server = handoff_bot(**env)
     # The desk session, the case and its messages survived; both directions still work.
     _, case = await desk.get(f"cases/{reference}")
     assert [m["text"] for m in case["messages"] if m["from"] == "user"] == ["before the restart"]
-    assert await widget_api(server.url, session, text="after the restart") == {"replies": []}
+    assert (await widget_api(server.url, session, text="after the restart"))["replies"] == []
     await desk.post(f"cases/{reference}/messages", {"text": "still here"})
     data = await feed(server.url, session)
     texts = [(m["from"], m["text"]) for m in data["messages"]]
