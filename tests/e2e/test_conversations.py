@@ -126,15 +126,19 @@ def test_paid_and_not_collected_is_told_to_cancel_now(user):
 
 
 def test_a_question_mid_triage_is_answered_then_the_question_comes_back(user):
-    user.say("someone recorded our facetime call")
+    question = text_of(user.say("someone recorded our video call"))
     replies = user.say("will i get in trouble for this?")
     assert "victim of a crime" in text_of(replies)
-    assert "Where did they contact you?" in text_of(replies) or "app or site" in text_of(replies)
+    assert text_of(replies).endswith(question.splitlines()[-1])
 
 
 def test_a_parent_gets_the_triage_framed_for_their_child(user):
     replies = user.say("i'm asking for my son, someone has nude pics of him")
     assert user.slots()["asking_for"] == "someone_else"
+    if user.slots()["incident_type"] is None:
+        assert "What's happening to them?" in text_of(replies)
+        replies = user.tap(replies, "Images they sent are being used")
+    assert "Which app or site were they contacted on?" in text_of(replies)
     replies = user.say("instagram")
     assert "Have they paid" in text_of(replies)
     user.say("no")
@@ -147,9 +151,11 @@ def test_a_parent_gets_the_triage_framed_for_their_child(user):
     assert "Gwent Police" in advice
 
 
-def test_asking_for_a_person_gives_the_101_route(user):
+def test_asking_for_a_person_offers_the_hand_off_with_the_summary_first(user):
     replies = user.say("can i talk to a real person")
-    assert "101" in text_of(replies)
+    offer = text_of(replies)
+    assert "pass you" in offer and "Police area: not known" in offer
+    assert buttons_of(replies)  # consent is asked for, nothing is sent yet
 
 
 def test_gibberish_gets_a_rephrase_request_with_buttons(user):
