@@ -13,7 +13,7 @@ import logging
 import sqlite3
 import time
 import unicodedata
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -106,9 +106,6 @@ class Conversations:
         # Called with the pseudonym on /forget only: the hand-off's cases (with a reference
         # someone may still call about) follow their own retention, not the 24-hour one.
         self.forgetters: list[Callable[[str], Any]] = []
-        # More places holding something about a pseudonym (e.g. the hand-off desk) add an
-        # async ``erase(pseudonym)`` here; /forget and retention then call it too.
-        self.erasers: list[Callable[[str], Awaitable[object]]] = []
 
     def pseudonym(self, channel: str, user_key: str | int) -> str:
         return pseudonym(self._secret, channel, user_key)
@@ -361,6 +358,4 @@ class Conversations:
 
     async def _erase(self, who: str) -> None:
         await self._tracker_admin.delete(who)
-        for erase in self.erasers:
-            await erase(who)
         await self._store.delete(who)

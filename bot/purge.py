@@ -36,7 +36,7 @@ SCHEDULED = web.AppKey("purge_scheduled", bool)
 
 @dataclass(frozen=True)
 class PurgeReport:
-    people: int  # pseudonyms erased (tracker, mapping, rate limit, erasers)
+    people: int  # pseudonyms erased (tracker, mapping, rate limit)
     tracker_rows: int  # rows of conversations bot/ no longer knew about
     other: int  # what the hooks deleted
 
