@@ -35,7 +35,9 @@ def plan_advice(facts: TriageFacts) -> list[list[str]]:
     else:
         steps.append(["utter_advice_dont_pay"])
     steps.append(["utter_advice_stop_contact"])
-    steps.append(["utter_advice_keep_evidence_child" if facts.is_child else "utter_advice_keep_evidence"])
+    steps.append(
+        ["utter_advice_keep_evidence_child" if facts.is_child else "utter_advice_keep_evidence"]
+    )
     steps.append(["utter_advice_deactivate"])
     steps.append(["utter_advice_report_platform"])
     if facts.is_child:

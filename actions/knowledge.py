@@ -11,7 +11,9 @@ from typing import Any
 import yaml
 
 KNOWLEDGE_PATH = Path(
-    os.environ.get("AIC_KNOWLEDGE_FILE", Path(__file__).resolve().parent.parent / "data" / "knowledge.yml")
+    os.environ.get(
+        "AIC_KNOWLEDGE_FILE", Path(__file__).resolve().parent.parent / "data" / "knowledge.yml"
+    )
 )
 ELSEWHERE = "elsewhere"
 UNKNOWN = "unknown"
@@ -174,5 +176,5 @@ _PAID_VERBS = re.compile(
 
 
 def says_money_was_paid(text: str) -> bool:
-    """True when a message says the person paid ("I sent her £200"), not just that it was asked for."""
+    """True when a message says the person paid ("I sent her £200"), not only that it was asked."""
     return bool(_PAID_VERBS.search(text or ""))

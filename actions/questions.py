@@ -37,7 +37,9 @@ def answer_for(intent: str | None) -> str:
     return ANSWERS.get(intent or "", "utter_rephrase")
 
 
-def resume_response(in_form: bool, advice_plan: list | None, advice_position: float | None) -> str | None:
+def resume_response(
+    in_form: bool, advice_plan: list | None, advice_position: float | None
+) -> str | None:
     """What brings the person back to where they were, if anything."""
     if in_form:
         return None  # the form asks its question again
@@ -67,4 +69,3 @@ class ActionAnswerQuestion(Action):
         if follow_up:
             dispatcher.utter_message(response=follow_up)
         return []
-

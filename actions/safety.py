@@ -1,4 +1,4 @@
-"""The crisis interrupt: 999, Samaritans and Shout (and Childline for under-18s) before anything else."""
+"""The crisis interrupt: 999, Samaritans and Shout (Childline for under-18s) before anything."""
 
 from __future__ import annotations
 

@@ -142,7 +142,9 @@ class ValidateTriageForm(FormValidationAction):
     ) -> dict[str, Any]:
         return {"asking_for": SOMEONE_ELSE if value else None}
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list:
         # A crisis message that also answers a question ("I'm 15 and I want to die") fills a
         # slot, so the form is not interrupted by the crisis rule: say it here, first.
         if tracker.latest_message.get("intent", {}).get("name") == "crisis":

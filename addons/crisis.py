@@ -64,18 +64,14 @@ _PHRASES_CY = [
     r"d?dod (?:â|a)['’]?r cyfan i ben",
     r"neidio (?:oddi ar|o flaen)",
 ]
-CRISIS_PATTERN = re.compile(
-    r"\b(?:" + "|".join(_PHRASES + _PHRASES_CY) + r")", re.IGNORECASE
-)
+CRISIS_PATTERN = re.compile(r"\b(?:" + "|".join(_PHRASES + _PHRASES_CY) + r")", re.IGNORECASE)
 
 
 def mentions_risk_to_life(text: str) -> bool:
     return bool(text) and CRISIS_PATTERN.search(text) is not None
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class CrisisSafetyNet(GraphComponent):
     @classmethod
     def create(

@@ -38,11 +38,22 @@ def ensure_model() -> Path:
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
     subprocess.run(
         [
-            str(Path(sys.executable).parent / "rasa"), "train",
-            "--config", "config.yml", "--domain", "domain.yml", "--data", "data",
-            "--out", str(MODELS), "--fixed-model-name", model.name.removesuffix(".tar.gz"),
+            str(Path(sys.executable).parent / "rasa"),
+            "train",
+            "--config",
+            "config.yml",
+            "--domain",
+            "domain.yml",
+            "--data",
+            "data",
+            "--out",
+            str(MODELS),
+            "--fixed-model-name",
+            model.name.removesuffix(".tar.gz"),
         ],
-        cwd=ROOT, env=env, check=True,
+        cwd=ROOT,
+        env=env,
+        check=True,
     )
     for old in MODELS.glob("aic-*.tar.gz"):
         if old != model:

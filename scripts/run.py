@@ -10,10 +10,17 @@ import os
 import signal
 import sys
 import time
-from pathlib import Path
 
 from scripts.model import ensure_model
-from scripts.processes import ROOT, VENV_BIN, Process, base_env, http_ok, start_action_server, start_rasa
+from scripts.processes import (
+    ROOT,
+    VENV_BIN,
+    Process,
+    base_env,
+    http_ok,
+    start_action_server,
+    start_rasa,
+)
 
 RASA_PORT = 5005
 ACTION_PORT = 5055
@@ -23,14 +30,20 @@ def main() -> int:
     logs = ROOT / "var" / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     model = ensure_model()
-    print("Starting the action server and Rasa (loading the model takes about a minute)...", flush=True)
+    print(
+        "Starting the action server and Rasa (loading the model takes about a minute)...",
+        flush=True,
+    )
     actions, action_url = start_action_server(logs, ACTION_PORT)
     rasa, rasa_url = start_rasa(model, ROOT / "endpoints.yml", logs, RASA_PORT)
     bot_env = base_env(AIC_RASA_URL=rasa_url, AIC_TRACKER_DB=str(ROOT / "var" / "tracker.db"))
     bot = Process("bot", [str(VENV_BIN / "python"), "-m", "bot"], logs, bot_env)
     port = os.environ.get("AIC_PORT", "8080")
     bot.wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/healthz"), timeout=60)
-    print(f"Ready: open http://127.0.0.1:{port} (logs in {logs.relative_to(ROOT)}/). Ctrl-C stops.", flush=True)
+    print(
+        f"Ready: open http://127.0.0.1:{port} (logs in {logs.relative_to(ROOT)}/). Ctrl-C stops.",
+        flush=True,
+    )
 
     stopping = False
 

@@ -28,7 +28,11 @@ def make_tracker(
     return Tracker(
         sender_id="test",
         slots=slots or {},
-        latest_message={"intent": {"name": intent, "confidence": 1.0}, "text": text, "entities": entities or []},
+        latest_message={
+            "intent": {"name": intent, "confidence": 1.0},
+            "text": text,
+            "entities": entities or [],
+        },
         events=[],
         paused=False,
         followup_action=None,

@@ -18,7 +18,9 @@ def flat(plan):
     return [response for step in plan for response in step]
 
 
-ADULT_WEBCAM = TriageFacts(incident_type="webcam", platforms=["instagram"], paid="no", under_18="no", force_area="gwent")
+ADULT_WEBCAM = TriageFacts(
+    incident_type="webcam", platforms=["instagram"], paid="no", under_18="no", force_area="gwent"
+)
 
 
 def test_adult_webcam_not_paid_gets_the_whole_police_advice_in_order():
@@ -42,10 +44,19 @@ def test_adult_webcam_not_paid_gets_the_whole_police_advice_in_order():
 
 @pytest.mark.parametrize(
     ("collected", "step"),
-    [("no", "utter_advice_cancel_payment"), ("yes", "utter_advice_note_collection"), ("unknown", "utter_advice_check_collection")],
+    [
+        ("no", "utter_advice_cancel_payment"),
+        ("yes", "utter_advice_note_collection"),
+        ("unknown", "utter_advice_check_collection"),
+    ],
 )
 def test_paid_advice_depends_on_whether_the_money_was_collected(collected, step):
-    facts = TriageFacts(incident_type="webcam", paid="yes", payment_method="money_transfer_service", collected=collected)
+    facts = TriageFacts(
+        incident_type="webcam",
+        paid="yes",
+        payment_method="money_transfer_service",
+        collected=collected,
+    )
     steps = flat(plan_advice(facts))
     assert step in steps
     assert "utter_advice_dont_pay_more" in steps
@@ -77,7 +88,11 @@ def test_known_person_adds_the_revenge_porn_helpline():
 def test_phishing_gets_its_own_advice():
     steps = flat(plan_advice(TriageFacts(incident_type="phishing", paid="no", under_18="no")))
     assert steps[:2] == ["utter_advice_intro", "utter_advice_phishing_bluff"]
-    assert {"utter_advice_phishing_dont_reply", "utter_advice_phishing_report_email", "utter_advice_phishing_password"} <= set(steps)
+    assert {
+        "utter_advice_phishing_dont_reply",
+        "utter_advice_phishing_report_email",
+        "utter_advice_phishing_password",
+    } <= set(steps)
     assert "utter_advice_phishing_money_lost" not in steps
     assert "utter_advice_report_platform" not in steps
 
@@ -88,7 +103,9 @@ def test_phishing_with_money_lost_points_to_report_fraud():
 
 
 def test_a_parent_asking_for_a_child_is_told_how_to_support_them():
-    steps = flat(plan_advice(TriageFacts(incident_type="images", under_18="yes", asking_for="someone_else")))
+    steps = flat(
+        plan_advice(TriageFacts(incident_type="images", under_18="yes", asking_for="someone_else"))
+    )
     assert steps[0] == "utter_advice_intro_other"
     assert "utter_advice_support_other" in steps
     assert "utter_advice_support_child" in steps
@@ -99,13 +116,23 @@ def test_a_parent_asking_for_a_child_is_told_how_to_support_them():
 ALL_FACTS = [
     TriageFacts(incident_type=kind, paid=paid, collected=collected, under_18=child, asking_for=who)
     for kind in ["webcam", "images", "phishing", "known_person", "other", "unknown"]
-    for paid, collected in [("no", None), ("yes", "no"), ("yes", "yes"), ("yes", "unknown"), ("unknown", None)]
+    for paid, collected in [
+        ("no", None),
+        ("yes", "no"),
+        ("yes", "yes"),
+        ("yes", "unknown"),
+        ("unknown", None),
+    ]
     for child in ["yes", "no", "unknown"]
     for who in [None, "someone_else"]
 ]
 
 
-@pytest.mark.parametrize("facts", ALL_FACTS, ids=lambda f: f"{f.incident_type}-{f.paid}-{f.collected}-{f.under_18}-{f.asking_for}")
+@pytest.mark.parametrize(
+    "facts",
+    ALL_FACTS,
+    ids=lambda f: f"{f.incident_type}-{f.paid}-{f.collected}-{f.under_18}-{f.asking_for}",
+)
 def test_every_plan_uses_real_responses_with_every_placeholder_filled(facts, domain):
     values = response_values(facts)
     for response in flat(plan_advice(facts)):
@@ -124,20 +151,42 @@ def test_every_advice_response_notes_where_it_comes_from(domain):
 
 
 async def test_starting_the_advice_sends_the_first_step_and_remembers_the_plan(dispatcher, domain):
-    tracker = make_tracker(slots={"incident_type": "webcam", "platforms": ["snapchat"], "paid": "no", "under_18": "no", "force_area": "south_wales"})
+    tracker = make_tracker(
+        slots={
+            "incident_type": "webcam",
+            "platforms": ["snapchat"],
+            "paid": "no",
+            "under_18": "no",
+            "force_area": "south_wales",
+        }
+    )
     events = await ActionStartAdvice().run(dispatcher, tracker, domain)
-    assert responses(dispatcher) == ["utter_advice_intro", "utter_advice_dont_panic", "utter_advice_next"]
+    assert responses(dispatcher) == [
+        "utter_advice_intro",
+        "utter_advice_dont_panic",
+        "utter_advice_next",
+    ]
     plan = events[0]["value"]
     assert events == [SlotSet("advice_plan", plan), SlotSet("advice_position", 1.0)]
 
 
 async def test_walking_the_steps_reaches_the_end_with_the_force_and_platform_filled_in(domain):
-    slots = {"incident_type": "webcam", "platforms": ["snapchat"], "paid": "no", "under_18": "no", "force_area": "south_wales"}
+    slots = {
+        "incident_type": "webcam",
+        "platforms": ["snapchat"],
+        "paid": "no",
+        "under_18": "no",
+        "force_area": "south_wales",
+    }
     plan = ["+".join(step) for step in plan_advice(TriageFacts(**{k: v for k, v in slots.items()}))]
     sent = []
     for position in range(1, len(plan)):
-        dispatcher = __import__("rasa_sdk.executor", fromlist=["CollectingDispatcher"]).CollectingDispatcher()
-        tracker = make_tracker(slots={**slots, "advice_plan": plan, "advice_position": float(position)})
+        dispatcher = __import__(
+            "rasa_sdk.executor", fromlist=["CollectingDispatcher"]
+        ).CollectingDispatcher()
+        tracker = make_tracker(
+            slots={**slots, "advice_plan": plan, "advice_position": float(position)}
+        )
         events = await ActionNextAdviceStep().run(dispatcher, tracker, domain)
         assert events == [SlotSet("advice_position", float(position + 1))]
         sent.extend(dispatcher.messages)

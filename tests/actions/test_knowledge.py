@@ -72,7 +72,12 @@ def test_every_platform_has_a_reporting_route():
 
 @pytest.mark.parametrize(
     ("said", "method"),
-    [("Western Union", "money_transfer_service"), ("itunes cards", "gift_cards"), ("bitcoin", "crypto"), ("bank transfer", "bank_transfer")],
+    [
+        ("Western Union", "money_transfer_service"),
+        ("itunes cards", "gift_cards"),
+        ("bitcoin", "crypto"),
+        ("bank transfer", "bank_transfer"),
+    ],
 )
 def test_payment_methods(said, method):
     assert knowledge.canonical_payment_method(said) == method
@@ -80,7 +85,14 @@ def test_payment_methods(said, method):
 
 @pytest.mark.parametrize(
     ("said", "amount"),
-    [("£200", 200), ("£1,500", 1500), ("2 grand", 2000), ("300 quid", 300), ("£2k", 2000), ("about 49.99", 49.99)],
+    [
+        ("£200", 200),
+        ("£1,500", 1500),
+        ("2 grand", 2000),
+        ("300 quid", 300),
+        ("£2k", 2000),
+        ("about 49.99", 49.99),
+    ],
 )
 def test_amounts(said, amount):
     assert knowledge.parse_amount(said) == amount
@@ -90,19 +102,28 @@ def test_not_an_amount():
     assert knowledge.parse_amount("loads") is None
 
 
-@pytest.mark.parametrize(("said", "age"), [("I'm 15", 15), ("16 years old", 16), ("im 34", 34), ("no idea", None)])
+@pytest.mark.parametrize(
+    ("said", "age"), [("I'm 15", 15), ("16 years old", 16), ("im 34", 34), ("no idea", None)]
+)
 def test_ages(said, age):
     assert knowledge.parse_age(said) == age
 
 
 @pytest.mark.parametrize(
     "text",
-    ["I sent her £200 by Western Union an hour ago", "i've already paid them", "I paid £50", "i transferred 300 quid"],
+    [
+        "I sent her £200 by Western Union an hour ago",
+        "i've already paid them",
+        "I paid £50",
+        "i transferred 300 quid",
+    ],
 )
 def test_saying_money_was_paid(text):
     assert knowledge.says_money_was_paid(text)
 
 
-@pytest.mark.parametrize("text", ["they want £500", "he is asking for 200 pounds", "she demanded bitcoin"])
+@pytest.mark.parametrize(
+    "text", ["they want £500", "he is asking for 200 pounds", "she demanded bitcoin"]
+)
 def test_a_demand_is_not_a_payment(text):
     assert not knowledge.says_money_was_paid(text)

@@ -10,8 +10,12 @@ from tests.actions.conftest import make_tracker, responses
 ROOT = Path(__file__).resolve().parents[2]
 
 
-async def test_a_question_mid_advice_is_answered_then_they_are_offered_the_next_step(dispatcher, domain):
-    tracker = make_tracker(intent="ask_will_they_post", slots={"advice_plan": ["a", "b"], "advice_position": 1.0})
+async def test_a_question_mid_advice_is_answered_then_they_are_offered_the_next_step(
+    dispatcher, domain
+):
+    tracker = make_tracker(
+        intent="ask_will_they_post", slots={"advice_plan": ["a", "b"], "advice_position": 1.0}
+    )
     await ActionAnswerQuestion().run(dispatcher, tracker, domain)
     assert responses(dispatcher) == ["utter_answer_will_they_post", "utter_resume_advice"]
 
@@ -72,4 +76,7 @@ def test_no_response_suggests_paying_or_asks_who_they_are(domain):
         for variation in variations:
             text = variation["text"].lower()
             assert not re.search(r"\b(you should|try to|best to) pay\b", text), name
-            assert not re.search(r"what(?:'s| is) your (name|number|address)|send me (a|the) (photo|picture|image)", text), name
+            assert not re.search(
+                r"what(?:'s| is) your (name|number|address)|send me (a|the) (photo|picture|image)",
+                text,
+            ), name

@@ -7,12 +7,27 @@ FORM = ValidateTriageForm()
 
 
 def test_questions_for_someone_who_has_not_paid():
-    assert triage_questions("webcam", "no") == ["incident_type", "platforms", "paid", "under_18", "safe_now", "force_area"]
+    assert triage_questions("webcam", "no") == [
+        "incident_type",
+        "platforms",
+        "paid",
+        "under_18",
+        "safe_now",
+        "force_area",
+    ]
 
 
 def test_payment_questions_follow_a_yes():
     assert triage_questions("images", "yes") == [
-        "incident_type", "platforms", "paid", "payment_method", "amount", "collected", "under_18", "safe_now", "force_area",
+        "incident_type",
+        "platforms",
+        "paid",
+        "payment_method",
+        "amount",
+        "collected",
+        "under_18",
+        "safe_now",
+        "force_area",
     ]
 
 
@@ -27,13 +42,27 @@ def test_safety_questions_are_always_asked():
             assert {"under_18", "safe_now"} <= set(questions)
 
 
-@pytest.mark.parametrize(("answer", "under_18"), [("yes", "yes"), ("no", "no"), ("unknown", "unknown"), ("15", "yes"), ("I'm 17", "yes"), ("i am 18", "no"), ("42", "no"), ("dunno mate", None)])
+@pytest.mark.parametrize(
+    ("answer", "under_18"),
+    [
+        ("yes", "yes"),
+        ("no", "no"),
+        ("unknown", "unknown"),
+        ("15", "yes"),
+        ("I'm 17", "yes"),
+        ("i am 18", "no"),
+        ("42", "no"),
+        ("dunno mate", None),
+    ],
+)
 def test_under_18_answers(answer, under_18):
     assert under_18_from_answer(answer) == under_18
 
 
 async def test_a_payment_mentioned_in_passing_answers_the_paid_question(dispatcher, domain):
-    tracker = make_tracker(text="a girl on Instagram recorded our video call, I sent her £200 by Western Union an hour ago")
+    tracker = make_tracker(
+        text="a girl on Instagram recorded our video call, I sent her £200 by Western Union"
+    )
     assert await FORM.extract_paid(dispatcher, tracker, domain) == {"paid": "yes"}
 
 
@@ -54,16 +83,22 @@ def test_platforms_are_made_canonical(dispatcher, domain):
 
 
 def test_an_unknown_platform_is_accepted_kindly(dispatcher, domain):
-    assert FORM.validate_platforms("some random site", dispatcher, make_tracker(), domain) == {"platforms": ["other"]}
+    assert FORM.validate_platforms("some random site", dispatcher, make_tracker(), domain) == {
+        "platforms": ["other"]
+    }
     assert responses(dispatcher) == ["utter_platform_not_recognised"]
 
 
 def test_a_town_becomes_its_force(dispatcher, domain):
-    assert FORM.validate_force_area("Swansea", dispatcher, make_tracker(), domain) == {"force_area": "south_wales"}
+    assert FORM.validate_force_area("Swansea", dispatcher, make_tracker(), domain) == {
+        "force_area": "south_wales"
+    }
 
 
 def test_an_unknown_place_is_asked_again(dispatcher, domain):
-    assert FORM.validate_force_area("atlantis", dispatcher, make_tracker(), domain) == {"force_area": None}
+    assert FORM.validate_force_area("atlantis", dispatcher, make_tracker(), domain) == {
+        "force_area": None
+    }
     assert responses(dispatcher) == ["utter_place_not_recognised"]
 
 
@@ -79,7 +114,14 @@ def test_not_being_safe_brings_the_emergency_numbers_at_once(dispatcher, domain)
     assert responses(dispatcher) == ["utter_crisis_unsafe"]
 
 
-async def test_a_crisis_message_that_also_answers_a_question_still_gets_the_crisis_message_first(dispatcher, domain):
-    tracker = make_tracker(intent="crisis", text="im 15 and i want to die", active_loop="triage_form", slots={"requested_slot": "under_18"})
+async def test_a_crisis_message_that_also_answers_a_question_still_gets_the_crisis_message_first(
+    dispatcher, domain
+):
+    tracker = make_tracker(
+        intent="crisis",
+        text="im 15 and i want to die",
+        active_loop="triage_form",
+        slots={"requested_slot": "under_18"},
+    )
     await FORM.run(dispatcher, tracker, domain)
     assert responses(dispatcher)[0] == "utter_crisis"

@@ -17,7 +17,9 @@ class RestUser:
     def say(self, text: str) -> list[dict[str, Any]]:
         body = json.dumps({"sender": self.sender, "message": text}).encode()
         request = urllib.request.Request(
-            f"{self.rasa_url}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            data=body,
+            headers={"Content-Type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=60) as response:
             replies = json.loads(response.read())
@@ -33,7 +35,9 @@ class RestUser:
         raise AssertionError(f"no button {title!r} in {replies}")
 
     def tracker(self) -> dict[str, Any]:
-        with urllib.request.urlopen(f"{self.rasa_url}/conversations/{self.sender}/tracker", timeout=30) as response:
+        with urllib.request.urlopen(
+            f"{self.rasa_url}/conversations/{self.sender}/tracker", timeout=30
+        ) as response:
             return json.loads(response.read())
 
     def slots(self) -> dict[str, Any]:

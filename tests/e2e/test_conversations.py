@@ -27,7 +27,9 @@ def walk_advice(user: RestUser, replies: list[dict]) -> str:
 
 
 def test_every_fact_in_one_message_is_taken_and_not_asked_again(user):
-    replies = user.say("a girl on Instagram recorded our video call, I sent her £200 by Western Union an hour ago")
+    replies = user.say(
+        "a girl on Instagram recorded our video call, I sent her £200 by Western Union an hour ago"
+    )
     slots = user.slots()
     assert slots["incident_type"] == "webcam"
     assert slots["platforms"] == ["instagram"]
@@ -95,7 +97,9 @@ def test_crisis_words_mid_triage_bring_999_and_samaritans_first(user):
 
 
 def test_the_phishing_kind_gets_its_own_advice(user):
-    replies = user.say("got an email saying they hacked my webcam and recorded me, it even has my old password")
+    replies = user.say(
+        "got an email saying they hacked my webcam and recorded me, it even has my old password"
+    )
     assert user.slots()["incident_type"] == "phishing"
     assert "paid" in text_of(replies)  # no platform question for an email
     user.say("no")
@@ -165,7 +169,7 @@ def test_gibberish_gets_a_rephrase_request_with_buttons(user):
 
 
 def test_typed_payload_syntax_is_not_a_way_past_rasa(user):
-    """Rasa itself parses `/intent{...}`: that is why bot/ never forwards typed text starting with '/'.
+    """Rasa itself parses `/intent{...}`: so bot/ never forwards typed text starting with '/'.
 
     This documents the threat at Rasa's door; bot/'s tests prove the front door closes it.
     """
