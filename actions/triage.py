@@ -140,7 +140,9 @@ class ValidateTriageForm(FormValidationAction):
     def validate_asking_for(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return {"asking_for": SOMEONE_ELSE if value else None}
+        # Only the for_someone_else intent sets this slot (domain.yml); a relation someone
+        # names ("should I tell my mum?") is never a sign they are asking for another person.
+        return {"asking_for": SOMEONE_ELSE if value == SOMEONE_ELSE else None}
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -125,3 +125,11 @@ async def test_a_crisis_message_that_also_answers_a_question_still_gets_the_cris
     )
     await FORM.run(dispatcher, tracker, domain)
     assert responses(dispatcher)[0] == "utter_crisis"
+
+
+def test_only_the_someone_else_value_frames_the_triage_for_someone_else(dispatcher, domain):
+    tracker = make_tracker()
+    assert FORM.validate_asking_for("someone_else", dispatcher, tracker, domain) == {
+        "asking_for": "someone_else"
+    }
+    assert FORM.validate_asking_for("mum", dispatcher, tracker, domain) == {"asking_for": None}
