@@ -1,8 +1,10 @@
 """Where the hand-off keeps its cases, their messages, the desk's accounts and sessions.
 
 ``CaseStore`` is the interface; ``SQLiteCaseStore`` keeps everything in ``{data_dir}/handoff.db``
-so a restart of bot/ loses nothing. A Redis version can follow behind the same methods; the one
-that matters most is ``claim``, which must stay a single atomic conditional update.
+so a restart of bot/ loses nothing; ``bot.handoff.store_redis.RedisCaseStore`` keeps the same in
+Redis (``AIC_REDIS_URL``) so several bot/ replicas share one desk. Every check-then-change
+(``claim``, ``finish``, ``tell_position``, ``lease_delivery``) is one atomic conditional update
+in both, so two handlers, or two replicas, can never both win.
 
 A case holds the person's pseudonym (to route their messages and to delete on /forget) and the
 door it came from, never a door id, name or username.
@@ -25,7 +27,9 @@ T = TypeVar("T")
 
 WAITING, LIVE, CLOSED, REFERRED, LEFT = "waiting", "live", "closed", "referred", "left"
 OPEN_STATES = (WAITING, LIVE)
-USER, HANDLER, NOTICE = "user", "handler", "notice"
+# Who a case message is from: the person, the handler, bot/ telling the person something (the
+# desk shows it), or bot/ telling a waiting person their new place in the queue (it does not).
+USER, HANDLER, NOTICE, QUEUE = "user", "handler", "notice", "queue"
 
 
 @dataclass(frozen=True)
@@ -53,10 +57,11 @@ class Case:
 class CaseMessage:
     id: int
     case_id: int
-    sender: str  # user | handler | notice
-    text: str
+    sender: str  # user | handler | notice | queue
+    text: str  # as the person sees it, in their language
     at: float
     delivered: bool
+    desk_text: str | None = None  # bot/'s notices as the desk shows them: in English
 
 
 @dataclass(frozen=True)
@@ -101,12 +106,20 @@ class CaseStore(Protocol):
         outcome: str | None = None,
     ) -> bool: ...
     async def waiting_since(self, cutoff: float) -> list[Case]: ...
+    async def tell_position(self, case_id: int, position: int) -> bool: ...
     async def add_message(
-        self, case_id: int, sender: str, text: str, now: float, delivered: bool = False
+        self,
+        case_id: int,
+        sender: str,
+        text: str,
+        now: float,
+        delivered: bool = False,
+        desk_text: str | None = None,
     ) -> CaseMessage: ...
     async def messages(self, case_id: int) -> list[CaseMessage]: ...
     async def messages_for(self, pseudonym: str, after: int) -> list[CaseMessage]: ...
     async def undelivered(self) -> list[tuple[Case, CaseMessage]]: ...
+    async def lease_delivery(self, message_id: int, now: float, seconds: float) -> bool: ...
     async def mark_delivered(self, message_id: int) -> None: ...
     async def delete_for(self, pseudonym: str) -> int: ...
     async def purge(self, cutoff: float) -> int: ...
@@ -140,7 +153,8 @@ CREATE TABLE IF NOT EXISTS cases (
     outcome      TEXT,
     created_at   REAL NOT NULL,
     claimed_at   REAL,
-    ended_at     REAL
+    ended_at     REAL,
+    told_position INTEGER
 );
 CREATE INDEX IF NOT EXISTS cases_by_queue ON cases (queue, state, created_at);
 CREATE INDEX IF NOT EXISTS cases_by_pseudonym ON cases (pseudonym, state);
@@ -150,7 +164,9 @@ CREATE TABLE IF NOT EXISTS case_messages (
     sender    TEXT NOT NULL,
     text      TEXT NOT NULL,
     at        REAL NOT NULL,
-    delivered INTEGER NOT NULL DEFAULT 0
+    delivered INTEGER NOT NULL DEFAULT 0,
+    desk_text TEXT,
+    lease_until REAL
 );
 CREATE INDEX IF NOT EXISTS messages_by_case ON case_messages (case_id, id);
 CREATE TABLE IF NOT EXISTS accounts (
@@ -171,7 +187,13 @@ _CASE_COLUMNS = (
     "id, reference, pseudonym, channel, queue, summary, summary_text, state, handler, outcome,"
     " created_at, claimed_at, ended_at"
 )
-_MESSAGE_COLUMNS = "id, case_id, sender, text, at, delivered"
+_MESSAGE_COLUMNS = "id, case_id, sender, text, at, delivered, desk_text"
+# Columns added after the first release: added to an older handoff.db when it is opened.
+ADDED_COLUMNS = {
+    ("cases", "told_position"): "ALTER TABLE cases ADD COLUMN told_position INTEGER",
+    ("case_messages", "desk_text"): "ALTER TABLE case_messages ADD COLUMN desk_text TEXT",
+    ("case_messages", "lease_until"): "ALTER TABLE case_messages ADD COLUMN lease_until REAL",
+}
 
 
 def _case(row: tuple | None) -> Case | None:
@@ -210,6 +232,9 @@ class SQLiteCaseStore:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA foreign_keys=ON")
         db.executescript(SCHEMA)
+        for (table, column), statement in ADDED_COLUMNS.items():
+            if column not in {row[1] for row in db.execute(f"PRAGMA table_info({table})")}:
+                db.execute(statement)
         self._path.chmod(0o600)
         self._db = db
 
@@ -353,18 +378,38 @@ class SQLiteCaseStore:
         )
         return [c for row in rows if (c := _case(row)) is not None]
 
+    async def tell_position(self, case_id: int, position: int) -> bool:
+        """Record the place in the queue the person was last told; False when that is the
+        place they were told already (so nobody is told the same place twice)."""
+        changed = await self._change(
+            "UPDATE cases SET told_position=? WHERE id=? AND"
+            " (told_position IS NULL OR told_position != ?)",
+            position,
+            case_id,
+            position,
+        )
+        return changed == 1
+
     # --- Messages ------------------------------------------------------------------------------
 
     async def add_message(
-        self, case_id: int, sender: str, text: str, now: float, delivered: bool = False
+        self,
+        case_id: int,
+        sender: str,
+        text: str,
+        now: float,
+        delivered: bool = False,
+        desk_text: str | None = None,
     ) -> CaseMessage:
         def add() -> CaseMessage:
             cursor = self.db.execute(
-                "INSERT INTO case_messages (case_id, sender, text, at, delivered)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (case_id, sender, text, now, int(delivered)),
+                "INSERT INTO case_messages (case_id, sender, text, at, delivered, desk_text)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (case_id, sender, text, now, int(delivered), desk_text),
             )
-            return CaseMessage(cursor.lastrowid or 0, case_id, sender, text, now, delivered)
+            return CaseMessage(
+                cursor.lastrowid or 0, case_id, sender, text, now, delivered, desk_text
+            )
 
         return await self._run(add)
 
@@ -398,6 +443,18 @@ class SQLiteCaseStore:
             if case is not None:
                 result.append((case, message))
         return result
+
+    async def lease_delivery(self, message_id: int, now: float, seconds: float) -> bool:
+        """Take an undelivered message to send it for ``seconds``: only one replica (or one
+        tick) at a time sends it; if it is not marked delivered by then, it can be taken again."""
+        changed = await self._change(
+            "UPDATE case_messages SET lease_until=? WHERE id=? AND delivered=0 AND"
+            " (lease_until IS NULL OR lease_until <= ?)",
+            now + seconds,
+            message_id,
+            now,
+        )
+        return changed == 1
 
     async def mark_delivered(self, message_id: int) -> None:
         await self._change("UPDATE case_messages SET delivered=1 WHERE id=?", message_id)

@@ -1,18 +1,19 @@
-"""The case store: what the desk and the doors rely on, and what a restart must keep."""
+"""The case store: what the desk and the doors rely on, and what a restart must keep. Every test
+runs on SQLite and on a real Redis (tests/handoff/conftest.py): the switch is settings only."""
 
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 from bot.handoff.store import (
     HANDLER,
+    LEFT,
     LIVE,
     NOTICE,
+    QUEUE,
     REFERRED,
     USER,
     WAITING,
-    SQLiteCaseStore,
 )
 
 SUMMARY = {"incident_type": "webcam", "paid": "no"}
@@ -55,16 +56,16 @@ async def test_two_claims_at_once_exactly_one_wins(cases):
     assert claimed.state == LIVE and claimed.handler == f"h{results.index(True)}"
 
 
-async def test_two_processes_claiming_through_the_same_file_one_wins(tmp_path: Path):
-    path = tmp_path / "handoff.db"
-    one, two = await SQLiteCaseStore.open(path), await SQLiteCaseStore.open(path)
-    try:
-        case = await new_case(one)
-        results = await asyncio.gather(one.claim(case.id, "a", 1.0), two.claim(case.id, "b", 1.0))
-        assert sorted(results) == [False, True]
-    finally:
-        await one.close()
-        await two.close()
+async def test_two_processes_claiming_through_one_store_one_wins(open_cases):
+    """Two connections to the same file or the same Redis, as two bot/ replicas have."""
+    one, two = await open_cases(), await open_cases()
+    for round in range(5):
+        case = await new_case(one, who=f"p{round}", now=float(round))
+        results = await asyncio.gather(
+            *(store.claim(case.id, f"h{i}", 1.0) for i in range(4) for store in (one, two))
+        )
+        assert results.count(True) == 1
+        assert (await two.case(case.id)).state == LIVE
 
 
 async def test_a_live_case_is_in_its_handlers_queue_only(cases):
@@ -93,18 +94,14 @@ async def test_messages_are_kept_in_order_and_delivery_is_tracked(cases):
     assert [m.id for m in await cases.messages_for("p1", a.id)] == [b.id]
 
 
-async def test_a_restart_loses_nothing(tmp_path: Path):
-    path = tmp_path / "handoff.db"
-    store = await SQLiteCaseStore.open(path)
+async def test_a_restart_loses_nothing(open_cases):
+    store = await open_cases()
     case = await new_case(store)
     await store.add_message(case.id, USER, "kept", 1.0)
     await store.close()
-    store = await SQLiteCaseStore.open(path)
-    try:
-        assert [m.text for m in await store.messages(case.id)] == ["kept"]
-        assert (await store.open_case_for("p1")).reference == case.reference
-    finally:
-        await store.close()
+    store = await open_cases()
+    assert [m.text for m in await store.messages(case.id)] == ["kept"]
+    assert (await store.open_case_for("p1")).reference == case.reference
 
 
 async def test_forget_deletes_the_persons_cases_and_messages(cases):
@@ -136,3 +133,88 @@ async def test_sessions_expire_and_a_new_password_ends_them(cases):
     await cases.create_session("t2", "alice", "csrf", expires_at=1000)
     await cases.set_password("alice", "new hash")
     assert await cases.session("t2", 50) is None
+
+
+async def test_finishing_a_waiting_case_takes_it_out_of_the_queue(cases):
+    first = await new_case(cases, "a", now=1)
+    second = await new_case(cases, "b", now=2)
+    third = await new_case(cases, "c", now=3)
+    assert await cases.position(third) == 3
+    assert await cases.finish(first.id, (WAITING, LIVE), LEFT, 4.0, "person left")
+    assert await cases.claim(second.id, "alice", 4.0)
+    assert await cases.position(third) == 1
+    assert [c.reference for c in await cases.queue("gwent")] == [third.reference]
+    assert [c.reference for c in await cases.waiting_since(10)] == [third.reference]
+    assert (await cases.case(first.id)).outcome == "person left"
+    assert not await cases.claim(first.id, "alice", 5.0)
+
+
+async def test_the_place_told_is_recorded_once_per_change(cases):
+    case = await new_case(cases)
+    assert await cases.tell_position(case.id, 2)
+    assert not await cases.tell_position(case.id, 2)
+    assert await cases.tell_position(case.id, 1)
+
+
+async def test_a_message_is_leased_to_one_sender_at_a_time(cases):
+    case = await new_case(cases)
+    message = await cases.add_message(
+        case.id, NOTICE, "Mae person wedi ymuno", 1.0, desk_text="A person has joined"
+    )
+    leases = await asyncio.gather(*(cases.lease_delivery(message.id, 10.0, 30) for _ in range(6)))
+    assert leases.count(True) == 1
+    assert not await cases.lease_delivery(message.id, 39.0, 30)
+    assert await cases.lease_delivery(message.id, 41.0, 30)  # the sender died: taken again
+    await cases.mark_delivered(message.id)
+    assert not await cases.lease_delivery(message.id, 100.0, 30)
+    [stored] = await cases.messages(case.id)
+    assert stored.desk_text == "A person has joined" and stored.text == "Mae person wedi ymuno"
+    assert stored.delivered
+
+
+async def test_queue_updates_are_messages_for_the_person(cases):
+    case = await new_case(cases)
+    update = await cases.add_message(case.id, QUEUE, "You're next", 1.0)
+    assert [m.id for _, m in await cases.undelivered()] == [update.id]
+    assert [m.sender for m in await cases.messages_for("p1", 0)] == [QUEUE]
+
+
+async def test_accounts_and_their_sessions(cases):
+    await cases.add_account("bob", "dorset", "h1", 0)
+    await cases.add_account("alice", "gwent", "h2", 0)
+    assert [a.username for a in await cases.accounts()] == ["alice", "bob"]
+    assert (await cases.account("alice")).password_hash == "h2"
+    await cases.create_session("t1", "alice", "csrf", expires_at=100)
+    await cases.create_session("t2", "alice", "csrf", expires_at=1000)
+    await cases.delete_session("t2")
+    assert await cases.session("t2", 50) is None
+    assert await cases.purge_sessions(200) == 1
+    assert await cases.session("t1", 50) is None
+    await cases.create_session("t3", "bob", "csrf", expires_at=1000)
+    assert await cases.remove_account("bob")
+    assert await cases.session("t3", 50) is None and await cases.account("bob") is None
+    assert not await cases.remove_account("bob")
+    assert not await cases.set_password("nobody", "h")
+
+
+async def test_redis_keeps_nothing_of_a_forgotten_or_purged_case(redis_server):
+    import redis.asyncio as aioredis
+
+    from bot.handoff.store_redis import RedisCaseStore
+
+    store = await RedisCaseStore.open(redis_server.url)
+    client = aioredis.Redis.from_url(redis_server.url, decode_responses=True)
+    try:
+        case = await new_case(store, "forget-me")
+        await store.add_message(case.id, USER, "secret", 1.0)
+        await store.add_message(case.id, HANDLER, "hello", 2.0)
+        old = await new_case(store, "old-one", now=1.0, state=REFERRED)
+        await store.add_message(old.id, NOTICE, "reference given", 1.0)
+        assert await store.delete_for("forget-me") == 1
+        assert await store.purge(cutoff=50.0) == 1
+        keys = await client.keys("*")
+        assert [k for k in keys if "forget-me" in k or "old-one" in k] == []
+        assert sorted(k for k in keys if not k.startswith("aic:handoff:ids:")) == []
+    finally:
+        await client.close(close_connection_pool=True)
+        await store.close()
