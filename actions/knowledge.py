@@ -168,13 +168,83 @@ def parse_age(text: str) -> int | None:
     return age if 5 <= age <= 99 else None
 
 
-_PAID_VERBS = re.compile(
-    r"\b(i(?:'ve| have)? (?:already )?(?:sent|paid|transferred|gave|bought)|"
-    r"(?:already|have) paid|paid (?:them|him|her|it)|sent (?:them|him|her) (?:£|\$|€|\d))",
+# "under 18" is not an age of 18: a bound, in English or Welsh ("o dan 18", "dros 18").
+_UNDER = re.compile(r"\b(?:under|below|less than|younger than|dan|llai na|iau na)\s?(\d{1,2})\b")
+_OVER = re.compile(
+    r"\b(?:over|above|more than|older than|dros|mwy na|hŷn na|hyn na)\s?(\d{1,2})\b"
+    r"|\b(\d{1,2})\s?\+|\b(\d{1,2}) (?:or|neu) (?:over|older|more|hŷn|hyn|drosodd)\b"
+)
+
+
+def age_bound(text: str) -> tuple[str, int] | None:
+    """("under", 18) for "I'm under 18" / "o dan 18", ("over", 18) for "over 18" / "18+"."""
+    lowered = (text or "").lower()
+    under = _UNDER.search(lowered)
+    if under:
+        return "under", int(under.group(1))
+    over = _OVER.search(lowered)
+    if over:
+        return "over", int(next(g for g in over.groups() if g))
+    return None
+
+
+# Did the person say they paid (not only that money was asked for)? English and Welsh.
+# A verb that means paying on its own ("I've paid", "dw i wedi talu", "talais i"), or a verb of
+# sending or giving with money in the same clause ("I sent her £200", "anfonais i arian"), so that
+# "I sent him nudes" or "they want me to pay" does not count. Negatives have no match: "I haven't
+# paid", "dw i ddim wedi talu", "nes i ddim talu", "heb dalu", "thalais i ddim".
+_WELSH_PERFECT = (
+    r"(?:dw i|dwi|dw|rydw i|rwy|rwyf|rw i|wi|ydw i|fi|ni|rydyn ni|dan ni|da ni|ŷn ni|yn ni"
+    r"|o'n i|ro'n i|roeddwn i|oeddwn i)['’]?\s?(?:wedi|['’]?di)"
+)
+_NOT_AFTER = r"(?!\s(?:i\s|ni\s)?ddim\b)"
+_NOT_BEFORE = r"(?<!n't )(?<!nt )(?<!not )(?<!never )"
+_PAID_ALONE = re.compile(
+    r"\b(?:i|we)(?:['’]ve| have| had|['’]d)? (?:already |just |then |also |finally |even )?"
+    r"(?:paid|transferred)\b"
+    r"|\b(?:he|she)(?:['’]s| has| had)? (?:already |just )?paid (?:them|him|her|it|£|\$|€|\d)"
+    rf"|\b(?:already|have|has|had) paid\b|{_NOT_BEFORE}\bpaid (?:them|him|her|it)\b"
+    r"|(?<!ddim )(?<!dim )(?<!byth )\b(?:wedi|['’]?di) (?:talu|dalu|trosglwyddo|drosglwyddo)\b"
+    rf"|\b(?:mi |fe )?(?:talais|tales|dalais|dales|talon|dalon|talodd|dalodd|trosglwyddais"
+    rf"|trosglwyddes|drosglwyddais|drosglwyddes){_NOT_AFTER}\b"
+    r"|\b(?:mi |fe )?(?:w?nes|w?naeth|w?naethon|nath|nathon|gwnes) (?:i|ni|o|e|hi) "
+    r"(?:dalu|drosglwyddo)\b",
+    re.IGNORECASE,
+)
+_SENT = re.compile(
+    r"\b(?:i|we)(?:['’]ve| have| had|['’]d)? (?:already |just |then |also |finally |even )?"
+    r"(?:sent|gave|bought|wired)\b"
+    rf"|{_NOT_BEFORE}\bsent (?:them|him|her)\b"
+    rf"|\b{_WELSH_PERFECT} (?:anfon|gyrru|yrru|rhoi|roi|prynu|brynu)\b"
+    rf"|\b(?:mi |fe )?(?:anfonais|anfones|anfonon|gyrrais|yrrais|gyrres|yrres|rhoddais|roddais"
+    rf"|rhoes|rhois|roies|rois|prynais|prynes|brynais|brynes){_NOT_AFTER}\b"
+    r"|\b(?:mi |fe )?(?:w?nes|w?naethon|nathon|gwnes) (?:i|ni) (?:anfon|yrru|roi|brynu)\b",
+    re.IGNORECASE,
+)
+_MONEY = re.compile(
+    r"[£$€]\s?\d|\b\d[\d,.]*\s?(?:k|grand|thousand|quid|pounds?|gbp|dollars?|euros?|bucks"
+    r"|punt|bunt|bunnoedd|punnoedd|o bunnoedd)\b"
+    r"|\b(?:money|cash|payment|the amount|what they (?:asked|wanted)|arian|pres|taliad)\b"
+    r"|\b(?:gift ?cards?|vouchers?|bitcoin|btc|crypto|usdt|western union|moneygram|paypal"
+    r"|cardiau rhodd|cerdyn rhodd|talebau|taleb)\b",
+    re.IGNORECASE,
+)
+# Clauses: "I sent him pics and now he wants £500" is not a payment. Welsh "a" (and) only before
+# the words that start a new clause, since "a" is also the English article.
+_CLAUSES = re.compile(
+    r"[.,;!?\n]|\b(?:and|but|then|so|because|cos|ond|ac|wedyn|felly|achos)\b"
+    r"|\ba (?=nawr|rŵan|rwan|wedyn|mae|maen|ma|dyma|rwyf|dw|roedd|oedd)",
     re.IGNORECASE,
 )
 
 
 def says_money_was_paid(text: str) -> bool:
-    """True when a message says the person paid ("I sent her £200"), not only that it was asked."""
-    return bool(_PAID_VERBS.search(text or ""))
+    """True when a message says the person paid ("I sent her £200", "talais i £200 iddo"), not
+    only that money was asked for ("they want £500", "maen nhw eisiau £500")."""
+    for clause in _CLAUSES.split(text or ""):
+        if _PAID_ALONE.search(clause):
+            return True
+        sent = _SENT.search(clause)
+        if sent and _MONEY.search(clause[sent.start() :]):
+            return True
+    return False

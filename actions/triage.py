@@ -31,6 +31,12 @@ def triage_questions(incident_type: str | None, paid: str | None) -> list[str]:
 def under_18_from_answer(answer: str) -> str | None:
     if answer in (YES, NO, UNKNOWN):
         return answer
+    bound = knowledge.age_bound(answer)
+    if bound:  # "under 18" is not 18; "over 12" says nothing either way
+        kind, limit = bound
+        if kind == "under":
+            return YES if limit <= 18 else None
+        return NO if limit >= 18 else None
     age = knowledge.parse_age(answer)
     if age is None:
         return None

@@ -1,5 +1,6 @@
 import pytest
 
+from actions import knowledge
 from actions.triage import ValidateTriageForm, triage_questions, under_18_from_answer
 from tests.actions.conftest import make_tracker, responses
 
@@ -133,3 +134,88 @@ def test_only_the_someone_else_value_frames_the_triage_for_someone_else(dispatch
         "asking_for": "someone_else"
     }
     assert FORM.validate_asking_for("mum", dispatcher, tracker, domain) == {"asking_for": None}
+
+
+@pytest.mark.parametrize(
+    ("answer", "under_18"),
+    [
+        ("I'm under 18", "yes"),
+        ("under 16", "yes"),
+        ("o dan 18", "yes"),
+        ("dw i dan 18 oed", "yes"),
+        ("over 18", "no"),
+        ("18+", "no"),
+        ("dros 18", "no"),
+        ("dw i'n 15 oed", "yes"),
+        ("mae e'n 14", "yes"),
+        ("dw i'n 34", "no"),
+        ("under 21", None),
+        ("over 12", None),
+    ],
+)
+def test_age_bounds_and_welsh_ages(answer, under_18):
+    assert under_18_from_answer(answer) == under_18
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # English
+        "a girl on Instagram recorded our video call, I sent her £200 by Western Union",
+        "i've already paid them",
+        "I paid £150 last night",
+        "i gave them 300 quid",
+        "I bought them £100 of steam gift cards",
+        "we sent the money through paypal",
+        "my son has paid them twice",
+        # Welsh
+        "dw i wedi talu",
+        "dwi di talu nhw ddoe",
+        "talais i £200 iddo",
+        "mi dalais i 50 punt",
+        "anfonais i arian",
+        "anfones i £80 drwy Western Union",
+        "nes i dalu neithiwr",
+        "wnes i anfon pres iddo fo",
+        "gyrrais i 100 o bunnoedd",
+        "dw i wedi anfon £300 ato fe",
+        "rydw i wedi prynu cardiau rhodd iddyn nhw",
+        "mae'r mab wedi talu £40",
+    ],
+)
+def test_saying_money_was_paid(text):
+    assert knowledge.says_money_was_paid(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "they recorded me on skype and want £500",
+        "I sent him nudes and now he wants £500",
+        "i sent her pictures",
+        "I haven't paid them",
+        "i didn't send any money",
+        "he sent me a message demanding £200",
+        "they told me to pay or they'll post it",
+        "maen nhw eisiau £500",
+        "dw i ddim wedi talu",
+        "dwi heb dalu",
+        "nes i ddim talu dim byd",
+        "thalais i ddim",
+        "anfonais i ddim arian",
+        "anfonais i luniau a nawr mae e eisiau £300",
+        "mae e eisiau i fi dalu £200",
+    ],
+)
+def test_not_saying_money_was_paid(text):
+    assert not knowledge.says_money_was_paid(text)
+
+
+async def test_a_welsh_payment_in_passing_answers_the_paid_question(dispatcher, domain):
+    tracker = make_tracker(text="recordiodd hi fi ar Skype a talais i £200 iddi drwy PayPal")
+    assert await FORM.extract_paid(dispatcher, tracker, domain) == {"paid": "yes"}
+
+
+async def test_a_welsh_demand_does_not_answer_the_paid_question(dispatcher, domain):
+    tracker = make_tracker(text="mae rhywun wedi fy recordio i ac eisiau £500")
+    assert await FORM.extract_paid(dispatcher, tracker, domain) == {}
