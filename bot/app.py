@@ -11,7 +11,7 @@ import bot.widget
 from bot import handoff, purge, telegram_door
 from bot.appkeys import CONVERSATIONS, HTTP, RESPONSES, SETTINGS, STORE
 from bot.conversation import Conversations
-from bot.handoff.rasa import HandoffRasaClient
+from bot.rasa_client import RasaClient
 from bot.responses import Responses
 from bot.settings import Settings
 from bot.storage import close_tracker_admin, open_store, open_tracker_admin
@@ -52,10 +52,8 @@ async def _core(app: web.Application) -> AsyncIterator[None]:
         app[STORE] = store
         app[purge.TRACKER_ADMIN] = tracker_admin
         app[CONVERSATIONS] = Conversations(
-            # RasaClient that also keeps the hand-off request a consent produces.
-            rasa=HandoffRasaClient(
-                http, settings.rasa_url, settings.rasa_timeout, settings.rasa_token
-            ),
+            # It keeps Rasa's custom payloads: the hand-off request a consent produces.
+            rasa=RasaClient(http, settings.rasa_url, settings.rasa_timeout, settings.rasa_token),
             store=store,
             tracker_admin=tracker_admin,
             responses=app[RESPONSES],

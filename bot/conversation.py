@@ -21,7 +21,7 @@ from typing import Any
 from actions.language import ENGLISH, choose_language, normalise
 from bot.messages import Button, Reply
 from bot.pseudonym import pseudonym
-from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.rasa_client import Custom, RasaClient, RasaUnavailable
 from bot.ratelimit import Verdict
 from bot.responses import Responses
 from bot.store import Address, Store
@@ -187,7 +187,14 @@ class Conversations:
                 return refused
             await self._settle_language(who, language, text, language_hint)
             if self.handoff is not None:
-                routed = await self.handoff.route(who, channel, text=text, payload=payload)
+                routed = await self.handoff.route(
+                    who,
+                    channel,
+                    text=text,
+                    payload=payload,
+                    # Leaving a hand-off to start again: then the assistant starts afresh.
+                    restart=lambda: self._restart(who, channel),
+                )
                 if routed is not None:
                     return routed
             if payload is not None:
@@ -222,13 +229,22 @@ class Conversations:
             if refused is not None:
                 return refused
             await self._settle_language(who, None, None, language_hint)
+            if self.handoff is not None:
+                # Someone waiting for or talking to a person: the hand-off answers (help, or
+                # "leave the hand-off first?"), and Rasa is not disturbed.
+                routed = await self.handoff.command(who, channel, name)
+                if routed is not None:
+                    return routed
             if name != "restart":
                 return await self._ask(who, channel, payload, f"/{name}")
-            replies = await self._ask(who, channel, payload, "/restart", silence_ok=True)
-            if not replies:
-                # The domain has no utter_restart: greet, so a new conversation visibly starts.
-                replies = await self._ask(who, channel, COMMANDS["start"], hidden=True)
-            return replies
+            return await self._restart(who, channel)
+
+    async def _restart(self, who: str, channel: str) -> list[Reply]:
+        replies = await self._ask(who, channel, COMMANDS["restart"], "/restart", silence_ok=True)
+        if not replies:
+            # The domain has no utter_restart: greet, so a new conversation visibly starts.
+            replies = await self._ask(who, channel, COMMANDS["start"], hidden=True)
+        return replies
 
     async def notice(
         self, channel: str, user_key: str | int, response: str, language_hint: str | None = None
@@ -349,6 +365,8 @@ class Conversations:
             return self.say("utter_frontdoor_unavailable", channel)
         if self.handoff is not None:
             replies = await self.handoff.after_turn(who, channel, replies)
+        # Rasa's custom payloads are for bot/ (the hand-off); none is shown as it is.
+        replies = [reply for reply in replies if not isinstance(reply, Custom)]
         try:
             await self._store.set_offered(who, [b for reply in replies for b in reply.buttons])
         except ConnectionError as error:

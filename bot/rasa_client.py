@@ -1,9 +1,16 @@
-"""Rasa's REST channel and HTTP API, as bot/ uses them. Any failure is ``RasaUnavailable``."""
+"""Rasa's REST channel and HTTP API, as bot/ uses them. Any failure is ``RasaUnavailable``.
+
+Replies with text (and buttons) become ``Reply``; a custom message (``{"custom": {...}}``, e.g.
+``action_handoff_request``'s ``{"custom": {"handoff": {...}}}``) becomes ``Custom``, which no
+door shows: the part of bot/ that knows it replaces it with its own replies (the hand-off opens
+a case) and ``Conversations`` drops any left over.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
@@ -14,6 +21,13 @@ from bot.messages import Button, Reply
 
 class RasaUnavailable(Exception):
     """Rasa is down, too slow, or answered something that is not a valid reply."""
+
+
+@dataclass(frozen=True)
+class Custom(Reply):
+    """Rasa's custom message payload, kept for bot/ itself; never shown as it is."""
+
+    payload: dict[str, Any] = field(default_factory=dict, hash=False)
 
 
 class RasaClient:
@@ -77,7 +91,10 @@ def _reply(item: Any) -> Reply | None:
         if isinstance(b, dict) and b.get("title") and b.get("payload")
     )
     if not isinstance(text, str) or not text.strip():
-        # Images and custom payloads are not used by this assistant; a reply with nothing to
-        # show is dropped rather than sent as an empty message.
+        custom = item.get("custom")
+        if isinstance(custom, dict):
+            return Custom(text="", payload=custom)
+        # Images are not used by this assistant; a reply with nothing to show is dropped
+        # rather than sent as an empty message.
         return None
     return Reply(text=text, buttons=buttons)

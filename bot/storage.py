@@ -2,9 +2,13 @@
 Redis when ``AIC_REDIS_URL`` is set; Rasa's trackers are deleted from SQLite
 (``AIC_TRACKER_DB``) or from Redis when ``AIC_TRACKER_REDIS_URL`` is set.
 
+The hand-off's case store follows the same settings (``open_case_store``): SQLite in
+``{AIC_DATA_DIR}/handoff.db``, or Redis with ``AIC_REDIS_URL`` so replicas share one desk.
+
 A store that cannot be opened at start (Redis down, data folder not writable) does not stop
-bot/: ``ReconnectingStore`` tries again on use, at most once a second, and until then every call
-raises ``StoreUnavailable``, which ``Conversations`` answers with the safety message.
+bot/: ``ReconnectingStore`` (and ``ReconnectingCaseStore``) tries again on use, at most once a
+second, and until then every call raises ``StoreUnavailable``, which ``Conversations`` answers
+with the safety message.
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ import logging
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from bot.messages import Button
 from bot.ratelimit import Verdict
@@ -23,26 +28,37 @@ from bot.store import Address, SQLiteStore, Store
 from bot.store_redis import RedisStore, RedisTrackerAdmin, StoreUnavailable
 from bot.tracker_admin import SQLiteTrackerAdmin, TrackerAdmin
 
+if TYPE_CHECKING:
+    from bot.handoff.store import CaseStore
+
 log = logging.getLogger(__name__)
 
 RETRY_SECONDS = 1.0
+S = TypeVar("S")
 
-__all__ = ["ReconnectingStore", "StoreUnavailable", "open_store", "open_tracker_admin"]
+__all__ = [
+    "ReconnectingCaseStore",
+    "ReconnectingStore",
+    "StoreUnavailable",
+    "open_case_store",
+    "open_store",
+    "open_tracker_admin",
+]
 
 
-class ReconnectingStore:
-    """A ``Store`` that opens the real one lazily and again after it could not."""
+class Reconnecting(Generic[S]):
+    """A store that opens the real one lazily and again after it could not."""
 
     def __init__(
         self,
-        opener: Callable[[], Awaitable[Store]],
+        opener: Callable[[], Awaitable[S]],
         name: str,
         retry_seconds: float = RETRY_SECONDS,
     ) -> None:
         self._opener = opener
         self.name = name
         self._retry_seconds = retry_seconds
-        self._store: Store | None = None
+        self._store: S | None = None
         self._next_attempt = 0.0
         self._opening = asyncio.Lock()
 
@@ -50,7 +66,7 @@ class ReconnectingStore:
     def is_open(self) -> bool:
         return self._store is not None
 
-    async def connect(self) -> Store:
+    async def connect(self) -> S:
         if self._store is not None:
             return self._store
         async with self._opening:
@@ -67,12 +83,21 @@ class ReconnectingStore:
             log.info("%s store open", self.name)
             return self._store
 
-    async def _call(self, method: str, *args: Any) -> Any:
+    async def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         store = await self.connect()
         try:
-            return await getattr(store, method)(*args)
+            return await getattr(store, method)(*args, **kwargs)
         except sqlite3.Error as error:
             raise StoreUnavailable(f"{self.name}: {type(error).__name__}") from None
+
+    async def close(self) -> None:
+        if self._store is not None:
+            store, self._store = self._store, None
+            await store.close()  # type: ignore[attr-defined]
+
+
+class ReconnectingStore(Reconnecting[Store]):
+    """bot/'s ``Store``, opened lazily and again after it could not be."""
 
     async def touch(self, pseudonym: str, channel: str, address: str, now: float) -> None:
         await self._call("touch", pseudonym, channel, address, now)
@@ -101,10 +126,18 @@ class ReconnectingStore:
     async def inactive_since(self, cutoff: float) -> list[str]:
         return await self._call("inactive_since", cutoff)
 
-    async def close(self) -> None:
-        if self._store is not None:
-            store, self._store = self._store, None
-            await store.close()
+
+class ReconnectingCaseStore(Reconnecting["CaseStore"]):
+    """The hand-off's ``CaseStore``, opened lazily and again after it could not be: bot/ starts
+    and answers (the safety essentials at least) with the case store down, and the hand-off
+    works again once it can be opened. Every ``CaseStore`` method is passed through."""
+
+    def __getattr__(self, name: str) -> Any:
+        from bot.handoff.store import CASE_STORE_METHODS
+
+        if name not in CASE_STORE_METHODS:
+            raise AttributeError(name)
+        return partial(self._call, name)
 
 
 async def open_store(settings: Settings) -> ReconnectingStore:
@@ -127,6 +160,36 @@ async def open_store(settings: Settings) -> ReconnectingStore:
         await store.connect()
     except StoreUnavailable:
         log.warning("starting without a store; retrying on use")
+    return store
+
+
+async def open_case_store(settings: Settings, lazy: bool = True) -> ReconnectingCaseStore:
+    """The hand-off's case store for these settings: Redis with ``AIC_REDIS_URL``, else SQLite
+    in ``{AIC_DATA_DIR}/handoff.db``. Open if it can be opened now; with ``lazy=False`` (the
+    accounts command) a store that cannot be opened raises ``StoreUnavailable``."""
+    from bot.handoff.store import SQLiteCaseStore, store_path
+    from bot.handoff.store_redis import RedisCaseStore
+
+    if settings.redis_url:
+        url = settings.redis_url
+
+        async def opener() -> CaseStore:
+            return await RedisCaseStore.open(url)
+
+        store = ReconnectingCaseStore(opener, "hand-off redis")
+    else:
+        path = store_path(settings)
+
+        async def opener() -> CaseStore:
+            return await SQLiteCaseStore.open(path)
+
+        store = ReconnectingCaseStore(opener, "hand-off sqlite")
+    try:
+        await store.connect()
+    except StoreUnavailable:
+        if not lazy:
+            raise
+        log.warning("starting without the hand-off's store; retrying on use")
     return store
 
 

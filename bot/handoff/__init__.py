@@ -1,9 +1,12 @@
 """The live hand-off to 101 contact handlers: cases, queues, the desk and the widget's feed.
 
 ``setup(app)`` (called from ``create_app`` after the doors) adds the desk's routes, the widget's
-``POST /widget/api/handoff`` feed, and at start opens the case store (``{AIC_DATA_DIR}/handoff.db``)
-and plugs ``Handoff`` into ``Conversations``. See ``service.py`` for the flow, ``desk.py`` for
-the desk, ``accounts.py`` for adding handlers.
+``POST /widget/api/handoff`` feed, and at start plugs ``Handoff`` into ``Conversations`` over the
+case store the settings choose (``bot.storage.open_case_store``: ``{AIC_DATA_DIR}/handoff.db``,
+or Redis with ``AIC_REDIS_URL``, where the desk's live events go over Redis pub/sub too, so
+every replica serves one desk). A case store that cannot be opened at start does not stop
+bot/: it is opened on use, and the hand-off works once it can be. See ``service.py`` for the
+flow, ``desk.py`` for the desk, ``accounts.py`` for adding handlers.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
-from pathlib import Path
 
 from aiohttp import web
 
@@ -20,13 +22,17 @@ from bot.appkeys import CONVERSATIONS, SETTINGS, STORE
 from bot.handoff import desk
 from bot.handoff.desk import HANDOFF
 from bot.handoff.hours import OpeningHours
+from bot.handoff.hub import Hub, RedisHub
 from bot.handoff.queues import load_forces
 from bot.handoff.service import REQUIRED, Handoff
-from bot.handoff.store import SQLiteCaseStore
+from bot.handoff.store import store_path
+from bot.httpjson import BadRequest, cors, json_response, read_json, require_id
 from bot.messages import Reply
 from bot.purge import PURGE_HOOKS
 from bot.responses import MissingResponses, Responses
-from bot.settings import Settings
+from bot.storage import open_case_store
+
+__all__ = ["HANDOFF", "Handoff", "setup", "store_path"]
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +41,6 @@ PURGE_EVERY_TICKS = 120  # every ten minutes
 HOURS = web.AppKey("handoff_hours", OpeningHours)
 TEXTS = web.AppKey("handoff_texts", Responses)
 WIDGET_CHANNEL = "widget"
-
-
-def store_path(settings: Settings) -> Path:
-    return settings.data_dir / "handoff.db"
 
 
 def setup(app: web.Application) -> None:
@@ -57,13 +59,15 @@ def setup(app: web.Application) -> None:
         session_seconds=settings.desk_session_minutes * 60,
         secure_cookie=settings.desk_cookie_secure,
     )
-    app.router.add_post("/widget/api/handoff", widget_feed)
+    app.router.add_post("/widget/api/handoff", cors(widget_feed))
     app.cleanup_ctx.append(_run)
 
 
 async def _run(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    cases = await SQLiteCaseStore.open(store_path(settings))
+    cases = await open_case_store(settings)
+    hub = RedisHub(settings.redis_url) if settings.redis_url else Hub()
+    await hub.start()
     handoff = Handoff(
         cases=cases,
         people=app[STORE],
@@ -73,6 +77,7 @@ async def _run(app: web.Application) -> AsyncIterator[None]:
         wait_seconds=settings.handoff_wait_minutes * 60,
         retention_seconds=settings.handoff_retention_days * 86400,
         max_message_chars=settings.max_message_chars,
+        hub=hub,
     )
     _add_pushers(app, handoff)
     app[HANDOFF] = handoff
@@ -94,6 +99,7 @@ async def _run(app: web.Application) -> AsyncIterator[None]:
         conversations.forgetters.remove(handoff.erase)
         if hooks is not None:
             hooks.remove(handoff.purge)
+        await hub.close()
         await cases.close()
 
 
@@ -117,6 +123,8 @@ async def _housekeeping(handoff: Handoff) -> None:
             await handoff.tick()
             if ticks % PURGE_EVERY_TICKS == 0:
                 await handoff.purge()
+        except ConnectionError as error:  # the case store is down: tried again next tick
+            log.warning("hand-off housekeeping: %s", type(error).__name__)
         except Exception:
             log.exception("hand-off housekeeping failed; trying again")
         ticks += 1
@@ -129,26 +137,18 @@ async def _housekeeping(handoff: Handoff) -> None:
 async def widget_feed(request: web.Request) -> web.Response:
     """``POST /widget/api/handoff {"session", "after"}``: the hand-off part of a widget
     conversation (messages from the person at the desk, notices), polled while one is open."""
-    from bot.widget import BadRequest, _add_cors, _id, _json, _read_json
-
-    try:
-        body = await _read_json(request)
-        session = _id(body, "session")
-        after = body.get("after")
-        if after is not None and (
-            not isinstance(after, int) or isinstance(after, bool) or after < 0
-        ):
-            raise BadRequest("'after' must be null or a whole number")
-    except BadRequest as error:
-        response = _json({"error": "bad_request", "detail": str(error)}, status=400)
-        _add_cors(response)
-        return response
+    body = await read_json(request)
+    session = require_id(body, "session")
+    after = body.get("after")
+    if after is not None and (not isinstance(after, int) or isinstance(after, bool) or after < 0):
+        raise BadRequest("'after' must be null or a whole number")
     handoff = request.app.get(HANDOFF)
     if handoff is None:
-        data = {"active": False, "messages": [], "cursor": after or 0}
-    else:
-        who = request.app[CONVERSATIONS].pseudonym(WIDGET_CHANNEL, session)
+        return json_response({"active": False, "messages": [], "cursor": after or 0})
+    who = request.app[CONVERSATIONS].pseudonym(WIDGET_CHANNEL, session)
+    try:
         data = await handoff.feed(who, after)
-    response = _json(data)
-    _add_cors(response)
-    return response
+    except ConnectionError:
+        # The case store is down: the widget keeps what it shows and asks again.
+        return json_response({"error": "unavailable"}, status=503)
+    return json_response(data)

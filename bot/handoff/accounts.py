@@ -6,8 +6,9 @@
     python -m bot.handoff.accounts remove NAME
     python -m bot.handoff.accounts list
 
-It writes to ``{AIC_DATA_DIR}/handoff.db``, the same database the running bot/ reads, so a new
-account can log in at once. Passwords are stored as argon2id hashes only.
+It writes to the case store the running bot/ reads (``{AIC_DATA_DIR}/handoff.db``, or Redis
+when ``AIC_REDIS_URL`` is set), so a new account can log in at once, on every replica.
+Passwords are stored as argon2id hashes only.
 """
 
 from __future__ import annotations
@@ -19,11 +20,10 @@ import re
 import sys
 import time
 
-from bot.handoff import store_path
 from bot.handoff.passwords import WeakPassword, hash_password
 from bot.handoff.queues import load_forces
-from bot.handoff.store import SQLiteCaseStore
 from bot.settings import Settings
+from bot.storage import StoreUnavailable, open_case_store
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,62}")
 
@@ -38,7 +38,11 @@ def _password(from_stdin: bool) -> str:
 
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:
-    store = await SQLiteCaseStore.open(store_path(settings))
+    try:
+        store = await open_case_store(settings, lazy=False)
+    except StoreUnavailable as error:
+        print(f"the hand-off store cannot be opened: {error}", file=sys.stderr)
+        return 1
     try:
         if args.command == "list":
             for account in await store.accounts():

@@ -33,7 +33,7 @@ from aiohttp import WSMsgType, web
 from bot.handoff.passwords import verify_async
 from bot.handoff.references import normalise
 from bot.handoff.service import OUTCOMES, Handoff
-from bot.handoff.store import LIVE, REFERRED, WAITING, Case, DeskSession
+from bot.handoff.store import LIVE, QUEUE, REFERRED, WAITING, Case, DeskSession
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,7 @@ def setup(app: web.Application, *, session_seconds: float, secure_cookie: bool) 
         "secure_cookie": secure_cookie,
         "failures": {},
     }
+    app.middlewares.append(_store_down)
     app.router.add_routes(
         [
             web.get("/desk", page),
@@ -83,6 +84,19 @@ def setup(app: web.Application, *, session_seconds: float, secure_cookie: bool) 
             web.get("/desk/ws", websocket),
         ]
     )
+
+
+@web.middleware
+async def _store_down(request: web.Request, handler: Any) -> web.StreamResponse:
+    """The case store cannot be reached (it is retried on the next request): the desk says so
+    rather than failing with a 500."""
+    if not request.path.startswith("/desk"):
+        return await handler(request)
+    try:
+        return await handler(request)
+    except ConnectionError as error:
+        log.warning("desk: hand-off store unavailable (%s)", type(error).__name__)
+        return _json({"error": "unavailable"}, status=503)
 
 
 # --- Pages -------------------------------------------------------------------------------------
@@ -286,10 +300,12 @@ async def case_detail(request: web.Request) -> web.Response:
 
 async def _detail(handoff: Handoff, case: Case, session: DeskSession) -> dict:
     now = time.time()
-    # The conversation so far is only what the person sent after agreeing to the hand-off.
+    # The conversation so far is only what the person sent after agreeing to the hand-off;
+    # bot/'s notices in English (the person may read them in Welsh); not the queue updates.
     messages = [
-        {"id": m.id, "from": m.sender, "text": m.text, "at": m.at}
+        {"id": m.id, "from": m.sender, "text": m.desk_text or m.text, "at": m.at}
         for m in await handoff.cases.messages(case.id)
+        if m.sender != QUEUE
     ]
     return {
         **_brief(case, session, now),

@@ -16,6 +16,18 @@ class Force:
     id: str
     name: str
     extra: str
+    name_cy: str = ""
+    extra_cy: str = ""
+
+    def texts(self, language: str | None) -> dict[str, str]:
+        """The force's name and extra 101 details, in Welsh for ``"cy"`` where the knowledge
+        file has them (English otherwise)."""
+        if language == "cy":
+            return {
+                "force_name": self.name_cy or self.name,
+                "force_extra": self.extra_cy or self.extra,
+            }
+        return {"force_name": self.name, "force_extra": self.extra}
 
 
 def load_forces(domain_path: Path) -> dict[str, Force]:
@@ -26,9 +38,20 @@ def load_forces(domain_path: Path) -> dict[str, Force]:
     except OSError:
         knowledge = {}  # no knowledge file: the national queue only
     forces = {
-        key: Force(key, str(force["name"]), str(force.get("extra") or ""))
+        key: Force(
+            key,
+            str(force["name"]),
+            str(force.get("extra") or ""),
+            str(force.get("name_cy") or ""),
+            str(force.get("extra_cy") or ""),
+        )
         for key, force in (knowledge.get("forces") or {}).items()
     }
     national = knowledge.get("national_police") or {}
-    forces[NATIONAL] = Force(NATIONAL, str(national.get("name") or "your local police"), "")
+    forces[NATIONAL] = Force(
+        NATIONAL,
+        str(national.get("name") or "your local police"),
+        "",
+        str(national.get("name_cy") or ""),
+    )
     return forces

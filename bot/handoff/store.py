@@ -19,9 +19,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from bot.handoff.references import new_reference
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 T = TypeVar("T")
 
@@ -139,6 +142,17 @@ class CaseStore(Protocol):
     async def close(self) -> None: ...
 
 
+# What ``bot.storage.ReconnectingCaseStore`` passes through to the store it opened.
+CASE_STORE_METHODS = frozenset(
+    name for name in vars(CaseStore) if not name.startswith("_") and name != "close"
+)
+
+
+def store_path(settings: Settings) -> Path:
+    """Where the SQLite case store lives (without ``AIC_REDIS_URL``)."""
+    return settings.data_dir / "handoff.db"
+
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS cases (
     id           INTEGER PRIMARY KEY,
@@ -223,7 +237,11 @@ class SQLiteCaseStore:
     @classmethod
     async def open(cls, path: Path) -> SQLiteCaseStore:
         store = cls(path)
-        await store._run(store._connect)
+        try:
+            await store._run(store._connect)
+        except BaseException:
+            store._executor.shutdown(wait=False)
+            raise
         return store
 
     def _connect(self) -> None:

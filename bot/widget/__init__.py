@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
-import re
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -34,6 +32,16 @@ import yaml
 from aiohttp import web
 
 from bot.appkeys import CONVERSATIONS, SETTINGS
+from bot.httpjson import (
+    BadRequest,
+    Handler,
+    allow_any_origin,
+    cors,
+    json_response,
+    read_json,
+    require_id,
+    require_string,
+)
 from bot.responses import Responses
 
 log = logging.getLogger(__name__)
@@ -43,9 +51,6 @@ STATIC_DIR = Path(__file__).parent / "static"
 # data/knowledge.yml beside the domain: the widget shows the name of the force that embeds it.
 KNOWLEDGE_FILE = Path("data") / "knowledge.yml"
 
-# 128 random bits as lowercase hex: what the widget makes with crypto.getRandomValues.
-ID_PATTERN = re.compile(r"[0-9a-f]{32}")
-MAX_BODY_BYTES = 16 * 1024
 # Texts longer than the bot's own limit still reach Conversations, which answers with its
 # "too long" message; this cap only refuses what no person types into the widget.
 MAX_TEXT_CHARS = 8000
@@ -61,12 +66,6 @@ DEFAULT_EXIT_URL = "https://www.bbc.co.uk/weather"
 COMMANDS = ("start", "restart", "cymraeg", "english")
 LANGUAGES = ("en", "cy")
 COMMAND_DISPLAY_TEXTS = {f"/{name}" for name in COMMANDS}
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-class BadRequest(Exception):
-    """The request is malformed; answered with a 400 JSON body naming what is wrong."""
 
 
 class Replays:
@@ -125,11 +124,11 @@ def setup(app: web.Application) -> None:
             web.get("/", demo_page, name="widget-demo"),
             web.get("/widget/widget.js", _static_file("widget.js"), name="widget-js"),
             web.get("/widget/widget.css", _static_file("widget.css"), name="widget-css"),
-            web.get("/widget/config.json", _cors(config), name="widget-config"),
-            web.get("/widget/api/ping", _cors(ping), name="widget-ping"),
-            web.post("/widget/api/message", _cors(message), name="widget-message"),
-            web.post("/widget/api/history", _cors(history), name="widget-history"),
-            web.post("/widget/api/forget", _cors(forget), name="widget-forget"),
+            web.get("/widget/config.json", cors(config), name="widget-config"),
+            web.get("/widget/api/ping", cors(ping), name="widget-ping"),
+            web.post("/widget/api/message", cors(message), name="widget-message"),
+            web.post("/widget/api/history", cors(history), name="widget-history"),
+            web.post("/widget/api/forget", cors(forget), name="widget-forget"),
             web.options("/widget/{tail:.*}", preflight, name="widget-preflight"),
         ]
     )
@@ -214,7 +213,7 @@ async def config(request: web.Request) -> web.Response:
     texts = request.app[TEXTS]
     force = request.query.get("force", "")
     settings = request.app[SETTINGS]
-    return _json(
+    return json_response(
         {
             "unavailable": texts["unavailable"],
             "unavailable_cy": texts["unavailable_cy"],
@@ -228,21 +227,21 @@ async def config(request: web.Request) -> web.Response:
 
 
 async def ping(request: web.Request) -> web.Response:
-    return _json({"ok": True})
+    return json_response({"ok": True})
 
 
 async def message(request: web.Request) -> web.Response:
-    body = await _read_json(request)
-    session = _id(body, "session")
-    message_id = _id(body, "id")
+    body = await read_json(request)
+    session = require_id(body, "session")
+    message_id = require_id(body, "id")
     given = [name for name in ("text", "payload", "command") if body.get(name) is not None]
     if len(given) != 1:
         raise BadRequest("send exactly one of 'text', 'payload' and 'command'")
     text, payload, command = body.get("text"), body.get("payload"), body.get("command")
     if text is not None:
-        _string(text, "text", MAX_TEXT_CHARS)
+        require_string(text, "text", MAX_TEXT_CHARS)
     if payload is not None:
-        _string(payload, "payload", MAX_PAYLOAD_CHARS)
+        require_string(payload, "payload", MAX_PAYLOAD_CHARS)
         if not payload:
             raise BadRequest("'payload' is empty")
     if command is not None and command not in COMMANDS:
@@ -259,7 +258,11 @@ async def message(request: web.Request) -> web.Response:
             replies = await conversations.command(CHANNEL, session, command, language_hint=hint)
         else:
             replies = await conversations.handle(
-                CHANNEL, session, text=text, payload=payload, language=language,
+                CHANNEL,
+                session,
+                text=text,
+                payload=payload,
+                language=language,
                 language_hint=hint,
             )
         # The language bot/ answered in, so the widget can mark the replies (lang) and follow.
@@ -278,30 +281,30 @@ async def message(request: web.Request) -> web.Response:
         welsh = language == "cy" or (language is None and hint == "cy")
         unavailable = request.app[TEXTS]["unavailable_cy" if welsh else "unavailable"]
         result = {"replies": [{"text": unavailable, "buttons": []}]}
-    return _json(result)
+    return json_response(result)
 
 
 async def history(request: web.Request) -> web.Response:
-    body = await _read_json(request)
-    session = _id(body, "session")
+    body = await read_json(request)
+    session = require_id(body, "session")
     try:
         items = await request.app[CONVERSATIONS].history(CHANNEL, session)
     except Exception:
         # Rasa is down or slow: the widget keeps what it shows and asks again later.
         log.warning("widget: history could not be read", exc_info=True)
-        return _json({"error": "unavailable"}, status=503)
+        return json_response({"error": "unavailable"}, status=503)
     messages = [
         _history_item(item)
         for item in items
         # The widget's own start command is not something the person said.
         if not (item.get("from") == "user" and item.get("text") in COMMAND_DISPLAY_TEXTS)
     ]
-    return _json({"messages": messages})
+    return json_response({"messages": messages})
 
 
 async def forget(request: web.Request) -> web.Response:
-    body = await _read_json(request)
-    session = _id(body, "session")
+    body = await read_json(request)
+    session = require_id(body, "session")
     try:
         replies = await request.app[CONVERSATIONS].forget(CHANNEL, session)
     except Exception:
@@ -312,13 +315,13 @@ async def forget(request: web.Request) -> web.Response:
     # must then keep the conversation on screen rather than pretend it is gone.
     ok = bool(texts) and not set(texts) & request.app[TEXTS]["unavailable_all"]
     if not ok:
-        return _json({"ok": False, "text": request.app[TEXTS]["unavailable"]}, status=503)
-    return _json({"ok": True, "text": " ".join(texts)})
+        return json_response({"ok": False, "text": request.app[TEXTS]["unavailable"]}, status=503)
+    return json_response({"ok": True, "text": " ".join(texts)})
 
 
 async def preflight(request: web.Request) -> web.Response:
     response = web.Response(status=204)
-    _add_cors(response)
+    allow_any_origin(response)
     response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
     response.headers["Access-Control-Allow-Headers"] = "Content-Type"
     response.headers["Access-Control-Max-Age"] = "600"
@@ -326,64 +329,6 @@ async def preflight(request: web.Request) -> web.Response:
 
 
 # --- Helpers -----------------------------------------------------------------------------------
-
-
-def _cors(handler: Handler) -> Handler:
-    """Answer cross-origin calls from the force pages that embed the widget, and turn any
-    malformed request into a 400 JSON body."""
-
-    async def wrapped(request: web.Request) -> web.StreamResponse:
-        try:
-            response = await handler(request)
-        except BadRequest as error:
-            response = _json({"error": "bad_request", "detail": str(error)}, status=400)
-        _add_cors(response)
-        return response
-
-    return wrapped
-
-
-def _add_cors(response: web.StreamResponse) -> None:
-    # No cookies or credentials are ever used, so any embedding origin may call us.
-    response.headers["Access-Control-Allow-Origin"] = "*"
-
-
-def _json(data: Any, status: int = 200, cache: str = "no-store") -> web.Response:
-    response = web.json_response(data, status=status)
-    response.headers["Cache-Control"] = cache
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-async def _read_json(request: web.Request) -> dict:
-    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        raise BadRequest("body too large")
-    raw = await request.content.read(MAX_BODY_BYTES + 1)
-    if len(raw) > MAX_BODY_BYTES:
-        raise BadRequest("body too large")
-    # Any content type is read as JSON: navigator.sendBeacon (used by the quick exit) can
-    # only send text/plain across origins without a preflight.
-    try:
-        body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise BadRequest("body is not JSON") from None
-    if not isinstance(body, dict):
-        raise BadRequest("body must be a JSON object")
-    return body
-
-
-def _id(body: dict, name: str) -> str:
-    value = body.get(name)
-    if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
-        raise BadRequest(f"'{name}' must be 32 lowercase hex characters")
-    return value
-
-
-def _string(value: Any, name: str, limit: int) -> None:
-    if not isinstance(value, str):
-        raise BadRequest(f"'{name}' must be a string")
-    if len(value) > limit:
-        raise BadRequest(f"'{name}' is longer than {limit} characters")
 
 
 def _reply(reply: Any) -> dict:
