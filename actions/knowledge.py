@@ -160,31 +160,49 @@ def parse_amount(text: str) -> float | None:
 _AGE = re.compile(r"\b(\d{1,2})\b")
 
 
-def parse_age(text: str) -> int | None:
-    match = _AGE.search(text or "")
-    if not match:
-        return None
-    age = int(match.group(1))
-    return age if 5 <= age <= 99 else None
-
-
-# "under 18" is not an age of 18: a bound, in English or Welsh ("o dan 18", "dros 18").
-_UNDER = re.compile(r"\b(?:under|below|less than|younger than|dan|llai na|iau na)\s?(\d{1,2})\b")
-_OVER = re.compile(
-    r"\b(?:over|above|more than|older than|dros|mwy na|hŷn na|hyn na)\s?(\d{1,2})\b"
-    r"|\b(\d{1,2})\s?\+|\b(\d{1,2}) (?:or|neu) (?:over|older|more|hŷn|hyn|drosodd)\b"
+# Ages written as words, the ones that matter for "under 18": English, and Welsh in both the
+# traditional ("pymtheg", "un ar bymtheg") and the decimal ("un deg pump") counting.
+_AGE_WORDS = {
+    "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+    "un ar ddeg": 11, "deuddeg": 12, "tri ar ddeg": 13, "pedwar ar ddeg": 14,
+    "pymtheg": 15, "pymtheng": 15, "un ar bymtheg": 16, "dau ar bymtheg": 17, "deunaw": 18,
+    "pedwar ar bymtheg": 19, "ugain": 20, "un deg un": 11, "un deg dau": 12, "un deg tri": 13,
+    "un deg pedwar": 14, "un deg pump": 15, "un deg pum": 15, "un deg chwech": 16,
+    "un deg saith": 17, "un deg wyth": 18, "un deg naw": 19, "dau ddeg": 20,
+    # soft mutation after "yn" / "dan" / "dros": "dw i'n bymtheg", "o dan ddeunaw"
+    "ddeuddeg": 12, "dri ar ddeg": 13, "bedwar ar ddeg": 14, "bymtheg": 15, "bymtheng": 15,
+    "ddau ar bymtheg": 17, "ddeunaw": 18, "bedwar ar bymtheg": 19, "ddau ddeg": 20,
+}  # fmt: skip
+_AGE_WORD = re.compile(
+    r"\b(" + "|".join(sorted(map(re.escape, _AGE_WORDS), key=len, reverse=True)) + r")\b"
 )
 
 
+def parse_age(text: str) -> int | None:
+    match = _AGE.search(text or "")
+    if match:
+        age = int(match.group(1))
+        return age if 5 <= age <= 99 else None
+    word = _AGE_WORD.search((text or "").lower())
+    return _AGE_WORDS[word.group(1)] if word else None
+
+
+# "under 18" is not an age of 18: a bound, in English or Welsh ("o dan 18", "dros 18").
+_UNDER = re.compile(r"\b(?:under|below|less than|younger than|dan|llai na|iau na)\s?(.*)")
+_OVER = re.compile(r"\b(?:over|above|more than|older than|dros|mwy na|hŷn na|hyn na)\s?(.*)")
+_OR_OVER = re.compile(r"(.*?)(?:\s?\+|\s(?:or|neu) (?:over|older|more|hŷn|hyn|drosodd)\b)")
+
+
 def age_bound(text: str) -> tuple[str, int] | None:
-    """("under", 18) for "I'm under 18" / "o dan 18", ("over", 18) for "over 18" / "18+"."""
+    """("under", 18) for "I'm under 18" / "o dan ddeunaw", ("over", 18) for "over 18" / "18+"."""
     lowered = (text or "").lower()
-    under = _UNDER.search(lowered)
-    if under:
-        return "under", int(under.group(1))
-    over = _OVER.search(lowered)
-    if over:
-        return "over", int(next(g for g in over.groups() if g))
+    for kind, pattern in (("under", _UNDER), ("over", _OVER), ("over", _OR_OVER)):
+        match = pattern.search(lowered)
+        if match:
+            age = parse_age(match.group(1))
+            if age is not None:
+                return kind, age
     return None
 
 

@@ -219,3 +219,23 @@ async def test_a_welsh_payment_in_passing_answers_the_paid_question(dispatcher, 
 async def test_a_welsh_demand_does_not_answer_the_paid_question(dispatcher, domain):
     tracker = make_tracker(text="mae rhywun wedi fy recordio i ac eisiau £500")
     assert await FORM.extract_paid(dispatcher, tracker, domain) == {}
+
+
+@pytest.mark.parametrize(
+    ("answer", "under_18"),
+    [
+        ("fifteen", "yes"),
+        ("i'm seventeen", "yes"),
+        ("under eighteen", "yes"),
+        ("nineteen", "no"),
+        ("pymtheg oed", "yes"),
+        ("dw i'n bymtheg", "yes"),
+        ("mae e'n bedwar ar ddeg", "yes"),
+        ("un deg chwech", "yes"),
+        ("o dan ddeunaw", "yes"),
+        ("dros ddeunaw", "no"),
+        ("dw i'n ddau ddeg", "no"),
+    ],
+)
+def test_ages_in_words(answer, under_18):
+    assert under_18_from_answer(answer) == under_18
