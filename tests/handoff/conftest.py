@@ -1,5 +1,6 @@
 """Fixtures for the hand-off's tests: the case store on SQLite (in a temporary folder) and on a
-real redis-server started for the test, behind the same contract."""
+real redis-server started for the test, behind the same contract; a stand-in Rasa and the
+settings of a bot/ app in front of it (tests/handoff/apps.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from aiohttp.test_utils import TestServer
 
 from bot.handoff.store import CaseStore, SQLiteCaseStore
 from bot.handoff.store_redis import RedisCaseStore
+from bot.settings import Settings
+from tests.handoff.apps import OPEN, ROOT, SECRET, StandInRasa
 from tests.scale.conftest import redis_server  # noqa: F401
 
 Opener = Callable[[], Awaitable[CaseStore]]
@@ -41,6 +45,35 @@ async def open_cases(request, tmp_path: Path) -> AsyncIterator[Opener]:
 @pytest.fixture
 async def cases(open_cases: Opener) -> CaseStore:
     return await open_cases()
+
+
+@pytest.fixture
+async def rasa():
+    stand_in = StandInRasa()
+    server = TestServer(stand_in.app(), host="127.0.0.1")
+    await server.start_server()
+    stand_in.url = str(server.make_url("")).rstrip("/")
+    yield stand_in
+    await server.close()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, rasa) -> Settings:
+    return Settings(
+        rasa_url=rasa.url,
+        rasa_timeout=2.0,
+        data_dir=tmp_path / "var",
+        pseudonym_secret=SECRET,
+        tracker_db=tmp_path / "tracker.db",
+        domain_path=ROOT / "domain.yml",
+    )
+
+
+@pytest.fixture(autouse=True)
+async def close_desks():
+    yield
+    while OPEN:
+        await OPEN.pop().close()
 
 
 # The real doors' fixtures, for the end-to-end hand-off tests in this folder.
