@@ -144,22 +144,12 @@ async def open_store(settings: Settings) -> ReconnectingStore:
     """bot/'s store for these settings, open if it can be opened now."""
     if settings.redis_url:
         url = settings.redis_url
-
-        async def opener() -> Store:
-            return await RedisStore.open(url, ttl_seconds=settings.retention_seconds)
-
-        store = ReconnectingStore(opener, "redis")
+        store = ReconnectingStore(
+            partial(RedisStore.open, url, ttl_seconds=settings.retention_seconds), "redis"
+        )
     else:
-        path = settings.store_path
-
-        async def opener() -> Store:
-            return await SQLiteStore.open(path)
-
-        store = ReconnectingStore(opener, "sqlite")
-    try:
-        await store.connect()
-    except StoreUnavailable:
-        log.warning("starting without a store; retrying on use")
+        store = ReconnectingStore(partial(SQLiteStore.open, settings.store_path), "sqlite")
+    await _first_attempt(store, "a store")
     return store
 
 
@@ -171,26 +161,27 @@ async def open_case_store(settings: Settings, lazy: bool = True) -> Reconnecting
     from bot.handoff.store_redis import RedisCaseStore
 
     if settings.redis_url:
-        url = settings.redis_url
-
-        async def opener() -> CaseStore:
-            return await RedisCaseStore.open(url)
-
+        opener: Callable[[], Awaitable[CaseStore]] = partial(
+            RedisCaseStore.open, settings.redis_url
+        )
         store = ReconnectingCaseStore(opener, "hand-off redis")
     else:
-        path = store_path(settings)
+        store = ReconnectingCaseStore(
+            partial(SQLiteCaseStore.open, store_path(settings)), "hand-off sqlite"
+        )
+    await _first_attempt(store, "the hand-off's store", lazy)
+    return store
 
-        async def opener() -> CaseStore:
-            return await SQLiteCaseStore.open(path)
 
-        store = ReconnectingCaseStore(opener, "hand-off sqlite")
+async def _first_attempt(store: Reconnecting[Any], what: str, lazy: bool = True) -> None:
+    """Open ``store`` now if it can be; if not, bot/ starts all the same (``lazy``) and the
+    store is tried again on use."""
     try:
         await store.connect()
     except StoreUnavailable:
         if not lazy:
             raise
-        log.warning("starting without the hand-off's store; retrying on use")
-    return store
+        log.warning("starting without %s; retrying on use", what)
 
 
 def open_tracker_admin(settings: Settings) -> TrackerAdmin:

@@ -87,7 +87,7 @@ def connect(url: str) -> aioredis.Redis:
 
 
 @asynccontextmanager
-async def _translated() -> AsyncIterator[None]:
+async def translated() -> AsyncIterator[None]:
     try:
         yield
     except RedisError as error:
@@ -109,13 +109,13 @@ class RedisStore:
     @classmethod
     async def open(cls, url: str, ttl_seconds: float | None = None) -> RedisStore:
         store = cls(connect(url), ttl_seconds)
-        async with _translated():
+        async with translated():
             await store._redis.ping()
         return store
 
     async def touch(self, pseudonym: str, channel: str, address: str, now: float) -> None:
         key = person_key(pseudonym)
-        async with _translated():
+        async with translated():
             pipe = self._redis.pipeline(transaction=True)
             pipe.hset(key, mapping={"channel": channel, "address": address, "last_active": now})
             if self._ttl:
@@ -124,7 +124,7 @@ class RedisStore:
             await pipe.execute()
 
     async def address(self, pseudonym: str) -> Address | None:
-        async with _translated():
+        async with translated():
             channel, address = await self._redis.hmget(
                 person_key(pseudonym), ["channel", "address"]
             )
@@ -132,18 +132,18 @@ class RedisStore:
 
     async def set_offered(self, pseudonym: str, buttons: Sequence[Button]) -> None:
         encoded = json.dumps([[b.title, b.payload] for b in buttons])
-        async with _translated():
+        async with translated():
             await self._set_if_exists(keys=[person_key(pseudonym)], args=[encoded])
 
     async def offered(self, pseudonym: str) -> tuple[Button, ...]:
-        async with _translated():
+        async with translated():
             raw = await self._redis.hget(person_key(pseudonym), "offered")
         if not raw:
             return ()
         return tuple(Button(title, payload) for title, payload in json.loads(raw))
 
     async def take_turn(self, pseudonym: str, now: float, per_minute: int) -> Verdict:
-        async with _translated():
+        async with translated():
             code = await self._take_turn(keys=[person_key(pseudonym)], args=[now, per_minute])
         if code == -1:
             # As SQLiteStore: no touch() first means nobody to limit or reply to.
@@ -151,14 +151,14 @@ class RedisStore:
         return _VERDICTS[int(code)]
 
     async def language(self, pseudonym: str) -> tuple[str | None, bool]:
-        async with _translated():
+        async with translated():
             language, chosen = await self._redis.hmget(
                 person_key(pseudonym), "language", "language_chosen"
             )
         return (language or None), chosen == "1"
 
     async def set_language(self, pseudonym: str, language: str, chosen: bool) -> None:
-        async with _translated():
+        async with translated():
             # As set_offered: only for someone bot/ already knows.
             if await self._redis.exists(person_key(pseudonym)):
                 await self._redis.hset(
@@ -167,14 +167,14 @@ class RedisStore:
                 )
 
     async def delete(self, pseudonym: str) -> None:
-        async with _translated():
+        async with translated():
             pipe = self._redis.pipeline(transaction=True)
             pipe.delete(person_key(pseudonym))
             pipe.zrem(ACTIVE_KEY, pseudonym)
             await pipe.execute()
 
     async def inactive_since(self, cutoff: float) -> list[str]:
-        async with _translated():
+        async with translated():
             return list(await self._redis.zrangebyscore(ACTIVE_KEY, "-inf", f"({cutoff}"))
 
     async def close(self) -> None:
@@ -192,7 +192,7 @@ class RedisTrackerAdmin:
         return cls(connect(url))
 
     async def delete(self, sender_id: str) -> int:
-        async with _translated():
+        async with translated():
             return int(await self._redis.delete(TRACKER_PREFIX + sender_id))
 
     async def purge_inactive(self, cutoff: float) -> int:
@@ -202,7 +202,7 @@ class RedisTrackerAdmin:
         catches trackers written without an expiry, and those bot/ no longer knows about.
         """
         deleted = 0
-        async with _translated():
+        async with translated():
             async for key in self._redis.scan_iter(match=TRACKER_PREFIX + "*", count=500):
                 raw = await self._redis.get(key)
                 if raw is None:

@@ -25,12 +25,10 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Iterable
 from typing import Any
 
 import redis.asyncio as aioredis
-from redis.exceptions import RedisError
 
 from bot.handoff.references import new_reference
 from bot.handoff.store import (
@@ -42,7 +40,7 @@ from bot.handoff.store import (
     CaseMessage,
     DeskSession,
 )
-from bot.store_redis import StoreUnavailable, connect
+from bot.store_redis import connect, translated
 
 PREFIX = "aic:handoff:"
 # A desk session's hash also expires by itself this long after the session does.
@@ -257,15 +255,6 @@ return removed
 """
 
 
-@asynccontextmanager
-async def _translated() -> AsyncIterator[None]:
-    try:
-        yield
-    except RedisError as error:
-        # The error's text can name the host; the kind is enough for the logs.
-        raise StoreUnavailable(f"redis: {type(error).__name__}") from None
-
-
 def _number(raw: str | None) -> float | None:
     return float(raw) if raw not in (None, "") else None
 
@@ -334,7 +323,7 @@ class RedisCaseStore:
     @classmethod
     async def open(cls, url: str) -> RedisCaseStore:
         store = cls(connect(url))
-        async with _translated():
+        async with translated():
             await store._redis.ping()
         return store
 
@@ -342,11 +331,11 @@ class RedisCaseStore:
         return self._prefix + ":".join(str(part) for part in parts)
 
     async def _script(self, name: str, keys: Iterable[str] = (), args: Iterable[Any] = ()) -> int:
-        async with _translated():
+        async with translated():
             return int(await self._scripts[name](keys=list(keys), args=list(args)))
 
     async def _cases(self, ids: Iterable[Any]) -> list[Case]:
-        async with _translated():
+        async with translated():
             pipe = self._redis.pipeline(transaction=False)
             for case_id in ids:
                 pipe.hgetall(self._key("case", case_id))
@@ -354,7 +343,7 @@ class RedisCaseStore:
         return [case for fields in rows if (case := _case(fields)) is not None]
 
     async def _messages(self, ids: Iterable[Any]) -> list[CaseMessage]:
-        async with _translated():
+        async with translated():
             pipe = self._redis.pipeline(transaction=False)
             for message_id in ids:
                 pipe.hgetall(self._key("message", message_id))
@@ -384,7 +373,7 @@ class RedisCaseStore:
             "state": state,
             "created_at": repr(now),
         }
-        async with _translated():
+        async with translated():
             case_id = int(await self._redis.incr(self._key("ids", "case")))
         for _ in range(20):
             reference = new_reference()
@@ -396,23 +385,23 @@ class RedisCaseStore:
         raise RuntimeError("no free case reference")
 
     async def open_case_for(self, pseudonym: str) -> Case | None:
-        async with _translated():
+        async with translated():
             ids = await self._redis.smembers(self._key("person", pseudonym))
         cases = [c for c in await self._cases(ids) if c.state in OPEN_STATES]
         return max(cases, key=lambda c: c.id, default=None)
 
     async def case(self, case_id: int) -> Case | None:
-        async with _translated():
+        async with translated():
             return _case(await self._redis.hgetall(self._key("case", case_id)))
 
     async def by_reference(self, reference: str) -> Case | None:
-        async with _translated():
+        async with translated():
             case_id = await self._redis.get(self._key("ref", reference))
         return await self.case(int(case_id)) if case_id is not None else None
 
     async def queue(self, queue: str, handler: str | None = None) -> list[Case]:
         """The queue's waiting cases, oldest first, then the live ones ``handler`` holds."""
-        async with _translated():
+        async with translated():
             waiting = await self._redis.zrange(self._key("waiting", queue), 0, -1)
             live = await self._redis.smembers(self._key("live", queue)) if handler else set()
         cases = [
@@ -423,7 +412,7 @@ class RedisCaseStore:
         return sorted(cases, key=lambda c: (c.created_at, c.id))
 
     async def position(self, case: Case) -> int:
-        async with _translated():
+        async with translated():
             waiting = await self._redis.zrange(
                 self._key("waiting", case.queue), 0, -1, withscores=True
             )
@@ -449,7 +438,7 @@ class RedisCaseStore:
         return await self._script("finish", args=args) == 1
 
     async def waiting_since(self, cutoff: float) -> list[Case]:
-        async with _translated():
+        async with translated():
             ids = await self._redis.zrangebyscore(self._key("waiting"), "-inf", f"({cutoff!r}")
         return [c for c in await self._cases(ids) if c.state == WAITING]
 
@@ -467,7 +456,7 @@ class RedisCaseStore:
         delivered: bool = False,
         desk_text: str | None = None,
     ) -> CaseMessage:
-        async with _translated():
+        async with translated():
             message_id = int(await self._redis.incr(self._key("ids", "message")))
         fields = {
             "id": message_id,
@@ -489,12 +478,12 @@ class RedisCaseStore:
         return CaseMessage(message_id, case_id, sender, text, now, delivered, desk_text)
 
     async def messages(self, case_id: int) -> list[CaseMessage]:
-        async with _translated():
+        async with translated():
             ids = await self._redis.zrange(self._key("messages", case_id), 0, -1)
         return await self._messages(ids)
 
     async def messages_for(self, pseudonym: str, after: int) -> list[CaseMessage]:
-        async with _translated():
+        async with translated():
             cases = await self._redis.smembers(self._key("person", pseudonym))
             pipe = self._redis.pipeline(transaction=False)
             for case_id in cases:
@@ -504,7 +493,7 @@ class RedisCaseStore:
 
     async def undelivered(self) -> list[tuple[Case, CaseMessage]]:
         """Messages for people that were stored but not yet sent (e.g. bot/ stopped between)."""
-        async with _translated():
+        async with translated():
             ids = await self._redis.zrange(self._key("undelivered"), 0, -1)
         result = []
         for message in await self._messages(ids):
@@ -545,14 +534,14 @@ class RedisCaseStore:
             raise ValueError(f"account {username} exists already")
 
     async def account(self, username: str) -> Account | None:
-        async with _translated():
+        async with translated():
             fields = await self._redis.hgetall(self._key("account", username))
         if not fields:
             return None
         return Account(fields["username"], fields["force"], fields["password_hash"])
 
     async def accounts(self) -> list[Account]:
-        async with _translated():
+        async with translated():
             names = sorted(await self._redis.smembers(self._key("accounts")))
         found = [await self.account(name) for name in names]
         return [account for account in found if account is not None]
@@ -571,7 +560,7 @@ class RedisCaseStore:
         # Expiry in Redis too, a day after the session's own end: nothing outlives it for long
         # even if no purge runs. The session itself ends at expires_at (checked on every use).
         ttl = max(int(expires_at - time.time()), 0) + SESSION_GRACE_SECONDS
-        async with _translated():
+        async with translated():
             pipe = self._redis.pipeline(transaction=True)
             pipe.hset(
                 key, mapping={"username": username, "csrf": csrf, "expires_at": repr(expires_at)}
@@ -582,7 +571,7 @@ class RedisCaseStore:
             await pipe.execute()
 
     async def session(self, token_hash: str, now: float) -> DeskSession | None:
-        async with _translated():
+        async with translated():
             fields = await self._redis.hgetall(self._key("session", token_hash))
             if not fields or float(fields["expires_at"]) <= now:
                 return None
@@ -593,7 +582,7 @@ class RedisCaseStore:
 
     async def delete_session(self, token_hash: str) -> None:
         key = self._key("session", token_hash)
-        async with _translated():
+        async with translated():
             username = await self._redis.hget(key, "username")
             pipe = self._redis.pipeline(transaction=True)
             pipe.delete(key)

@@ -205,16 +205,22 @@ async def test_a_widget_user_hands_off_and_a_handler_chats_then_hands_back(
 # --- Telegram and the desk API ------------------------------------------------------------------
 
 
-async def test_a_telegram_user_hands_off_and_gets_the_handlers_replies(
-    handoff_bot, telegram_peer, desks
-):
-    token = telegram_peer.new_token()
-    server = await asyncio.to_thread(
+async def telegram_bot(handoff_bot, telegram_peer, token: str):
+    """bot/ with its Telegram door on the local Bot API peer (started in a thread: the peer's
+    proxy runs in this event loop and must keep answering meanwhile)."""
+    return await asyncio.to_thread(
         handoff_bot,
         AIC_TELEGRAM_TOKEN=token,
         AIC_TELEGRAM_API_URL=telegram_peer.api_url,
         AIC_TELEGRAM_MODE="polling",
     )
+
+
+async def test_a_telegram_user_hands_off_and_gets_the_handlers_replies(
+    handoff_bot, telegram_peer, desks
+):
+    token = telegram_peer.new_token()
+    server = await telegram_bot(handoff_bot, telegram_peer, token)
     user = telegram_peer.user(token, 7_700_500_001, first_name="Jamie", username="jamie_private")
     await user.say(ASK)
     [offer] = [m for m in await user.turn() if m.keyboard]
@@ -339,3 +345,155 @@ async def test_a_wrong_password_and_an_expired_session_are_refused(handoff_bot, 
     assert (await desk.get("queue"))[0] == 401
     # The open desk page notices and asks to log in again.
     await expect(page.get_by_label("Password")).to_be_visible(timeout=TIMEOUT_MS)
+
+
+# --- Places in the queue, commands during a hand-off, Welsh -------------------------------------
+
+
+def titles(message) -> list[str]:
+    return [title for title, _ in message.keyboard]
+
+
+async def telegram_hand_off(user, offer_title: str = "Yes, pass me on", ask: str = ASK) -> list:
+    await user.say(ask)
+    [offer] = [m for m in await user.turn() if m.keyboard]
+    await user.press(offer, offer_title)
+    return await user.turn()
+
+
+async def test_telegram_places_help_and_restart_during_a_hand_off(
+    handoff_bot, telegram_peer, desks
+):
+    token = telegram_peer.new_token()
+    server = await telegram_bot(handoff_bot, telegram_peer, token)
+    first = telegram_peer.user(token, 7_700_600_001, first_name="Robin", username="robin_private")
+    second = telegram_peer.user(token, 7_700_600_002, first_name="Sky", username="sky_private")
+    assert any("you're next" in m.text for m in await telegram_hand_off(first))
+    assert any("You're number 2 in the queue" in m.text for m in await telegram_hand_off(second))
+
+    # /help: how to leave, how to delete, the safety numbers; the case stays as it was.
+    await second.say("/help")
+    [helped] = await second.turn()
+    assert 'press "Leave and go back to the assistant"' in helped.text and "/forget" in helped.text
+    assert all(number in helped.text for number in ("999", "101", "116 123"))
+    assert titles(helped) == ["Leave and go back to the assistant"]
+
+    desk = desks(server.url, "alice")
+    await desk.login()
+    reference = (await desk.wait_for_case())["reference"]
+    assert (await desk.post(f"cases/{reference}/claim"))[0] == 200
+    assert any("has joined the chat" in m.text for m in await first.turn())
+    # The one behind is told their new place, once, with the way out under it.
+    [moved] = await second.turn()
+    assert moved.text == (
+        "You're next in the queue: a person at your local police should join this chat soon."
+    )
+    assert titles(moved) == ["Leave and go back to the assistant"]
+    assert await second.silence(3) == []
+    _, queue = await desk.get("queue")
+    assert [c["state"] for c in queue["cases"]] == ["waiting", "live"] or [
+        c["state"] for c in queue["cases"]
+    ] == ["live", "waiting"]
+
+    # /restart and /start in a live hand-off ask first; "no" keeps the chat as it is.
+    await first.say("/restart")
+    [confirm] = await first.turn()
+    assert "Do you want to leave and start again" in confirm.text
+    assert titles(confirm) == ["Yes, leave and start again", "No, stay connected"]
+    await first.press(confirm, "No, stay connected")
+    [stayed] = await first.turn()
+    assert "still connected" in stayed.text
+    await first.say("a message for the person")
+    assert await first.silence(2) == []
+    _, case = await desk.get(f"cases/{reference}")
+    assert case["state"] == "live" and case["messages"][-1]["text"] == "a message for the person"
+
+    await first.say("/start")
+    [confirm] = [m for m in await first.turn() if m.keyboard]
+    await first.press(confirm, "Yes, leave and start again")
+    after = await first.turn()
+    assert after[0].text.startswith("You've left the queue")
+    assert len(after) >= 2 and all("Person at" not in m.text for m in after[1:])
+    _, case = await desk.get(f"cases/{reference}")
+    assert case["state"] == "left"
+    for secret in ("7700600001", "7700600002", "Robin", "robin_private", "Sky", "sky_private"):
+        assert secret not in str(case) and secret not in server.log_text()
+
+
+async def test_a_welsh_telegram_user_gets_the_hand_off_in_welsh(handoff_bot, telegram_peer, desks):
+    token = telegram_peer.new_token()
+    server = await telegram_bot(handoff_bot, telegram_peer, token)
+    user = telegram_peer.user(token, 7_700_600_003, first_name="Elin", username="elin_private")
+    await user.say("/cymraeg")
+    await user.turn()
+    waiting = await telegram_hand_off(user, "Ydw, trosglwyddwch fi", "dw i eisiau siarad â pherson")
+    [queued] = [m for m in waiting if m.keyboard]
+    assert queued.text.startswith("Diolch. Rydw i wedi gofyn i berson yn heddlu eich ardal")
+    assert titles(queued) == ["Gadael a mynd yn ôl at y cynorthwyydd"]
+
+    desk = desks(server.url, "bob")
+    await desk.login()
+    reference = (await desk.wait_for_case())["reference"]
+    await desk.post(f"cases/{reference}/claim")
+    [joined] = await user.turn()
+    assert joined.text.startswith("Mae person yn heddlu eich ardal wedi ymuno â'r sgwrs")
+    await desk.post(f"cases/{reference}/messages", {"text": "Hello, I'm Sam."})
+    [said] = await user.turn()
+    assert said.text == "Person yn heddlu eich ardal:\nHello, I'm Sam."
+    # The handler reads bot/'s notices, the summary and the reference in English.
+    _, case = await desk.get(f"cases/{reference}")
+    notices = [m["text"] for m in case["messages"] if m["from"] == "notice"]
+    assert notices == [
+        "A person at your local police has joined the chat and can see the summary. Messages"
+        " from them are marked as from a person. You stay anonymous unless you choose to say"
+        " who you are."
+    ]
+    assert "What happened" in case["summary_text"]
+    await desk.post(f"cases/{reference}/close", {"outcome": "advice given"})
+    [ended] = await user.turn()
+    assert ended.text.startswith("Mae'r person yn heddlu eich ardal wedi gadael y sgwrs")
+
+
+async def test_a_welsh_widget_user_waits_is_told_their_place_and_restarts_in_welsh(
+    handoff_bot, new_context, desks
+):
+    server = handoff_bot()
+    ahead = secrets.token_hex(16)
+    await hand_off(server.url, ahead)
+
+    page = await (await new_context()).new_page()
+    await page.goto(server.url)
+    await page.get_by_role("button", name="Ask in Confidence").click()
+    bot_texts = page.locator(".aic-from-bot .aic-text")
+    await expect(bot_texts.first).to_be_visible(timeout=TIMEOUT_MS)
+    await page.get_by_role("button", name="Newid i'r Gymraeg").click()
+    await expect(bot_texts.last).to_contain_text("ateb yn Gymraeg", timeout=TIMEOUT_MS)
+    box = page.get_by_role("textbox", name="Eich neges")
+    await box.fill("dw i eisiau siarad â pherson")
+    await box.press("Enter")
+    await page.locator(".aic-choice").filter(has_text="Ydw, trosglwyddwch fi").click()
+    await expect(bot_texts.last).to_contain_text("Rydych chi'n rhif 2 yn y ciw", timeout=TIMEOUT_MS)
+    leave = page.get_by_role("button", name="Gadael a mynd yn ôl at y cynorthwyydd")
+
+    # The one ahead is taken: the page is told it is next, in Welsh, without asking.
+    desk = desks(server.url, "alice")
+    await desk.login()
+    reference = (await desk.wait_for_case())["reference"]
+    assert (await desk.post(f"cases/{reference}/claim"))[0] == 200
+    await expect(bot_texts.last).to_have_text(
+        "Chi sydd nesaf yn y ciw: dylai person yn heddlu eich ardal ymuno â'r sgwrs hon cyn hir.",
+        timeout=TIMEOUT_MS,
+    )
+    await expect(leave.first).to_be_visible()
+
+    # "Start again" while waiting asks first, in Welsh; yes leaves the queue, then restarts.
+    await page.get_by_role("button", name="Dechrau eto").click()
+    yes = page.locator(".aic-choice").filter(has_text="Ie, gadael a dechrau eto")
+    await expect(yes).to_be_visible(timeout=TIMEOUT_MS)
+    await expect(
+        page.locator(".aic-choice").filter(has_text="Na, rydw i eisiau aros yma")
+    ).to_be_visible()
+    await yes.click()
+    await expect(page.get_by_text("Rydych chi wedi gadael y ciw")).to_be_visible(timeout=TIMEOUT_MS)
+    _, queue = await desk.get("queue")
+    assert [c["state"] for c in queue["cases"]] == ["live"]  # only the claimed one is left
