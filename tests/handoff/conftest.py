@@ -14,7 +14,7 @@ from bot.handoff.store import CaseStore, SQLiteCaseStore
 from bot.handoff.store_redis import RedisCaseStore
 from bot.settings import Settings
 from tests.handoff.apps import OPEN, ROOT, SECRET, StandInRasa
-from tests.scale.conftest import redis_server  # noqa: F401
+from tests.scale.conftest import cluster, redis_server  # noqa: F401
 
 Opener = Callable[[], Awaitable[CaseStore]]
 
