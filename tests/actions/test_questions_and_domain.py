@@ -58,13 +58,29 @@ def test_every_response_named_in_code_exists_in_the_domain(domain):
     assert missing == []
 
 
+def as_rasa_sends(payload: str) -> str:
+    """Rasa fills {slot} templates in payloads too; doubled braces are its escape."""
+    return payload.replace("{{", "{").replace("}}", "}")
+
+
+def test_button_payloads_with_entities_escape_their_braces(domain):
+    # Single braces make Rasa look for a slot named '"platform":"snapchat"', fail, and log an
+    # ERROR with a traceback every time the buttons are shown (and send the payload anyway).
+    for name, variations in domain["responses"].items():
+        for variation in variations:
+            for button in variation.get("buttons", []):
+                payload = button["payload"]
+                if "{" in payload:
+                    assert re.fullmatch(r"/\w+\{\{[^{}]*\}\}", payload), (name, payload)
+
+
 def test_every_button_payload_names_a_real_intent_and_entity(domain):
     intents = set(domain["intents"]) | {"restart"}
     entities = set(domain["entities"])
     for name, variations in domain["responses"].items():
         for variation in variations:
             for button in variation.get("buttons", []):
-                match = re.fullmatch(r"/(\w+)(\{.*\})?", button["payload"])
+                match = re.fullmatch(r"/(\w+)(\{.*\})?", as_rasa_sends(button["payload"]))
                 assert match, (name, button)
                 assert match.group(1) in intents, (name, button)
                 if match.group(2):
