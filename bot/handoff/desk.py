@@ -33,7 +33,7 @@ from aiohttp import WSMsgType, web
 from bot.handoff.passwords import verify_async
 from bot.handoff.references import normalise
 from bot.handoff.service import OUTCOMES, Handoff
-from bot.handoff.store import LIVE, QUEUE, REFERRED, WAITING, Case, DeskSession
+from bot.handoff.store import LIVE, NOTICE, QUEUE, REFERRED, REPLIED, WAITING, Case, DeskSession
 
 log = logging.getLogger(__name__)
 
@@ -303,7 +303,12 @@ async def _detail(handoff: Handoff, case: Case, session: DeskSession) -> dict:
     # The conversation so far is only what the person sent after agreeing to the hand-off;
     # bot/'s notices in English (the person may read them in Welsh); not the queue updates.
     messages = [
-        {"id": m.id, "from": m.sender, "text": m.desk_text or m.text, "at": m.at}
+        {
+            "id": m.id,
+            "from": NOTICE if m.sender == REPLIED else m.sender,
+            "text": m.desk_text or m.text,
+            "at": m.at,
+        }
         for m in await handoff.cases.messages(case.id)
         if m.sender != QUEUE
     ]

@@ -38,6 +38,7 @@ from bot.handoff.store import (
     NOTICE,
     QUEUE,
     REFERRED,
+    REPLIED,
     USER,
     WAITING,
     Case,
@@ -314,7 +315,7 @@ class Handoff:
             log.info("hand-off case left by the person (%s)", case.queue)
             await self.cases.add_message(
                 case.id,
-                NOTICE,
+                REPLIED,
                 self.text("utter_frontdoor_handoff_left", channel, case, language),
                 now,
                 delivered=True,
@@ -347,6 +348,8 @@ class Handoff:
         )
         items = []
         for message in messages:
+            if message.sender == REPLIED:
+                continue  # shown already, as the answer to the person's own turn
             sender = {USER: "user", HANDLER: "person"}.get(message.sender, "notice")
             item = {"id": message.id, "from": sender, "text": message.text}
             if sender == "person":

@@ -31,8 +31,10 @@ T = TypeVar("T")
 WAITING, LIVE, CLOSED, REFERRED, LEFT = "waiting", "live", "closed", "referred", "left"
 OPEN_STATES = (WAITING, LIVE)
 # Who a case message is from: the person, the handler, bot/ telling the person something (the
-# desk shows it), or bot/ telling a waiting person their new place in the queue (it does not).
-USER, HANDLER, NOTICE, QUEUE = "user", "handler", "notice", "queue"
+# desk shows it), bot/ telling a waiting person their new place in the queue (it does not), or
+# a notice the person already got as the answer to their own turn (e.g. "you've left"): the
+# desk shows it, the widget's feed does not repeat it.
+USER, HANDLER, NOTICE, QUEUE, REPLIED = "user", "handler", "notice", "queue", "replied"
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ class Case:
 class CaseMessage:
     id: int
     case_id: int
-    sender: str  # user | handler | notice | queue
+    sender: str  # user | handler | notice | queue | replied
     text: str  # as the person sees it, in their language
     at: float
     delivered: bool

@@ -27,7 +27,9 @@ REFERENCE = re.compile(r"[A-HJKMNP-Z2-9]{3}-[A-HJKMNP-Z2-9]{3}")
 TIMEOUT_MS = 30_000
 
 
-def add_account(data_dir: Path, name: str, force: str) -> None:
+def add_account(data_dir: Path, name: str, force: str, **settings: str) -> None:
+    """A desk account, added as a force would: with the accounts command, here with the
+    settings of the bot/ it is for (``settings``: AIC_REDIS_URL for replicas on Redis)."""
     subprocess.run(
         [
             sys.executable,
@@ -43,7 +45,9 @@ def add_account(data_dir: Path, name: str, force: str) -> None:
         text=True,
         check=True,
         cwd=ROOT,
-        env=base_env(AIC_DATA_DIR=str(data_dir), AIC_PSEUDONYM_SECRET="x" * 40),
+        env=base_env(
+            **{"AIC_DATA_DIR": str(data_dir), "AIC_PSEUDONYM_SECRET": "x" * 40, **settings}
+        ),
     )
 
 
@@ -494,6 +498,9 @@ async def test_a_welsh_widget_user_waits_is_told_their_place_and_restarts_in_wel
         page.locator(".aic-choice").filter(has_text="Na, rydw i eisiau aros yma")
     ).to_be_visible()
     await yes.click()
-    await expect(page.get_by_text("Rydych chi wedi gadael y ciw")).to_be_visible(timeout=TIMEOUT_MS)
+    left = page.get_by_text("Rydych chi wedi gadael y ciw")
+    await expect(left).to_be_visible(timeout=TIMEOUT_MS)
+    await asyncio.sleep(3)  # the page asks for hand-off messages every 2 s: none repeats it
+    await expect(left).to_have_count(1)
     _, queue = await desk.get("queue")
     assert [c["state"] for c in queue["cases"]] == ["live"]  # only the claimed one is left

@@ -135,6 +135,10 @@ async def test_start_and_restart_in_a_hand_off_ask_first_and_help_keeps_the_case
         assert rasa.received[-1] == "/restart"
         _, case = await alice.get(f"cases/{reference}")
         assert case["state"] == "left" and case["outcome"] == "person left"
+        assert case["messages"][-1]["from"] == "notice"
+        assert case["messages"][-1]["text"].startswith("You've left the queue")
+        # The person saw it as the answer to their press: the widget's feed does not repeat it.
+        assert all("left" not in m["text"] for m in (await person.feed())["messages"])
         assert (await person.say("hello"))[0]["text"] == "echo: hello"
         # An old confirmation pressed later starts again, and nothing else.
         again = await person.press([confirm], "Yes, leave and start again")

@@ -6,39 +6,14 @@ person, whichever replica each side talks to."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 
 import aiohttp
 import pytest
 
-from scripts.processes import ROOT, base_env
-from tests.handoff.test_e2e import ASK, PASSWORD, DeskApi
+from tests.handoff.test_e2e import ASK, DeskApi, add_account
 from tests.scale.cluster import Bot, Cluster, WidgetUser, payload_of, text_of
 
 pytestmark = pytest.mark.e2e
-
-
-def add_account(cluster: Cluster, bot: Bot, name: str) -> None:
-    """With the replicas' own settings: the account goes to Redis, for every replica."""
-    env = cluster.bot_env(bot.url, AIC_DATA_DIR=str(cluster.work / f"accounts-{name}"))
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot.handoff.accounts",
-            "add",
-            name,
-            "--force",
-            "national",
-            "--password-stdin",
-        ],
-        input=PASSWORD + "\n",
-        text=True,
-        check=True,
-        cwd=ROOT,
-        env=base_env(**env),
-    )
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +21,10 @@ def replicas(cluster: Cluster) -> tuple[Bot, Bot]:
     # Rasa servers 1 and 2: tests/scale kills server 0 for good in its last test.
     one = cluster.start_bot("bot-desk-1", cluster.rasa_urls[1])
     two = cluster.start_bot("bot-desk-2", cluster.rasa_urls[2])
-    add_account(cluster, one, "ria")
-    add_account(cluster, two, "rhys")
+    # With the replicas' own settings: the accounts go to Redis, for every replica.
+    redis_url = cluster.bot_env(one.url)["AIC_REDIS_URL"]
+    for name in ("ria", "rhys"):
+        add_account(cluster.work / f"accounts-{name}", name, "national", AIC_REDIS_URL=redis_url)
     return one, two
 
 
