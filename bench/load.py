@@ -284,6 +284,7 @@ Turn = Callable[[str], Awaitable[tuple[float, list[str]]]]
 
 class Door:
     name = ""
+    key = ""
 
     def __init__(self, stack: Stack, http: aiohttp.ClientSession) -> None:
         self.stack = stack
@@ -296,6 +297,7 @@ class Door:
 
 class RestDoor(Door):
     name = "Rasa REST (direct)"
+    key = "rest"
 
     def person(self, index: int) -> tuple[str, Turn]:
         sender = f"bench-{uuid.uuid4().hex}"
@@ -314,6 +316,7 @@ class RestDoor(Door):
 
 class WidgetDoor(Door):
     name = "bot/ widget"
+    key = "widget"
 
     def person(self, index: int) -> tuple[str, Turn]:
         session = uuid.uuid4().hex
@@ -332,6 +335,7 @@ class WidgetDoor(Door):
 
 class TelegramDoor(Door):
     name = "bot/ Telegram"
+    key = "telegram"
 
     def __init__(self, stack: Stack, http: aiohttp.ClientSession, expected: list[int]) -> None:
         super().__init__(stack, http)
@@ -539,9 +543,13 @@ async def main_async(args: argparse.Namespace) -> int:
             print("warming up and profiling one person...", flush=True)
             prof = await profile(stack, http)
             doors: list[Door] = [
-                RestDoor(stack, http),
-                WidgetDoor(stack, http),
-                TelegramDoor(stack, http, prof["expected"]),
+                door
+                for door in (
+                    RestDoor(stack, http),
+                    WidgetDoor(stack, http),
+                    TelegramDoor(stack, http, prof["expected"]),
+                )
+                if door.key in args.doors
             ]
             runs: dict[str, tuple[Result, Meter]] = {}
             for door in doors:
@@ -563,6 +571,12 @@ def main() -> int:
     parser.add_argument("--model", help="a trained model (default: python -m scripts.model)")
     parser.add_argument("--redis", action="store_true", help="Rasa and bot/ on Redis")
     parser.add_argument("--rasa-workers", type=int, default=1)
+    parser.add_argument(
+        "--doors",
+        default="rest,widget,telegram",
+        type=lambda text: set(text.split(",")),
+        help="which doors to load, comma-separated (default: all three)",
+    )
     args = parser.parse_args()
     if args.rasa_workers > 1 and not args.redis:
         parser.error("--rasa-workers needs --redis (Rasa's lock store must be shared)")

@@ -53,6 +53,7 @@ from bot.conversation import Conversations, KeyedLocks
 from bot.messages import Reply
 from bot.responses import Responses
 from bot.settings import Settings
+from bot.telegram_http import AiohttpRequest
 
 log = logging.getLogger(__name__)
 
@@ -179,6 +180,8 @@ class TelegramDoor:
             Application.builder()
             .token(settings.telegram_token or "")
             .base_url(settings.telegram_api_url)
+            .request(AiohttpRequest())
+            .get_updates_request(AiohttpRequest(connection_pool_size=1))
             .concurrent_updates(PerChatOrder())
         )
         if settings.telegram_mode == "webhook":
@@ -283,9 +286,10 @@ class TelegramDoor:
         if name == "start" and replies:
             # The greeting says, in the other language, that this one is available too.
             language = await self._conversations.language(CHANNEL, chat_id)
-            replies = [*replies, *self._conversations.say(
-                "utter_frontdoor_language_offer", CHANNEL, language
-            )]
+            replies = [
+                *replies,
+                *self._conversations.say("utter_frontdoor_language_offer", CHANNEL, language),
+            ]
         await self._send(chat_id, replies)
 
     async def _on_forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

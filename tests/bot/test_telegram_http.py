@@ -1,0 +1,119 @@
+"""PTB's requests over aiohttp: what the Bot API peer receives, and the errors PTB expects."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from aiohttp import web
+from telegram import Bot, InputFile
+from telegram.error import NetworkError, TimedOut
+from telegram.request import RequestData
+from telegram.request._requestparameter import RequestParameter
+
+from bot.telegram_http import AiohttpRequest
+from scripts.processes import free_port
+
+
+@pytest.fixture
+async def peer():
+    seen: list[dict] = []
+
+    async def method(request: web.Request) -> web.Response:
+        name = request.match_info["method"]
+        if name == "slow":
+            await asyncio.sleep(2)
+        if request.content_type.startswith("multipart/"):
+            fields = {}
+            async for part in await request.multipart():
+                fields[part.name] = (part.filename, await part.read())
+        else:
+            fields = dict(await request.post())
+        seen.append({"method": name, "fields": fields, "agent": request.headers["User-Agent"]})
+        if name == "getMe":
+            result = {"id": 42, "is_bot": True, "first_name": "AiC", "username": "aic_bot"}
+            return web.json_response({"ok": True, "result": result})
+        if name == "refused":
+            return web.json_response(
+                {"ok": False, "error_code": 400, "description": "no"}, status=400
+            )
+        return web.json_response({"ok": True, "result": True})
+
+    app = web.Application()
+    app.router.add_post("/bot{token}/{method}", method)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    yield f"http://127.0.0.1:{port}", seen
+    await runner.cleanup()
+
+
+async def test_form_fields_reach_the_peer_as_ptb_encodes_them(peer):
+    url, seen = peer
+    request = AiohttpRequest()
+    await request.initialize()
+    data = RequestData(
+        [RequestParameter.from_input("chat_id", 7), RequestParameter.from_input("text", "héllo £5")]
+    )
+    status, body = await request.do_request(f"{url}/bot1:x/sendMessage", "POST", data)
+    await request.shutdown()
+    assert status == 200 and json.loads(body)["ok"] is True
+    assert seen[0]["fields"] == {"chat_id": "7", "text": "héllo £5"}
+    assert seen[0]["agent"].startswith("python-telegram-bot")
+
+
+async def test_a_bot_on_it_calls_the_api(peer):
+    url, seen = peer
+    async with Bot("1:x", base_url=f"{url}/bot", request=AiohttpRequest()) as bot:
+        assert bot.username == "aic_bot"
+        assert await bot.send_message(7, "hi") is True
+    assert [s["method"] for s in seen] == ["getMe", "sendMessage"]
+
+
+async def test_files_go_multipart(peer):
+    url, seen = peer
+    request = AiohttpRequest()
+    await request.initialize()
+    upload = InputFile(b"abc", filename="a.txt")
+    data = RequestData(
+        [RequestParameter.from_input("chat_id", 7), RequestParameter.from_input("document", upload)]
+    )
+    status, _ = await request.do_request(f"{url}/bot1:x/sendDocument", "POST", data)
+    await request.shutdown()
+    assert status == 200
+    assert seen[0]["fields"]["chat_id"] == (None, b"7")
+    assert seen[0]["fields"]["document"] == ("a.txt", b"abc")
+
+
+async def test_refusals_come_back_as_status_and_body(peer):
+    url, _ = peer
+    request = AiohttpRequest()
+    await request.initialize()
+    status, body = await request.do_request(f"{url}/bot1:x/refused", "POST", None)
+    await request.shutdown()
+    assert status == 400 and json.loads(body)["description"] == "no"
+
+
+async def test_a_slow_peer_is_a_timeout(peer):
+    url, _ = peer
+    request = AiohttpRequest(read_timeout=0.2)
+    await request.initialize()
+    with pytest.raises(TimedOut):
+        await request.do_request(f"{url}/bot1:x/slow", "POST", None)
+    await request.shutdown()
+
+
+async def test_no_peer_is_a_network_error():
+    request = AiohttpRequest()
+    await request.initialize()
+    with pytest.raises(NetworkError) as error:
+        await request.do_request(f"http://127.0.0.1:{free_port()}/bot1:x/getMe", "POST", None)
+    await request.shutdown()
+    assert not isinstance(error.value, TimedOut)
+
+
+async def test_unused_before_initialize():
+    with pytest.raises(RuntimeError):
+        await AiohttpRequest().do_request("http://127.0.0.1:1/x", "POST", None)
