@@ -78,6 +78,25 @@ def test_webcam_paid_and_not_collected_in_welsh(user):
     assert_no_english(advice)
 
 
+def test_a_welsh_payment_in_the_first_message_is_taken_and_not_asked_again(user):
+    replies = user.say(
+        "recordiodd merch ein galwad fideo ar insta, a talais i £200 iddi drwy Western Union"
+    )
+    slots = user.slots()
+    assert slots["paid"] == "yes"
+    assert slots["payment_method"] == "money_transfer_service"
+    assert slots["amount"] == "200"
+    assert "gasglu" in text_of(replies)
+
+
+def test_asking_whether_to_tell_mam_keeps_the_triage_their_own(user):
+    replies = user.say("mae rhywun yn bygwth rhannu fy lluniau noeth")
+    question = text_of(replies).splitlines()[-1]
+    replies = user.say("ddylwn i ddweud wrth fy mam?")
+    assert user.slots()["asking_for"] is None
+    assert text_of(replies).endswith(question)
+
+
 def test_phishing_in_welsh(user):
     replies = user.say(
         "ges i e-bost yn dweud eu bod nhw wedi hacio fy ngwe-gamera, mae fy hen gyfrinair ynddo"
