@@ -176,12 +176,13 @@ class TelegramDoor:
         self._conversations = conversations
         self._responses = responses
         self.webhook_secret = settings.webhook_secret
+        self._requests = (AiohttpRequest(), AiohttpRequest(connection_pool_size=1))
         builder = (
             Application.builder()
             .token(settings.telegram_token or "")
             .base_url(settings.telegram_api_url)
-            .request(AiohttpRequest())
-            .get_updates_request(AiohttpRequest(connection_pool_size=1))
+            .request(self._requests[0])
+            .get_updates_request(self._requests[1])
             .concurrent_updates(PerChatOrder())
         )
         if settings.telegram_mode == "webhook":
@@ -263,6 +264,10 @@ class TelegramDoor:
         if app.running:
             await app.stop()
         await app.shutdown()
+        # PTB shuts its requests down only if it got as far as initialising (Telegram may
+        # never have been reachable); their connection pools must close either way.
+        for request in self._requests:
+            await request.shutdown()
 
     def _commands(self, language: str | None = None) -> list[BotCommand]:
         names = [*COMMANDS, "forget", *LANGUAGE_COMMANDS]
