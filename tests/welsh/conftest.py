@@ -22,6 +22,7 @@ DOMAIN = Path(__file__).resolve().parents[2] / "domain.yml"
 def responses() -> Responses:
     return Responses.from_domain(DOMAIN)
 
+
 # The Telegram peer and the browser, as tests/telegram and tests/widget use them.
 from tests.fixtures.telegram_peer import telegram_peer  # noqa: E402, F401
 from tests.widget.conftest import browser, chromium, new_context, page  # noqa: E402, F401
