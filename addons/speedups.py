@@ -16,7 +16,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from jsonschema import ValidationError, exceptions, validators
+from jsonschema import exceptions, validators
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
@@ -66,4 +66,4 @@ def install() -> None:
     Event.resolve_by_type = staticmethod(_resolve_by_type)  # type: ignore[method-assign]
 
 
-__all__ = ["ValidationError", "install"]
+__all__ = ["install"]
