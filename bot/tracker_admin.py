@@ -28,9 +28,21 @@ class SQLiteTrackerAdmin:
 
     async def delete(self, sender_id: str) -> int:
         """Delete every event of ``sender_id``; returns how many rows went."""
-        return await asyncio.to_thread(self._delete, sender_id)
+        return await asyncio.to_thread(
+            self._delete, "DELETE FROM events WHERE sender_id=?", (sender_id,)
+        )
 
-    def _delete(self, sender_id: str) -> int:
+    async def purge_inactive(self, cutoff: float) -> int:
+        """Delete every conversation whose last event is older than ``cutoff`` (a Unix time),
+        including those bot/ no longer knows about; returns how many rows went."""
+        return await asyncio.to_thread(
+            self._delete,
+            "DELETE FROM events WHERE sender_id IN (SELECT sender_id FROM events"
+            " GROUP BY sender_id HAVING MAX(timestamp) < ?)",
+            (cutoff,),
+        )
+
+    def _delete(self, statement: str, parameters: tuple) -> int:
         if not self._path.exists():
             # Rasa has not written anything yet (or keeps trackers elsewhere): nothing to delete.
             log.warning("tracker store %s not found; nothing deleted", self._path)
@@ -39,32 +51,14 @@ class SQLiteTrackerAdmin:
         uri = f"{self._path.resolve().as_uri()}?mode=rw"
         db = sqlite3.connect(uri, uri=True, timeout=10)
         try:
+            # Deleted rows are overwritten, not just unlinked, and the write-ahead log that
+            # still holds them is emptied: what was said is gone from the files too.
+            db.execute("PRAGMA secure_delete=ON")
             with db:
-                return db.execute("DELETE FROM events WHERE sender_id=?", (sender_id,)).rowcount
-        except sqlite3.OperationalError as error:
-            if "no such table" in str(error):
-                return 0
-            raise
-        finally:
-            db.close()
-
-    async def purge_inactive(self, cutoff: float) -> int:
-        """Delete every conversation whose last event is older than ``cutoff`` (a Unix time),
-        including those bot/ no longer knows about; returns how many rows went."""
-        return await asyncio.to_thread(self._purge_inactive, cutoff)
-
-    def _purge_inactive(self, cutoff: float) -> int:
-        if not self._path.exists():
-            return 0
-        uri = f"{self._path.resolve().as_uri()}?mode=rw"
-        db = sqlite3.connect(uri, uri=True, timeout=10)
-        try:
-            with db:
-                return db.execute(
-                    "DELETE FROM events WHERE sender_id IN (SELECT sender_id FROM events"
-                    " GROUP BY sender_id HAVING MAX(timestamp) < ?)",
-                    (cutoff,),
-                ).rowcount
+                deleted = db.execute(statement, parameters).rowcount
+            if deleted:
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            return deleted
         except sqlite3.OperationalError as error:
             if "no such table" in str(error):
                 return 0
