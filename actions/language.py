@@ -1,19 +1,21 @@
 """Which language to answer in: English or Welsh (Cymraeg).
 
-The ``language`` slot is filled on every user message by ``action_set_language`` (a custom slot
-mapping, run by Rasa's ``action_extract_slots``), and the responses in domain.yml carry a Welsh
-variation selected by it. The choice, first to last:
+The responses in domain.yml carry a Welsh variation selected by the ``language`` slot. Rasa
+fills it from the ``language`` entity that ``addons/language.py`` adds to every user message
+the language of which it can tell, in this order:
 
 1. an explicit choice in the message metadata, ``{"language": "cy" | "en"}`` (bot/ sends the
-   language it has settled on for the person, by the same rules, on every message);
-2. the person writing in Welsh (or clearly in English): ``detect_language``;
-3. the language already in use;
-4. a door's first guess, ``{"language_hint": "cy"}`` (Telegram's language_code, the widget's
-   data-lang), which only matters before anything else is known;
-5. English.
+   language it has settled on for the person, by the rules below, on every message, and puts it
+   in a button's payload as an entity, since Rasa does not run the pipeline on payloads);
+2. the person writing in Welsh (or clearly in English): ``detect_language``.
 
-The helpers are pure (bot/ uses them too, so a Welsh speaker gets bot/'s own safety message in
-Welsh even when Rasa is down).
+Otherwise the slot keeps the language already in use (English to begin with). bot/ settles the
+language with two more steps between those and English: the language already in use, then a
+door's first guess (Telegram's language_code, the widget's data-lang): ``choose_language``.
+
+These helpers are pure: Rasa's pipeline and bot/ share them, so a Welsh speaker gets bot/'s own
+safety message in Welsh even when Rasa is down. Doing this in the pipeline rather than in a
+custom slot-mapping action saves an action-server call on every turn.
 """
 
 from __future__ import annotations
@@ -21,13 +23,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
-from rasa_sdk.executor import CollectingDispatcher
-
 ENGLISH, WELSH = "en", "cy"
 LANGUAGES = (ENGLISH, WELSH)
-SLOT = "language"
+# The slot that picks the responses' variation, and the entity that fills it.
+SLOT = ENTITY = "language"
 
 # Words that are Welsh and not English (nor place names, nor words English speakers in Wales
 # drop into English: "diolch", "cariad", "tidy"). Contractions are whole tokens ("dw", "i'n").
@@ -152,7 +151,7 @@ def choose_language(
     current: Any = None,
     hint: Any = None,
 ) -> str:
-    """The language to answer in (see the module docstring for the order)."""
+    """bot/'s choice of language for a turn (see the module docstring for the order)."""
     return (
         normalise(explicit)
         or detect_language(text)
@@ -162,20 +161,8 @@ def choose_language(
     )
 
 
-class ActionSetLanguage(Action):
-    """The custom slot mapping of ``language``: runs on every user message."""
-
-    def name(self) -> str:
-        return "action_set_language"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
-        message = tracker.latest_message or {}
-        metadata = message.get("metadata") or {}
-        current = tracker.get_slot(SLOT)
-        language = choose_language(
-            explicit=metadata.get("language"),
-            text=message.get("text"),
-            current=current,
-            hint=metadata.get("language_hint"),
-        )
-        return [] if language == current else [SlotSet(SLOT, language)]
+def message_language(metadata: Any, text: str | None) -> str | None:
+    """The language a single message settles, if any: the metadata's explicit choice, else what
+    it is written in. None leaves the language in use unchanged."""
+    explicit = metadata.get("language") if isinstance(metadata, dict) else None
+    return normalise(explicit) or detect_language(text)

@@ -9,7 +9,9 @@ time per person, and a kind safety message whenever Rasa cannot answer.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import re
 import sqlite3
 import time
 import unicodedata
@@ -19,6 +21,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from actions.language import ENGLISH, choose_language, normalise
+from actions.language import ENTITY as LANGUAGE_ENTITY
 from bot.messages import Button, Reply
 from bot.pseudonym import pseudonym
 from bot.rasa_client import Custom, RasaClient, RasaUnavailable
@@ -37,10 +40,29 @@ LANGUAGE_COMMANDS = {"cymraeg": "cy", "english": "en"}
 # and _ask() sends it to Rasa as metadata, so Rasa and bot/ agree (actions/language.py).
 _TURN_LANGUAGE: ContextVar[str | None] = ContextVar("turn_language", default=None)
 
+# Rasa's payload syntax: "/intent", "/intent@0.9", "/intent{...}" with the entities as JSON.
+_INTENT_PAYLOAD = re.compile(r"(?P<intent>/[^{@\s]+(?:@[\d.]+)?)(?P<entities>\{.*\})?", re.DOTALL)
 # Bidirectional overrides can make text read differently from what it is; they are dropped
 # together with control characters. Line and paragraph separators become newlines.
 _DROP = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 _NEWLINES = {ord("\r"): "\n", 0x2028: "\n", 0x2029: "\n", ord("\t"): " "}
+
+
+def payload_with_entity(payload: str, entity: str, value: str) -> str:
+    """A trusted intent payload (``/intent`` or ``/intent{...}``) with one more entity.
+
+    Rasa reads a payload instead of running its NLU pipeline on it, which is where the metadata
+    of typed text becomes the language entity, so the language rides in the payload instead."""
+    match = _INTENT_PAYLOAD.fullmatch(payload)
+    if match is None:
+        return payload
+    try:
+        entities = json.loads(match["entities"] or "{}")
+    except ValueError:
+        return payload
+    if not isinstance(entities, dict):
+        return payload
+    return match["intent"] + json.dumps({**entities, entity: value}, ensure_ascii=False)
 
 
 def clean_text(raw: str) -> str:
@@ -353,7 +375,10 @@ class Conversations:
         if hidden:
             metadata["hidden"] = True
         # bot/'s settled language for the person: Rasa's language slot takes it as given.
-        metadata["language"] = _TURN_LANGUAGE.get() or ENGLISH
+        language = _TURN_LANGUAGE.get() or ENGLISH
+        metadata["language"] = language
+        if message.startswith("/"):
+            message = payload_with_entity(message, LANGUAGE_ENTITY, language)
         try:
             replies = await self._rasa.send(who, message, channel, metadata)
         except RasaUnavailable as error:

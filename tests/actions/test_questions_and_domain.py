@@ -76,7 +76,12 @@ def test_button_payloads_with_entities_escape_their_braces(domain):
 
 def test_every_button_payload_names_a_real_intent_and_entity(domain):
     intents = set(domain["intents"]) | {"restart"}
-    entities = set(domain["entities"])
+    # An entity is a name, or a name with its settings ({"language": {...}}).
+    entities = {
+        name
+        for entry in domain["entities"]
+        for name in (entry if isinstance(entry, dict) else [entry])
+    }
     for name, variations in domain["responses"].items():
         for variation in variations:
             for button in variation.get("buttons", []):

@@ -49,7 +49,7 @@ async def test_the_app_keeps_its_state_across_a_restart(settings, fake_rasa):
         await client.app[CONVERSATIONS].handle("widget", "s1", text="hi")
     async with TestClient(TestServer(create_app(settings))) as client:
         await client.app[CONVERSATIONS].handle("widget", "s1", payload="/affirm")
-    assert rasa.received[-1]["message"] == "/affirm"
+    assert rasa.received[-1]["message"] == '/affirm{"language": "en"}'
 
 
 def test_a_domain_without_bot_responses_stops_the_start(settings, tmp_path: Path):

@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from bot.conversation import clean_text
+from bot.conversation import clean_text, payload_with_entity
 from bot.messages import Button, Reply
 from bot.pseudonym import pseudonym
 from tests.bot.conftest import SECRET
@@ -50,8 +50,25 @@ async def test_an_offered_payload_is_forwarded_with_its_title(conversations, fak
     rasa.buttons = [YES, PLATFORM]
     await conversations.handle("widget", "s1", text="hi")
     await conversations.handle("widget", "s1", payload=PLATFORM["payload"])
-    assert rasa.received[-1]["message"] == PLATFORM["payload"]
+    # The payload as offered, with the turn's language as one more entity (addons/language.py
+    # never sees a payload, so bot/ puts the language in it).
+    assert rasa.received[-1]["message"] == '/inform{"platform": "instagram", "language": "en"}'
     assert rasa.received[-1]["metadata"]["display_text"] == "Instagram"
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        ("/affirm", '/affirm{"language": "cy"}'),
+        ('/inform{"platform":"snapchat"}', '/inform{"platform": "snapchat", "language": "cy"}'),
+        ('/inform{"language":"en"}', '/inform{"language": "cy"}'),
+        ("/affirm{not json", "/affirm{not json"),
+        ("/affirm@0.9", '/affirm@0.9{"language": "cy"}'),
+        ('/inform["a list"]', '/inform["a list"]'),
+    ],
+)
+def test_a_payload_carries_the_language(payload, expected):
+    assert payload_with_entity(payload, "language", "cy") == expected
 
 
 async def test_a_payload_never_offered_is_only_text(conversations, fake_rasa):
@@ -75,14 +92,21 @@ async def test_commands_send_their_trusted_payloads(conversations, fake_rasa):
     await conversations.command("telegram", 1, "start")
     await conversations.command("telegram", 1, "help")
     await conversations.command("telegram", 1, "restart")
-    assert [r["message"] for r in rasa.received] == ["/greet", "/bot_capabilities", "/restart"]
+    assert [r["message"] for r in rasa.received] == [
+        '/greet{"language": "en"}',
+        '/bot_capabilities{"language": "en"}',
+        '/restart{"language": "en"}',
+    ]
 
 
 async def test_restart_without_a_reply_greets(conversations, fake_rasa):
     rasa, _ = fake_rasa
     rasa.mode = "empty"
     replies = await conversations.command("telegram", 1, "restart")
-    assert [r["message"] for r in rasa.received] == ["/restart", "/greet"]
+    assert [r["message"] for r in rasa.received] == [
+        '/restart{"language": "en"}',
+        '/greet{"language": "en"}',
+    ]
     assert rasa.received[-1]["metadata"]["hidden"] is True
     assert texts(replies) == [UNAVAILABLE]  # the greeting got no answer either
 
@@ -171,7 +195,7 @@ async def test_history_shows_titles_not_payloads(conversations, fake_rasa):
         ("user", "hi"),
         ("bot", "echo: hi"),
         ("user", "Yes"),
-        ("bot", "echo: /affirm"),
+        ("bot", 'echo: /affirm{"language": "en"}'),
     ]
     assert history[1]["buttons"] == [YES]
 

@@ -131,8 +131,8 @@ async def test_start_and_restart_in_a_hand_off_ask_first_and_help_keeps_the_case
         [confirm] = await person.post(command="restart")
         replies = await person.press([confirm], "Yes, leave and start again")
         assert "You've left the queue" in replies[0]["text"]
-        assert replies[1]["text"] == "echo: /restart"
-        assert rasa.received[-1] == "/restart"
+        assert replies[1]["text"] == 'echo: /restart{"language": "en"}'
+        assert rasa.received[-1] == '/restart{"language": "en"}'
         _, case = await alice.get(f"cases/{reference}")
         assert case["state"] == "left" and case["outcome"] == "person left"
         assert case["messages"][-1]["from"] == "notice"

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import redis
 
+from bot.conversation import payload_with_entity
 from tests.scale.cluster import (
     Cluster,
     WidgetUser,
@@ -36,6 +37,11 @@ def replicas(cluster: Cluster):
     return first, second
 
 
+def as_forwarded(payload: str) -> str:
+    """A button's payload as bot/ forwards it to Rasa: with the person's language in it."""
+    return payload_with_entity(payload, "language", "en")
+
+
 def user_texts(rasa_url: str, sender: str) -> list[str]:
     events = tracker(rasa_url, sender)["events"]
     return [e["text"] for e in events if e["event"] == "user"]
@@ -44,12 +50,12 @@ def user_texts(rasa_url: str, sender: str) -> list[str]:
 def walk(user: WidgetUser, bots, taps: list[str], start: int = 0) -> list[dict]:
     """Greet, then tap through the triage, each turn through the next bot/ in turn."""
     replies = user.send(bots[start % len(bots)], command="start")
-    user.sent.append("/greet")
+    user.sent.append(as_forwarded("/greet"))
     for turn, title in enumerate(taps, start=start + 1):
         payload = payload_of(replies, title)
         replies = user.send(bots[turn % len(bots)], payload=payload)
         assert not is_safety_message(replies), f"turn {turn} ({title}) got the safety message"
-        user.sent.append(payload)
+        user.sent.append(as_forwarded(payload))
     return replies
 
 
@@ -63,7 +69,7 @@ def test_one_conversation_alternating_between_replicas_stays_whole_and_in_order(
             break
         payload = payload_of(replies, "Next")
         replies = user.send(replicas[turn % 2], payload=payload)
-        user.sent.append(payload)
+        user.sent.append(as_forwarded(payload))
         steps.append(text_of(replies))
     advice = "\n".join(steps)
     assert "Dorset Police on 101" in advice and "Snapchat" in advice
@@ -84,7 +90,7 @@ def test_messages_arriving_at_both_replicas_at_once_are_all_processed(cluster, r
         )
     assert all(answer and not is_safety_message(answer) for answer in answers)
     said = user_texts(cluster.rasa_urls[0], user.sender)
-    assert said[0] == "/greet" and sorted(said[1:]) == sorted(texts)
+    assert said[0] == as_forwarded("/greet") and sorted(said[1:]) == sorted(texts)
     events = tracker(cluster.rasa_urls[1], user.sender)["events"]
     # Each user message is followed by its own bot turn before the next user message.
     kinds = [e["event"] for e in events if e["event"] in ("user", "action")]
@@ -130,7 +136,7 @@ def test_killing_one_replica_mid_conversation_the_other_carries_on(cluster):
         payload = payload_of(replies, title)
         replies = user.send(second, payload=payload)
         assert not is_safety_message(replies)
-        user.sent.append(payload)
+        user.sent.append(as_forwarded(payload))
     assert "Next" in [b["title"] for r in replies for b in r["buttons"]]
     slots = tracker(cluster.rasa_urls[1], user.sender)["slots"]
     assert slots["platforms"] == ["snapchat"] and slots["force_area"] == "dorset"

@@ -1,13 +1,17 @@
-"""actions/language.py: which language to answer in."""
+"""actions/language.py and addons/language.py: which language to answer in."""
 
 from __future__ import annotations
 
-import pytest
-from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
-from rasa_sdk.executor import CollectingDispatcher
+from pathlib import Path
 
-from actions.language import ActionSetLanguage, choose_language, detect_language, normalise
+import pytest
+import yaml
+from rasa.shared.nlu.training_data.message import Message
+
+from actions.language import choose_language, detect_language, normalise
+from addons.language import MessageLanguage
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(
@@ -102,29 +106,42 @@ def test_door_language_codes(raw, expected):
     assert normalise(raw) == expected
 
 
-def _tracker(text: str, metadata: dict | None = None, language: str | None = "en") -> Tracker:
-    return Tracker(
-        "someone",
-        {"language": language, "incident_type": "webcam", "under_18": "yes"},
-        {"text": text, "intent": {"name": "inform"}, "metadata": metadata or {}},
-        [],
-        False,
-        None,
-        {},
-        "action_listen",
+def _language_entities(text: str, metadata: dict | None = None) -> list[dict]:
+    message = Message(data={"text": text, "metadata": metadata or {}})
+    [message] = MessageLanguage().process([message])
+    return [e for e in message.get("entities") or [] if e["entity"] == "language"]
+
+
+def test_the_pipeline_marks_the_language_of_each_message_it_can_tell():
+    [welsh] = _language_entities("dw i'n byw yn Abertawe")
+    assert welsh["value"] == "cy" and (welsh["start"], welsh["end"]) == (0, 22)
+    # bot/'s choice in the metadata wins over the words.
+    assert [e["value"] for e in _language_entities("hello", {"language": "cy"})] == ["cy"]
+    assert [e["value"] for e in _language_entities("dw i'n 15", {"language": "en"})] == ["en"]
+    assert [e["value"] for e in _language_entities("I want to carry on in English")] == ["en"]
+    # Nothing to tell by: no entity, so the slot keeps the language in use.
+    assert _language_entities("ydw") == []
+    assert _language_entities("ok", {"language_hint": "cy"}) == []
+    assert _language_entities("ok", {"language": "klingon"}) == []
+
+
+def test_the_pipeline_keeps_the_other_entities():
+    message = Message(
+        data={
+            "text": "mae o wedi cael fy lluniau ar snapchat",
+            "metadata": None,
+            "entities": [{"entity": "platform", "value": "snapchat", "start": 31, "end": 39}],
+        }
     )
+    [message] = MessageLanguage().process([message])
+    assert [e["entity"] for e in message.get("entities")] == ["platform", "language"]
 
 
-async def test_the_slot_mapping_action_sets_the_slot_and_nothing_else():
-    action = ActionSetLanguage()
-    run = lambda tracker: action.run(CollectingDispatcher(), tracker, {})  # noqa: E731
-    assert await run(_tracker("dw i'n byw yn Abertawe")) == [SlotSet("language", "cy")]
-    assert await run(_tracker("hello", {"language": "cy"})) == [SlotSet("language", "cy")]
-    assert await run(_tracker("ydw", language="cy")) == []
-    # Switching back keeps everything else: only the language slot is set.
-    assert await run(_tracker("I want to carry on in English please", language="cy")) == [
-        SlotSet("language", "en")
+def test_the_domain_fills_the_slot_from_the_entity_alone():
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    assert domain["slots"]["language"]["mappings"] == [
+        {"type": "from_entity", "entity": "language"}
     ]
-    assert await run(_tracker("ok", {"language_hint": "cy"}, language=None)) == [
-        SlotSet("language", "cy")
-    ]
+    # It never changes what the dialogue does, only which words it uses.
+    assert {"language": {"influence_conversation": False}} in domain["entities"]
+    assert domain["slots"]["language"]["influence_conversation"] is False
