@@ -50,6 +50,7 @@ from scripts.processes import (
     launch_rasa,
     start_action_server,
     wait_for_rasa,
+    write_endpoints,
 )
 
 SECRET = "bench-pseudonym-secret-0123456789abcdef"
@@ -228,10 +229,7 @@ async def start_stack(args: argparse.Namespace, work: Path) -> Stack:
         redis = None
         tracker_db = work / "tracker.db"
         endpoints = work / "endpoints.yml"
-        endpoints.write_text(
-            f'action_endpoint:\n  url: "{proxy_url}/webhook"\n'
-            f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {tracker_db}\n"
-        )
+        write_endpoints(endpoints, proxy_url, tracker_db)
         bot_env["AIC_TRACKER_DB"] = str(tracker_db)
     if args.rasa_workers > 1:
         rasa_env["SANIC_WORKERS"] = str(args.rasa_workers)
