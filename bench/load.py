@@ -14,9 +14,11 @@ For each run it prints p50/p95/p99 reply latency, messages per second, lost and 
 messages (read back from the tracker: every message must be there once, in order), peak memory
 (RSS) and CPU time of each process, and the ratio of bot/ over plain Rasa.
 
-Options: ``--users N``, ``--turns-only`` (skip the profile), ``--rasa-workers N`` (Sanic
-workers; needs ``--redis``, since several workers need Rasa's Redis lock store),
-``--redis`` (Rasa on deploy/endpoints.redis.yml and bot/'s state on Redis too).
+Options: ``--users N``, ``--doors rest,widget,telegram``, ``--rasa-processes N`` (N Rasa
+servers; bot/ gives each conversation a home server, and the REST door does the same),
+``--rasa-workers N`` (Sanic workers in one server; needs ``--redis``, since several workers
+need Rasa's Redis lock store), ``--redis`` (Rasa on deploy/endpoints.redis.yml and bot/'s
+state on Redis too).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ import aiohttp
 from aiohttp import web
 
 from bench.bot_api_peer import BotApiPeer
+from bot.rasa_client import home_index
 from scripts.processes import (
     ROOT,
     VENV_BIN,
@@ -122,15 +125,15 @@ def _children(pid: int) -> list[int]:
 class Meter:
     """Peak RSS and CPU seconds of each named process (with its children) during a run."""
 
-    def __init__(self, pids: dict[str, int]) -> None:
+    def __init__(self, pids: dict[str, list[int]]) -> None:
         self.pids = pids
         self.peak: dict[str, int] = {}
         self.cpu: dict[str, float] = {}
         self._cpu_start: dict[str, float] = {}
         self._task: asyncio.Task | None = None
 
-    def _tree(self, pid: int) -> list[int]:
-        return [pid, *_children(pid)]
+    def _tree(self, pids: list[int]) -> list[int]:
+        return [p for pid in pids for p in (pid, *_children(pid))]
 
     def _cpu_now(self) -> dict[str, float]:
         return {n: sum(_cpu_seconds(p) for p in self._tree(pid)) for n, pid in self.pids.items()}
@@ -160,13 +163,21 @@ class Meter:
 
 @dataclass
 class Stack:
-    rasa_url: str
+    rasa_urls: list[str]
     bot_url: str
     proxy_url: str
-    pids: dict[str, int]
+    pids: dict[str, list[int]]
     peer: BotApiPeer
     processes: list[Process] = field(default_factory=list)
     runners: list[web.AppRunner] = field(default_factory=list)
+
+    @property
+    def rasa_url(self) -> str:
+        return self.rasa_urls[0]
+
+    def rasa_for(self, sender: str) -> str:
+        """The Rasa server bot/ would send this sender's messages to (bot/rasa_client.py)."""
+        return self.rasa_urls[home_index(sender, len(self.rasa_urls))]
 
     async def close(self) -> None:
         for process in reversed(self.processes):
@@ -233,25 +244,36 @@ async def start_stack(args: argparse.Namespace, work: Path) -> Stack:
         bot_env["AIC_TRACKER_DB"] = str(tracker_db)
     if args.rasa_workers > 1:
         rasa_env["SANIC_WORKERS"] = str(args.rasa_workers)
-    rasa, rasa_url = launch_rasa(model, endpoints, work, env=rasa_env)
-    processes.append(rasa)
+    rasas = [
+        launch_rasa(
+            model, endpoints, work, name="rasa" if n == 0 else f"rasa-{n + 1}", env=rasa_env
+        )
+        for n in range(args.rasa_processes)
+    ]
+    processes.extend(rasa for rasa, _ in rasas)
     print("loading the model...", flush=True)
-    await asyncio.to_thread(wait_for_rasa, rasa, rasa_url)
+    for rasa, rasa_url in rasas:
+        await asyncio.to_thread(wait_for_rasa, rasa, rasa_url)
+    rasa_urls = [rasa_url for _, rasa_url in rasas]
 
     bot_port = free_port()
     bot_env.update(
         AIC_PORT=str(bot_port),
-        AIC_RASA_URL=rasa_url,
+        AIC_RASA_URL=",".join(rasa_urls),
         AIC_TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{bot_port}/telegram/webhook",
     )
     bot = Process("bot", [str(VENV_BIN / "python"), "-m", "bot"], work, base_env(**bot_env))
     processes.append(bot)
     bot_url = f"http://127.0.0.1:{bot_port}"
     await asyncio.to_thread(bot.wait_until, lambda: http_ok(f"{bot_url}/healthz"), 60)
-    pids = {"rasa": rasa.popen.pid, "actions": actions.popen.pid, "bot": bot.popen.pid}
+    pids = {
+        "rasa": [rasa.popen.pid for rasa, _ in rasas],
+        "actions": [actions.popen.pid],
+        "bot": [bot.popen.pid],
+    }
     if redis is not None and redis._popen is not None:
-        pids["redis"] = redis._popen.pid
-    stack = Stack(rasa_url, bot_url, proxy_url, pids, peer, processes, [runner])
+        pids["redis"] = [redis._popen.pid]
+    stack = Stack(rasa_urls, bot_url, proxy_url, pids, peer, processes, [runner])
     if redis is not None:
         original = stack.close
 
@@ -303,7 +325,7 @@ class RestDoor(Door):
         async def turn(text: str) -> tuple[float, list[str]]:
             started = time.perf_counter()
             async with self.http.post(
-                f"{self.stack.rasa_url}/webhooks/rest/webhook",
+                f"{self.stack.rasa_for(sender)}/webhooks/rest/webhook",
                 json={"sender": sender, "message": text},
             ) as response:
                 data = await response.json(content_type=None)
@@ -413,7 +435,7 @@ async def run_people(door: Door, users: int, think: float) -> Result:
     # Read every conversation back: each message there once, in the order sent.
     for sender in senders:
         async with door.http.get(
-            f"{door.stack.rasa_url}/conversations/{sender}/tracker"
+            f"{door.stack.rasa_for(sender)}/conversations/{sender}/tracker"
         ) as response:
             events = (await response.json(content_type=None)).get("events") or []
         said = [e.get("text") for e in events if e.get("event") == "user"]
@@ -429,6 +451,16 @@ async def run_people(door: Door, users: int, think: float) -> Result:
 
 async def profile(stack: Stack, http: aiohttp.ClientSession, rounds: int = 3) -> dict[str, Any]:
     """One person at a time: where a turn's time goes, and how many replies each turn has."""
+
+    async def stats() -> dict[str, float]:
+        async with http.get(f"{stack.proxy_url}/__stats") as r:
+            return await r.json()
+
+    # Warm both paths up first: a fresh Rasa process answers its first turns slowly.
+    widget_door, rest_door = WidgetDoor(stack, http), RestDoor(stack, http)
+    _, turn = widget_door.person(0)
+    expected = [len((await turn(text))[1]) for text in SCRIPT]
+    await run_people(rest_door, 1, 0)
     nlu: list[float] = []
     for _ in range(rounds):
         for text in SCRIPT:
@@ -436,21 +468,17 @@ async def profile(stack: Stack, http: aiohttp.ClientSession, rounds: int = 3) ->
             async with http.post(f"{stack.rasa_url}/model/parse", json={"text": text}) as r:
                 await r.read()
             nlu.append(time.perf_counter() - started)
-
-    async def stats() -> dict[str, float]:
-        async with http.get(f"{stack.proxy_url}/__stats") as r:
-            return await r.json()
-
-    await stats()
-    rest = await run_people(RestDoor(stack, http), rounds, 0)
-    actions = await stats()
-    widget_door = WidgetDoor(stack, http)
-    sender, turn = widget_door.person(0)
-    expected = []
-    for text in SCRIPT:
-        _, replies = await turn(text)
-        expected.append(len(replies))
-    widget = await run_people(widget_door, rounds, 0)
+    # Then one person at a time, REST and widget in turn, so drift hits both alike.
+    rest, widget = Result(), Result()
+    action_seconds = action_calls = 0.0
+    for _ in range(rounds):
+        await stats()
+        rest.latencies += (await run_people(rest_door, 1, 0)).latencies
+        actions = await stats()
+        action_seconds += actions["seconds"]
+        action_calls += actions["calls"]
+        widget.latencies += (await run_people(widget_door, 1, 0)).latencies
+    actions = {"seconds": action_seconds, "calls": action_calls}
     turns = len(rest.latencies)
     rest_mean = statistics.mean(rest.latencies)
     nlu_mean = statistics.mean(nlu)
@@ -569,6 +597,12 @@ def main() -> int:
     parser.add_argument("--model", help="a trained model (default: python -m scripts.model)")
     parser.add_argument("--redis", action="store_true", help="Rasa and bot/ on Redis")
     parser.add_argument("--rasa-workers", type=int, default=1)
+    parser.add_argument(
+        "--rasa-processes",
+        type=int,
+        default=1,
+        help="Rasa servers, each conversation on one of them as bot/ spreads them",
+    )
     parser.add_argument(
         "--doors",
         default="rest,widget,telegram",

@@ -53,7 +53,7 @@ async def _core(app: web.Application) -> AsyncIterator[None]:
         app[purge.TRACKER_ADMIN] = tracker_admin
         app[CONVERSATIONS] = Conversations(
             # It keeps Rasa's custom payloads: the hand-off request a consent produces.
-            rasa=RasaClient(http, settings.rasa_url, settings.rasa_timeout, settings.rasa_token),
+            rasa=RasaClient(http, settings.rasa_urls, settings.rasa_timeout, settings.rasa_token),
             store=store,
             tracker_admin=tracker_admin,
             responses=app[RESPONSES],

@@ -4,12 +4,21 @@ Replies with text (and buttons) become ``Reply``; a custom message (``{"custom":
 ``action_handoff_request``'s ``{"custom": {"handoff": {...}}}``) becomes ``Custom``, which no
 door shows: the part of bot/ that knows it replaces it with its own replies (the hand-off opens
 a case) and ``Conversations`` drops any left over.
+
+With several Rasa servers (``AIC_RASA_URL`` a comma-separated list), each conversation has a
+home server chosen from its pseudonym, so one Python process per core shares the load and a
+person's messages are always handled in order by the same server. If the home server cannot
+be reached at all, the next one takes the message: the trackers are shared (the same SQLite
+file or Redis), so the conversation carries on. A server that was reached but failed is not
+retried elsewhere: it may have handled the message already.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -34,12 +43,14 @@ class RasaClient:
     def __init__(
         self,
         session: aiohttp.ClientSession,
-        base_url: str,
+        base_urls: Sequence[str],
         timeout: float,
         token: str | None = None,
     ) -> None:
+        if isinstance(base_urls, str) or not base_urls:
+            raise ValueError("base_urls: a list of one or more Rasa servers")
         self._session = session
-        self._base_url = base_url.rstrip("/")
+        self._base_urls = [url.rstrip("/") for url in base_urls]
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._params = {"token": token} if token else {}
 
@@ -52,7 +63,7 @@ class RasaClient:
             "input_channel": input_channel,
             "metadata": metadata,
         }
-        data = await self._request("POST", "/webhooks/rest/webhook", json=body)
+        data = await self._request(sender, "POST", "/webhooks/rest/webhook", json=body)
         if not isinstance(data, list):
             raise RasaUnavailable("reply is not a list")
         return [reply for item in data if (reply := _reply(item)) is not None]
@@ -60,6 +71,7 @@ class RasaClient:
     async def events(self, sender: str) -> list[dict[str, Any]]:
         """The events of ``sender``'s conversation since its last restart."""
         data = await self._request(
+            sender,
             "GET",
             f"/conversations/{quote(sender, safe='')}/tracker",
             params={"include_events": "AFTER_RESTART"},
@@ -68,17 +80,31 @@ class RasaClient:
             raise RasaUnavailable("tracker is not a tracker")
         return data.get("events") or []
 
-    async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+    async def _request(self, sender: str, method: str, path: str, **kwargs: Any) -> Any:
         params = {**kwargs.pop("params", {}), **self._params}
-        try:
-            async with self._session.request(
-                method, self._base_url + path, params=params, timeout=self._timeout, **kwargs
-            ) as response:
-                if response.status != 200:
-                    raise RasaUnavailable(f"status {response.status}")
-                return json.loads(await response.read())
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
-            raise RasaUnavailable(type(error).__name__) from error
+        home = home_index(sender, len(self._base_urls))
+        for attempt in range(len(self._base_urls)):
+            base_url = self._base_urls[(home + attempt) % len(self._base_urls)]
+            try:
+                async with self._session.request(
+                    method, base_url + path, params=params, timeout=self._timeout, **kwargs
+                ) as response:
+                    if response.status != 200:
+                        raise RasaUnavailable(f"status {response.status}")
+                    return json.loads(await response.read())
+            except aiohttp.ClientConnectorError as error:
+                # Never reached: the message is safe to hand to the next server.
+                last_error: Exception = error
+            except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+                raise RasaUnavailable(type(error).__name__) from error
+        raise RasaUnavailable(type(last_error).__name__) from last_error
+
+
+def home_index(sender: str, servers: int) -> int:
+    """The Rasa server (of ``servers``) that handles ``sender``'s conversation: the same in every
+    bot/ process and after restarts, and spread evenly over the pseudonyms."""
+    digest = hashlib.sha256(sender.encode()).digest()
+    return int.from_bytes(digest[:8], "big") % servers
 
 
 def _reply(item: Any) -> Reply | None:

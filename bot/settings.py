@@ -61,6 +61,11 @@ class Settings:
         return self.retention_hours * 3600
 
     @property
+    def rasa_urls(self) -> tuple[str, ...]:
+        """``AIC_RASA_URL`` may list several Rasa servers, comma-separated (bot/rasa_client.py)."""
+        return tuple(url.strip().rstrip("/") for url in self.rasa_url.split(",") if url.strip())
+
+    @property
     def telegram_enabled(self) -> bool:
         return bool(self.telegram_token)
 

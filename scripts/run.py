@@ -1,7 +1,8 @@
 """`make run`: the action server, Rasa and bot/ on this machine, with the embedded defaults.
 
 Open http://127.0.0.1:8080 for the demo force page with the widget. With AIC_TELEGRAM_TOKEN set,
-the Telegram bot comes up too. Ctrl-C stops everything.
+the Telegram bot comes up too. AIC_RASA_PROCESSES=2 starts two Rasa servers (one per core; each
+takes about 900 MiB), among which bot/ spreads the conversations. Ctrl-C stops everything.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from scripts.processes import (
     Process,
     base_env,
     http_ok,
+    launch_rasa,
     start_action_server,
-    start_rasa,
+    wait_for_rasa,
 )
 
 RASA_PORT = 5005
@@ -35,8 +37,23 @@ def main() -> int:
         flush=True,
     )
     actions, action_url = start_action_server(logs, ACTION_PORT)
-    rasa, rasa_url = start_rasa(model, ROOT / "endpoints.yml", logs, RASA_PORT)
-    bot_env = base_env(AIC_RASA_URL=rasa_url, AIC_TRACKER_DB=str(ROOT / "var" / "tracker.db"))
+    count = int(os.environ.get("AIC_RASA_PROCESSES") or 1)
+    rasas = [
+        launch_rasa(
+            model,
+            ROOT / "endpoints.yml",
+            logs,
+            RASA_PORT + n,
+            "rasa" if n == 0 else f"rasa-{n + 1}",
+        )
+        for n in range(count)
+    ]
+    for rasa, rasa_url in rasas:
+        wait_for_rasa(rasa, rasa_url)
+    bot_env = base_env(
+        AIC_RASA_URL=",".join(url for _, url in rasas),
+        AIC_TRACKER_DB=str(ROOT / "var" / "tracker.db"),
+    )
     bot = Process("bot", [str(VENV_BIN / "python"), "-m", "bot"], logs, bot_env)
     port = os.environ.get("AIC_PORT", "8080")
     bot.wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/healthz"), timeout=60)
@@ -53,7 +70,7 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    servers = [bot, rasa, actions]
+    servers = [bot, *(rasa for rasa, _ in rasas), actions]
     while not stopping and all(s.popen.poll() is None for s in servers):
         time.sleep(1)
     for server in servers:

@@ -72,7 +72,7 @@ async def make_conversations(fake_rasa, store, responses, tmp_path, clock):
 
         def make(**overrides) -> Conversations:
             options = dict(
-                rasa=RasaClient(http, rasa_url, overrides.pop("rasa_timeout", 2.0)),
+                rasa=RasaClient(http, [rasa_url], overrides.pop("rasa_timeout", 2.0)),
                 store=store,
                 tracker_admin=SQLiteTrackerAdmin(tmp_path / "tracker.db"),
                 responses=responses,

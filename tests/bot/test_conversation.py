@@ -165,7 +165,7 @@ async def test_rasa_down_gets_the_safety_message(make_conversations, fake_rasa, 
     from bot.rasa_client import RasaClient
 
     async with aiohttp.ClientSession() as http:
-        down = RasaClient(http, f"http://127.0.0.1:{unused_tcp_port}", 1.0)
+        down = RasaClient(http, [f"http://127.0.0.1:{unused_tcp_port}"], 1.0)
         conversations = make_conversations(rasa=down)
         assert texts(await conversations.handle("telegram", 1, text="hi")) == [UNAVAILABLE]
         assert texts(await conversations.command("telegram", 1, "start")) == [UNAVAILABLE]

@@ -26,7 +26,7 @@ async def on_rasa(rasa_stack, tmp_path: Path) -> AsyncIterator[Conversations]:
     store = await SQLiteStore.open(tmp_path / "bot.db")
     async with aiohttp.ClientSession() as http:
         yield Conversations(
-            rasa=RasaClient(http, rasa_stack.rasa_url, 30.0),
+            rasa=RasaClient(http, [rasa_stack.rasa_url], 30.0),
             store=store,
             tracker_admin=SQLiteTrackerAdmin(rasa_stack.tracker_db),
             responses=Responses.from_domain(ROOT / "domain.yml"),

@@ -99,3 +99,11 @@ def test_the_derived_webhook_secret_is_stable_and_telegram_safe(tmp_path: Path):
 def test_unusable_settings_fail_loudly(tmp_path: Path, env):
     with pytest.raises(SettingsError):
         Settings.from_env({"AIC_DATA_DIR": str(tmp_path), **env})
+
+
+def test_several_rasa_servers_are_a_comma_separated_list(tmp_path: Path):
+    two = "http://127.0.0.1:5005/, http://127.0.0.1:5006"
+    settings = Settings.from_env({"AIC_DATA_DIR": str(tmp_path), "AIC_RASA_URL": two})
+    assert settings.rasa_urls == ("http://127.0.0.1:5005", "http://127.0.0.1:5006")
+    one = Settings.from_env({"AIC_DATA_DIR": str(tmp_path)})
+    assert one.rasa_urls == ("http://127.0.0.1:5005",)
