@@ -2,8 +2,9 @@
 
 - SQLAlchemy 1.4 opens a new SQLite connection for every session (its default pool for a
   SQLite file), and every new connection reads the schema again; here connections are pooled.
-- Loading a tracker built an ORM object per stored event only to read its JSON column; here
-  only that column is read, and new events are inserted in one statement.
+- Loading a tracker built an ORM object per stored event only to read its JSON column, and
+  SQLAlchemy spent as long again building cache keys for the ORM queries of every load and
+  save; here plain SQL reads the JSON column alone, and new events go in with one statement.
 - Every commit waited for the disk twice (SQLite's rollback journal); in WAL mode with
   synchronous=NORMAL a commit survives any crash or restart of the process (not a power cut
   in the last moment before the next checkpoint), as bot/'s own SQLite stores do.
@@ -14,6 +15,7 @@ in endpoints.yml as ``type: addons.tracker_store.PooledSQLTrackerStore``.
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
@@ -26,6 +28,23 @@ from sqlalchemy.pool import QueuePool
 def _wal(connection: Any, _record: Any) -> None:
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=NORMAL")
+
+
+# The events of the conversation's latest session: Rasa's SQLTrackerStore._event_query, in SQL.
+_LATEST_SESSION = """
+    FROM events WHERE sender_id = :sender AND (
+        timestamp >= (SELECT max(timestamp) FROM events
+                      WHERE sender_id = :sender AND type_name = 'session_started')
+        OR NOT EXISTS (SELECT 1 FROM events
+                       WHERE sender_id = :sender AND type_name = 'session_started'))
+"""
+_SELECT_LATEST = sa.text(f"SELECT data {_LATEST_SESSION} ORDER BY id")
+_SELECT_ALL = sa.text("SELECT data FROM events WHERE sender_id = :sender ORDER BY id")
+_COUNT_LATEST = sa.text(f"SELECT count(*) {_LATEST_SESSION}")
+_INSERT = sa.text(
+    "INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name, data)"
+    " VALUES (:sender_id, :type_name, :timestamp, :intent_name, :action_name, :data)"
+)
 
 
 class PooledSQLTrackerStore(SQLTrackerStore):
@@ -45,12 +64,11 @@ class PooledSQLTrackerStore(SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         await self.stream_events(tracker)
         with self.session_scope() as session:
-            rows = [
-                self._row(tracker.sender_id, event)
-                for event in self._additional_events(session, tracker)
-            ]
+            stored = session.execute(_COUNT_LATEST, {"sender": tracker.sender_id}).scalar()
+            new_events = itertools.islice(tracker.events, stored, None)
+            rows = [self._row(tracker.sender_id, event) for event in new_events]
             if rows:
-                session.execute(self.SQLEvent.__table__.insert(), rows)
+                session.execute(_INSERT, rows)
             session.commit()
 
     @staticmethod
@@ -68,12 +86,9 @@ class PooledSQLTrackerStore(SQLTrackerStore):
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> DialogueStateTracker | None:
+        query = _SELECT_ALL if fetch_events_from_all_sessions else _SELECT_LATEST
         with self.session_scope() as session:
-            rows = (
-                self._event_query(session, sender_id, fetch_events_from_all_sessions)
-                .with_entities(self.SQLEvent.data)
-                .all()
-            )
+            rows = session.execute(query, {"sender": sender_id}).all()
         if not (self.domain and rows):
             return None
         events = [json.loads(data) for (data,) in rows]

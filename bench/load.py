@@ -33,7 +33,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -314,13 +314,24 @@ class Door:
         """(the sender id Rasa sees, a function doing one turn)."""
         raise NotImplementedError
 
+    def on_server(self, index: int, candidates: Iterable[Any], sender_of: Callable[[Any], str]):
+        """The first candidate whose conversation lives on Rasa server ``index`` modulo their
+        number: people spread evenly over the servers, as a large population would be, so
+        every door meets the same split and not a luckier or unluckier random one."""
+        servers = len(self.stack.rasa_urls)
+        for candidate in candidates:
+            if home_index(sender_of(candidate), servers) == index % servers:
+                return candidate
+        raise AssertionError("no candidate for that server")
+
 
 class RestDoor(Door):
     name = "Rasa REST (direct)"
     key = "rest"
 
     def person(self, index: int) -> tuple[str, Turn]:
-        sender = f"bench-{uuid.uuid4().hex}"
+        fresh = (f"bench-{uuid.uuid4().hex}" for _ in range(1000))
+        sender = self.on_server(index, fresh, lambda candidate: candidate)
 
         async def turn(text: str) -> tuple[float, list[str]]:
             started = time.perf_counter()
@@ -339,7 +350,8 @@ class WidgetDoor(Door):
     key = "widget"
 
     def person(self, index: int) -> tuple[str, Turn]:
-        session = uuid.uuid4().hex
+        fresh = (uuid.uuid4().hex for _ in range(1000))
+        session = self.on_server(index, fresh, lambda candidate: pseudonym("widget", candidate))
 
         async def turn(text: str) -> tuple[float, list[str]]:
             started = time.perf_counter()
@@ -363,7 +375,10 @@ class TelegramDoor(Door):
         self.update_ids = iter(range(1, 10**9))
 
     def person(self, index: int) -> tuple[str, Turn]:
-        chat_id = 900_000_000 + index * 7 + int(time.time()) % 1000 * 100_000
+        first = 900_000_000 + int(time.time()) % 1000 * 100_000 + index * 64
+        chat_id = self.on_server(
+            index, range(first, first + 64), lambda candidate: pseudonym("telegram", candidate)
+        )
         peer = self.stack.peer
         turn_number = iter(range(len(SCRIPT)))
         seen = 0
@@ -568,15 +583,13 @@ async def main_async(args: argparse.Namespace) -> int:
         async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
             print("warming up and profiling one person...", flush=True)
             prof = await profile(stack, http)
-            doors: list[Door] = [
-                door
-                for door in (
-                    RestDoor(stack, http),
-                    WidgetDoor(stack, http),
-                    TelegramDoor(stack, http, prof["expected"]),
-                )
-                if door.key in args.doors
+            available: list[Door] = [
+                RestDoor(stack, http),
+                WidgetDoor(stack, http),
+                TelegramDoor(stack, http, prof["expected"]),
             ]
+            by_key = {door.key: door for door in available}
+            doors = [by_key[key] for key in args.doors]
             runs: dict[str, tuple[Result, Meter]] = {}
             for door in doors:
                 print(f"{door.name}: {args.users} people...", flush=True)
@@ -606,10 +619,12 @@ def main() -> int:
     parser.add_argument(
         "--doors",
         default="rest,widget,telegram",
-        type=lambda text: set(text.split(",")),
-        help="which doors to load, comma-separated (default: all three)",
+        type=lambda text: [key.strip() for key in text.split(",") if key.strip()],
+        help="which doors to load, in this order, comma-separated (default: all three)",
     )
     args = parser.parse_args()
+    if unknown := set(args.doors) - {"rest", "widget", "telegram"}:
+        parser.error(f"unknown doors: {', '.join(sorted(unknown))}")
     if args.rasa_workers > 1 and not args.redis:
         parser.error("--rasa-workers needs --redis (Rasa's lock store must be shared)")
     os.environ["RASA_TELEMETRY_ENABLED"] = "false"

@@ -68,3 +68,31 @@ def test_a_subclass_imported_later_is_found():
         type_name = "aic_late_test_event"
 
     assert Event.resolve_by_type("aic_late_test_event") is LateEvent
+
+
+def test_the_heap_is_frozen_before_the_first_message():
+    from rasa.core.processor import MessageProcessor
+
+    assert MessageProcessor.handle_message.freezes_heap
+    speedups.install()  # again: still one wrapper, not two
+    assert not getattr(MessageProcessor.handle_message.__wrapped__, "freezes_heap", False)
+
+
+async def test_freezing_happens_once_and_the_handler_still_answers():
+    import gc
+
+    calls = []
+
+    async def handler(message):
+        calls.append(message)
+        return [f"reply to {message}"]
+
+    wrapped = speedups.freeze_heap_first(handler)
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    assert await wrapped("hi") == ["reply to hi"]
+    frozen = gc.get_freeze_count()
+    assert frozen > 0
+    assert await wrapped("again") == ["reply to again"] and calls == ["hi", "again"]
+    assert gc.get_freeze_count() == frozen  # not frozen again: new objects stay collectable
+    gc.unfreeze()
