@@ -13,6 +13,9 @@ from actions import knowledge
 from actions.facts import SOMEONE_ELSE
 
 YES, NO, UNKNOWN = "yes", "no", knowledge.UNKNOWN
+ANSWERS = (YES, NO, UNKNOWN)
+# The kinds the triage knows (the incident_type mappings in domain.yml).
+INCIDENT_TYPES = ("webcam", "images", "phishing", "known_person", "other", UNKNOWN)
 PAYMENT_QUESTIONS = ["payment_method", "amount", "collected"]
 
 
@@ -29,7 +32,7 @@ def triage_questions(incident_type: str | None, paid: str | None) -> list[str]:
 
 
 def under_18_from_answer(answer: str) -> str | None:
-    if answer in (YES, NO, UNKNOWN):
+    if answer in ANSWERS:
         return answer
     bound = knowledge.age_bound(answer)
     if bound:  # "under 18" is not 18; "over 12" says nothing either way
@@ -77,6 +80,23 @@ class ValidateTriageForm(FormValidationAction):
         return {}
 
     # --- answers ------------------------------------------------------------------------------
+    # The domain's mappings only ever give these values; anything else came from a hand-made
+    # payload (`/inform{"paid": "maybe"}` sent straight to Rasa) and the question is asked again.
+    def validate_incident_type(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"incident_type": value if value in INCIDENT_TYPES else None}
+
+    def validate_paid(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"paid": value if value in ANSWERS else None}
+
+    def validate_collected(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"collected": value if value in ANSWERS else None}
+
     def validate_platforms(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:

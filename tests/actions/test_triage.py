@@ -239,3 +239,32 @@ async def test_a_welsh_demand_does_not_answer_the_paid_question(dispatcher, doma
 )
 def test_ages_in_words(answer, under_18):
     assert under_18_from_answer(answer) == under_18
+
+
+@pytest.mark.parametrize(
+    ("slot", "good", "bad"),
+    [
+        (
+            "incident_type",
+            ["webcam", "images", "phishing", "known_person", "other", "unknown"],
+            "x",
+        ),
+        ("paid", ["yes", "no", "unknown"], "maybe"),
+        ("collected", ["yes", "no", "unknown"], "soon"),
+    ],
+)
+def test_only_the_answers_the_domain_gives_are_kept(dispatcher, domain, slot, good, bad):
+    validate = getattr(FORM, f"validate_{slot}")
+    for value in good:
+        assert validate(value, dispatcher, make_tracker(), domain) == {slot: value}
+    # A hand-made payload sent straight to Rasa: the question is asked again.
+    assert validate(bad, dispatcher, make_tracker(), domain) == {slot: None}
+    assert validate(["yes"], dispatcher, make_tracker(), domain) == {slot: None}
+    assert responses(dispatcher) == []
+
+
+def test_every_required_slot_has_a_validator():
+    # rasa_sdk logs a warning on every turn for a required slot without one.
+    for kind in ["webcam", "phishing"]:
+        for slot in triage_questions(kind, "yes"):
+            assert callable(getattr(FORM, f"validate_{slot}", None)), slot
