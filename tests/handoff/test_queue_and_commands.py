@@ -142,7 +142,7 @@ async def test_start_and_restart_in_a_hand_off_ask_first_and_help_keeps_the_case
         assert (await person.say("hello"))[0]["text"] == "echo: hello"
         # An old confirmation pressed later starts again, and nothing else.
         again = await person.press([confirm], "Yes, leave and start again")
-        assert [r["text"] for r in again] == ["echo: /restart"]
+        assert [r["text"] for r in again] == ['echo: /restart{"language": "en"}']
 
 
 async def test_a_welsh_speaker_gets_every_hand_off_message_in_welsh(settings, rasa):
