@@ -5,9 +5,10 @@
 - Loading a tracker built an ORM object per stored event only to read its JSON column, and
   SQLAlchemy spent as long again building cache keys for the ORM queries of every load and
   save; here plain SQL reads the JSON column alone, and new events go in with one statement.
-- Every commit waited for the disk twice (SQLite's rollback journal); in WAL mode with
-  synchronous=NORMAL a commit survives any crash or restart of the process (not a power cut
-  in the last moment before the next checkpoint), as bot/'s own SQLite stores do.
+- Every commit waited for the disk twice (SQLite's rollback journal). In WAL mode (as bot/'s
+  own SQLite stores) with synchronous=NORMAL, a commit survives any crash or restart of the
+  process; only a power cut or OS crash can lose the last commits before a checkpoint, which
+  for a conversation means its last turns.
 
 Same tables and rows as Rasa's ``SQLTrackerStore``: either reads what the other wrote. Use it
 in endpoints.yml as ``type: addons.tracker_store.PooledSQLTrackerStore``.
