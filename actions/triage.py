@@ -46,6 +46,21 @@ def under_18_from_answer(answer: str) -> str | None:
     return YES if age < 18 else NO
 
 
+def _keep_if_one_of(slot: str, allowed: tuple[str, ...]):
+    """A form validator keeping ``slot``'s value when it is one of ``allowed``, else None."""
+
+    def validate(
+        self: Any,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        return {slot: value if value in allowed else None}
+
+    return validate
+
+
 class ValidateTriageForm(FormValidationAction):
     def name(self) -> str:
         return "validate_triage_form"
@@ -82,20 +97,9 @@ class ValidateTriageForm(FormValidationAction):
     # --- answers ------------------------------------------------------------------------------
     # The domain's mappings only ever give these values; anything else came from a hand-made
     # payload (`/inform{"paid": "maybe"}` sent straight to Rasa) and the question is asked again.
-    def validate_incident_type(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return {"incident_type": value if value in INCIDENT_TYPES else None}
-
-    def validate_paid(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return {"paid": value if value in ANSWERS else None}
-
-    def validate_collected(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return {"collected": value if value in ANSWERS else None}
+    validate_incident_type = _keep_if_one_of("incident_type", INCIDENT_TYPES)
+    validate_paid = _keep_if_one_of("paid", ANSWERS)
+    validate_collected = _keep_if_one_of("collected", ANSWERS)
 
     def validate_platforms(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -8,14 +8,12 @@ these phrases override whatever the classifier predicted.
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
+
+from addons.components import StatelessComponent
 
 CRISIS_INTENT = "crisis"
 
@@ -81,17 +79,7 @@ def mentions_risk_to_life(text: str) -> bool:
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class CrisisSafetyNet(GraphComponent):
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> CrisisSafetyNet:
-        return cls()
-
+class CrisisSafetyNet(StatelessComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             if mentions_risk_to_life(message.get(TEXT) or ""):

@@ -50,9 +50,8 @@ from scripts.processes import (
     base_env,
     free_port,
     http_ok,
-    launch_rasa,
     start_action_server,
-    wait_for_rasa,
+    start_rasas,
     write_endpoints,
 )
 
@@ -244,16 +243,11 @@ async def start_stack(args: argparse.Namespace, work: Path) -> Stack:
         bot_env["AIC_TRACKER_DB"] = str(tracker_db)
     if args.rasa_workers > 1:
         rasa_env["SANIC_WORKERS"] = str(args.rasa_workers)
-    rasas = [
-        launch_rasa(
-            model, endpoints, work, name="rasa" if n == 0 else f"rasa-{n + 1}", env=rasa_env
-        )
-        for n in range(args.rasa_processes)
-    ]
-    processes.extend(rasa for rasa, _ in rasas)
     print("loading the model...", flush=True)
-    for rasa, rasa_url in rasas:
-        await asyncio.to_thread(wait_for_rasa, rasa, rasa_url)
+    rasas = await asyncio.to_thread(
+        start_rasas, model, endpoints, work, args.rasa_processes, env=rasa_env
+    )
+    processes.extend(rasa for rasa, _ in rasas)
     rasa_urls = [rasa_url for _, rasa_url in rasas]
 
     bot_port = free_port()

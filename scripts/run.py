@@ -19,9 +19,8 @@ from scripts.processes import (
     Process,
     base_env,
     http_ok,
-    launch_rasa,
     start_action_server,
-    wait_for_rasa,
+    start_rasas,
 )
 
 RASA_PORT = 5005
@@ -38,18 +37,7 @@ def main() -> int:
     )
     actions, action_url = start_action_server(logs, ACTION_PORT)
     count = int(os.environ.get("AIC_RASA_PROCESSES") or 1)
-    rasas = [
-        launch_rasa(
-            model,
-            ROOT / "endpoints.yml",
-            logs,
-            RASA_PORT + n,
-            "rasa" if n == 0 else f"rasa-{n + 1}",
-        )
-        for n in range(count)
-    ]
-    for rasa, rasa_url in rasas:
-        wait_for_rasa(rasa, rasa_url)
+    rasas = start_rasas(model, ROOT / "endpoints.yml", logs, count, RASA_PORT)
     bot_env = base_env(
         AIC_RASA_URL=",".join(url for _, url in rasas),
         AIC_TRACKER_DB=str(ROOT / "var" / "tracker.db"),
