@@ -39,6 +39,9 @@ LANGUAGE_COMMANDS = {"cymraeg": "cy", "english": "en"}
 # The language of the turn being handled, set at the start of every turn: say() answers in it
 # and _ask() sends it to Rasa as metadata, so Rasa and bot/ agree (actions/language.py).
 _TURN_LANGUAGE: ContextVar[str | None] = ContextVar("turn_language", default=None)
+# The language stored for a person, and whether they chose it (bot.store.Admission).
+StoredLanguage = tuple[str | None, bool]
+NO_LANGUAGE: StoredLanguage = (None, False)
 
 # Rasa's payload syntax: "/intent", "/intent@0.9", "/intent{...}" with the entities as JSON.
 _INTENT_PAYLOAD = re.compile(r"(?P<intent>/[^{@\s]+(?:@[\d.]+)?)(?P<entities>\{.*\})?", re.DOTALL)
@@ -147,23 +150,29 @@ class Conversations:
             stored = None
         return normalise(stored) or ENGLISH
 
+    def answered_in(self) -> str:
+        """The language of the turn just handled (what its replies are written in)."""
+        return _TURN_LANGUAGE.get() or ENGLISH
+
     async def _settle_language(
-        self, who: str, explicit: str | None, text: str | None, hint: str | None
+        self,
+        who: str,
+        stored: StoredLanguage,
+        explicit: str | None,
+        text: str | None,
+        hint: str | None,
     ) -> str:
         """The turn's language: a choice made now, else one made before, else what the text,
         the last turn or the door's guess says (actions/language.py). Remembered per pseudonym."""
-        try:
-            stored, was_chosen = await self._store.language(who)
-        except ConnectionError:
-            stored, was_chosen = None, False
+        stored_language, was_chosen = stored
         chosen = was_chosen
         if normalise(explicit):
             language, chosen = normalise(explicit) or ENGLISH, True
-        elif was_chosen and normalise(stored):
-            language = normalise(stored) or ENGLISH
+        elif was_chosen and normalise(stored_language):
+            language = normalise(stored_language) or ENGLISH
         else:
-            language = choose_language(text=text, current=stored, hint=hint)
-        if (language, chosen) != (stored, was_chosen):
+            language = choose_language(text=text, current=stored_language, hint=hint)
+        if (language, chosen) != stored:
             try:
                 await self._store.set_language(who, language, chosen)
             except ConnectionError:
@@ -179,10 +188,10 @@ class Conversations:
         who = self.pseudonym(channel, user_key)
         _TURN_LANGUAGE.set(normalise(language) or choose_language(hint=hint))
         async with self._locks.hold(who):
-            refused = await self._admit(who, channel, user_key)
+            refused, stored = await self._admit(who, channel, user_key)
             if refused is not None:
                 return refused
-            await self._settle_language(who, language, None, hint)
+            await self._settle_language(who, stored, language, None, hint)
             return self.say("utter_frontdoor_language_changed", channel)
 
     async def handle(
@@ -204,10 +213,10 @@ class Conversations:
         who = self.pseudonym(channel, user_key)
         _TURN_LANGUAGE.set(choose_language(explicit=language, text=text, hint=language_hint))
         async with self._locks.hold(who):
-            refused = await self._admit(who, channel, user_key)
+            refused, stored = await self._admit(who, channel, user_key)
             if refused is not None:
                 return refused
-            await self._settle_language(who, language, text, language_hint)
+            await self._settle_language(who, stored, language, text, language_hint)
             if self.handoff is not None:
                 routed = await self.handoff.route(
                     who,
@@ -247,10 +256,10 @@ class Conversations:
         who = self.pseudonym(channel, user_key)
         _TURN_LANGUAGE.set(choose_language(hint=language_hint))
         async with self._locks.hold(who):
-            refused = await self._admit(who, channel, user_key)
+            refused, stored = await self._admit(who, channel, user_key)
             if refused is not None:
                 return refused
-            await self._settle_language(who, None, None, language_hint)
+            await self._settle_language(who, stored, None, None, language_hint)
             if self.handoff is not None:
                 # Someone waiting for or talking to a person: the hand-off answers (help, or
                 # "leave the hand-off first?"), and Rasa is not disturbed.
@@ -276,9 +285,9 @@ class Conversations:
         who = self.pseudonym(channel, user_key)
         _TURN_LANGUAGE.set(choose_language(hint=language_hint))
         async with self._locks.hold(who):
-            refused = await self._admit(who, channel, user_key)
+            refused, stored = await self._admit(who, channel, user_key)
             if refused is None:
-                await self._settle_language(who, None, None, language_hint)
+                await self._settle_language(who, stored, None, None, language_hint)
             return refused if refused is not None else self.say(response, channel)
 
     async def offered(self, channel: str, user_key: str | int) -> tuple[Button, ...]:
@@ -339,24 +348,30 @@ class Conversations:
                 turns.append({"from": "bot", "text": event["text"], "buttons": buttons})
         return turns
 
-    async def _admit(self, who: str, channel: str, user_key: str | int) -> list[Reply] | None:
-        """Record the person's address and activity and spend a rate-limit token; returns the
-        reply instead of a turn when they are over the limit."""
-        now = self._clock()
+    async def _admit(
+        self, who: str, channel: str, user_key: str | int
+    ) -> tuple[list[Reply] | None, StoredLanguage]:
+        """Record the person's address and activity and spend a rate-limit token. Returns the
+        reply to give instead of a turn (over the limit, or the store is down) or None, and
+        the language stored for them."""
         try:
-            await self._store.touch(who, channel, str(user_key), now)
-            verdict = await self._store.take_turn(who, now, self._rate_limit)
+            admission = await self._store.admit(
+                who, channel, str(user_key), self._clock(), self._rate_limit
+            )
         except ConnectionError as error:
             # bot/'s store (SQLite or Redis) cannot be reached: without it there is no rate
             # limit, no button check and no way to forget, so only the safety message goes out.
             log.warning("store unavailable on %s: %s", channel, type(error).__name__)
-            return self.say("utter_frontdoor_unavailable", channel)
-        if verdict is Verdict.ALLOWED:
-            return None
+            return self.say("utter_frontdoor_unavailable", channel), NO_LANGUAGE
+        stored = (admission.language, admission.language_chosen)
+        if admission.verdict is Verdict.ALLOWED:
+            return None, stored
         log.info("rate limit reached on %s", channel)
-        if verdict is Verdict.REFUSED:
-            return self.say("utter_frontdoor_rate_limited", channel)
-        return []
+        if admission.language_chosen and normalise(admission.language):
+            _TURN_LANGUAGE.set(normalise(admission.language))
+        if admission.verdict is Verdict.REFUSED:
+            return self.say("utter_frontdoor_rate_limited", channel), stored
+        return [], stored
 
     async def _ask(
         self,

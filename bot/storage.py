@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from bot.messages import Button
 from bot.ratelimit import Verdict
 from bot.settings import Settings
-from bot.store import Address, SQLiteStore, Store
+from bot.store import Address, Admission, SQLiteStore, Store
 from bot.store_redis import RedisStore, RedisTrackerAdmin, StoreUnavailable
 from bot.tracker_admin import SQLiteTrackerAdmin, TrackerAdmin
 
@@ -98,6 +98,11 @@ class Reconnecting(Generic[S]):
 
 class ReconnectingStore(Reconnecting[Store]):
     """bot/'s ``Store``, opened lazily and again after it could not be."""
+
+    async def admit(
+        self, pseudonym: str, channel: str, address: str, now: float, per_minute: int
+    ) -> Admission:
+        return await self._call("admit", pseudonym, channel, address, now, per_minute)
 
     async def touch(self, pseudonym: str, channel: str, address: str, now: float) -> None:
         await self._call("touch", pseudonym, channel, address, now)

@@ -26,7 +26,7 @@ from redis.exceptions import RedisError
 
 from bot.messages import Button
 from bot.ratelimit import Verdict
-from bot.store import Address
+from bot.store import Address, Admission
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +46,7 @@ end
 # bot.ratelimit.take() inside Redis, so replicas spending one person's tokens at once cannot
 # both take the last one (a WATCH/MULTI loop livelocks under that contention). The store
 # contract tests check it gives the same verdicts as take() does on SQLite.
-_TAKE_TURN = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+_SPEND = """
 local now = tonumber(ARGV[1])
 local capacity = tonumber(ARGV[2])
 local saved = redis.call('HMGET', KEYS[1], 'rate_tokens', 'rate_updated', 'rate_told')
@@ -66,8 +65,24 @@ else
 end
 redis.call('HSET', KEYS[1], 'rate_tokens', tostring(tokens), 'rate_updated', tostring(now),
            'rate_told', told and '1' or '0')
-return verdict
 """
+_TAKE_TURN = (
+    "if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end\n" + _SPEND + "return verdict\n"
+)
+# touch() and _TAKE_TURN in one round trip, returning the stored language too. KEYS: the
+# person's hash, the activity set; ARGV: now, per_minute, channel, address, pseudonym, ttl.
+_ADMIT = (
+    """
+redis.call('HSET', KEYS[1], 'channel', ARGV[3], 'address', ARGV[4], 'last_active', ARGV[1])
+if tonumber(ARGV[6]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[6]) end
+redis.call('ZADD', KEYS[2], ARGV[1], ARGV[5])
+"""
+    + _SPEND
+    + """
+local language = redis.call('HMGET', KEYS[1], 'language', 'language_chosen')
+return {verdict, language[1], language[2]}
+"""
+)
 _VERDICTS = (Verdict.ALLOWED, Verdict.REFUSED, Verdict.REFUSED_QUIETLY)
 
 
@@ -105,6 +120,7 @@ class RedisStore:
         self._ttl = int(ttl_seconds) if ttl_seconds else None
         self._set_if_exists = client.register_script(_SET_IF_EXISTS)
         self._take_turn = client.register_script(_TAKE_TURN)
+        self._admit = client.register_script(_ADMIT)
 
     @classmethod
     async def open(cls, url: str, ttl_seconds: float | None = None) -> RedisStore:
@@ -112,6 +128,16 @@ class RedisStore:
         async with translated():
             await store._redis.ping()
         return store
+
+    async def admit(
+        self, pseudonym: str, channel: str, address: str, now: float, per_minute: int
+    ) -> Admission:
+        args = [repr(now), per_minute, channel, address, pseudonym, self._ttl or 0]
+        async with translated():
+            code, language, chosen = await self._admit(
+                keys=[person_key(pseudonym), ACTIVE_KEY], args=args
+            )
+        return Admission(_VERDICTS[int(code)], language or None, chosen == "1")
 
     async def touch(self, pseudonym: str, channel: str, address: str, now: float) -> None:
         key = person_key(pseudonym)

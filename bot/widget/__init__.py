@@ -268,7 +268,7 @@ async def message(request: web.Request) -> web.Response:
         # The language bot/ answered in, so the widget can mark the replies (lang) and follow.
         return {
             "replies": [_reply(reply) for reply in replies],
-            "language": await conversations.language(CHANNEL, session),
+            "language": conversations.answered_in(),
         }
 
     key = Replays.key(session, message_id)

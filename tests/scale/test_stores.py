@@ -13,7 +13,7 @@ from bot.messages import Button
 from bot.ratelimit import Verdict
 from bot.settings import Settings
 from bot.storage import ReconnectingStore, StoreUnavailable, open_store, open_tracker_admin
-from bot.store import Address, SQLiteStore
+from bot.store import Address, Admission, SQLiteStore
 from bot.store_redis import RedisStore, RedisTrackerAdmin, connect, person_key
 from bot.tracker_admin import SQLiteTrackerAdmin
 from tests.scale.redis_server import RedisServer
@@ -57,6 +57,22 @@ async def test_the_rate_limit_spends_and_refills_alike(store):
     assert await store.take_turn("p1", 20.0, 3) is Verdict.ALLOWED  # one token back per 20 s
     with pytest.raises(KeyError):
         await store.take_turn("nobody", 0.0, 3)
+
+
+async def test_admit_records_the_person_spends_a_token_and_reads_the_language(store):
+    first = await store.admit("p1", "telegram", "12345", 100.0, 2)
+    assert first == Admission(Verdict.ALLOWED, None, False)
+    assert await store.address("p1") == Address("telegram", "12345")
+    assert await store.inactive_since(150.0) == ["p1"]
+    await store.set_language("p1", "cy", True)
+    second = await store.admit("p1", "widget", "s", 200.0, 2)
+    assert second == Admission(Verdict.ALLOWED, "cy", True)
+    assert await store.address("p1") == Address("widget", "s")
+    assert await store.inactive_since(150.0) == []
+    # The same bucket as take_turn: two a minute, full again at 200 s and now both spent.
+    assert (await store.admit("p1", "widget", "s", 200.0, 2)).verdict is Verdict.ALLOWED
+    assert (await store.admit("p1", "widget", "s", 200.0, 2)).verdict is Verdict.REFUSED
+    assert await store.take_turn("p1", 200.0, 2) is Verdict.REFUSED_QUIETLY
 
 
 async def test_retention_finds_the_inactive_and_delete_removes_everything(store):

@@ -51,6 +51,9 @@ class RecordingConversations:
     async def language(self, channel, user_key):
         return "en"
 
+    def answered_in(self):
+        return "en"
+
     async def history(self, channel, user_key):
         self.calls.append(("history", channel, user_key))
         return [
