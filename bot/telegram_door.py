@@ -290,7 +290,7 @@ class TelegramDoor:
         replies = await self._conversations.command(CHANNEL, chat_id, name, language_hint=hint)
         if name == "start" and replies:
             # The greeting says, in the other language, that this one is available too.
-            language = await self._conversations.language(CHANNEL, chat_id)
+            language = self._conversations.answered_in()
             replies = [
                 *replies,
                 *self._conversations.say("utter_frontdoor_language_offer", CHANNEL, language),
@@ -399,9 +399,10 @@ class TelegramDoor:
         await self._send(chat_id, replies)
 
     async def _send(self, chat_id: int, replies: Sequence[Reply]) -> None:
-        """Send replies in order; a long text goes in parts, the buttons under the last part."""
+        """Send replies in order, as few messages as carry them (``one_message_per_keyboard``);
+        a long text goes in parts, the buttons under the last part."""
         bot = self.application.bot
-        for reply in replies:
+        for reply in one_message_per_keyboard(replies):
             parts = split_text(reply.text)
             for number, part in enumerate(parts, start=1):
                 markup = keyboard(reply) if number == len(parts) else None
@@ -416,6 +417,23 @@ class TelegramDoor:
 
 
 TELEGRAM_DOOR = web.AppKey("telegram_door", TelegramDoor)
+
+
+def one_message_per_keyboard(replies: Sequence[Reply]) -> list[Reply]:
+    """A turn's replies run together, a blank line apart, up to and including each one with
+    buttons: two or three short replies become one message. Telegram asks a bot to send a
+    chat no more than about one message a second, and all chats about 30 a second; each
+    message is also a Bot API call that bot/ pays for in CPU time."""
+    messages: list[Reply] = []
+    texts: list[str] = []
+    for reply in replies:
+        texts.append(reply.text)
+        if reply.buttons:
+            messages.append(Reply("\n\n".join(texts), reply.buttons))
+            texts = []
+    if texts:
+        messages.append(Reply("\n\n".join(texts)))
+    return messages
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:

@@ -17,6 +17,7 @@ from bot.messages import Button, Reply
 from bot.telegram_door import (
     PerChatOrder,
     keyboard,
+    one_message_per_keyboard,
     retry_seconds,
     split_text,
     utf16_len,
@@ -58,6 +59,19 @@ def test_keyboard_data_fits_telegram_whatever_the_payload():
     assert all(len(row[0].callback_data.encode()) <= 64 for row in rows)
     assert rows[1][0].callback_data == Button("Other", long_payload).token
     assert keyboard(Reply("no buttons")) is None
+
+
+def test_a_turns_replies_become_one_message_per_keyboard():
+    yes = (Button("Yes", "/affirm"),)
+    stop = (Button("Stop", "/stop"),)
+    assert one_message_per_keyboard([]) == []
+    assert one_message_per_keyboard([Reply("One."), Reply("Two?", yes)]) == [
+        Reply("One.\n\nTwo?", yes)
+    ]
+    # Buttons stay under the text they belong to; what follows starts a new message.
+    assert one_message_per_keyboard(
+        [Reply("A", yes), Reply("B"), Reply("C", stop), Reply("D"), Reply("E")]
+    ) == [Reply("A", yes), Reply("B\n\nC", stop), Reply("D\n\nE")]
 
 
 def flood(seconds: float) -> RetryAfter:
