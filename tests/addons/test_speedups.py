@@ -2,12 +2,18 @@
 
 import jsonschema
 import pytest
+import rasa.core.processor
 from rasa.core.actions.action import RemoteAction
+from rasa.engine.exceptions import GraphComponentException, GraphRunError
+from rasa.engine.graph import ExecutionContext, GraphComponent, GraphSchema, SchemaNode
+from rasa.engine.runner.dask import DaskGraphRunner
+from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
 from rasa.shared.utils.common import all_subclasses
 
 import addons  # noqa: F401  (installs the speed-ups, as Rasa's model loading does)
 from addons import speedups
+from addons.speedups import SequentialGraphRunner
 
 VALID = [
     {},
@@ -96,3 +102,73 @@ async def test_freezing_happens_once_and_the_handler_still_answers():
     assert await wrapped("again") == ["reply to again"] and calls == ["hi", "again"]
     assert gc.get_freeze_count() == frozen  # not frozen again: new objects stay collectable
     gc.unfreeze()
+
+
+# --- The prediction graph without dask ---------------------------------------------------------
+
+
+class Add(GraphComponent):
+    @classmethod
+    def create(cls, config, model_storage, resource, execution_context) -> "Add":
+        return cls(config["amount"])
+
+    def __init__(self, amount: int) -> None:
+        self.amount = amount
+
+    def add(self, number: int) -> int:
+        if number < 0:
+            raise ValueError("no negative numbers")
+        return number + self.amount
+
+    def total(self, first: int, second: int) -> int:
+        return first + second
+
+
+def _runner(tmp_path) -> SequentialGraphRunner:
+    def node(fn: str, needs: dict, amount: int = 0, **flags) -> SchemaNode:
+        return SchemaNode(needs, Add, "create", fn, {"amount": amount}, **flags)
+
+    schema = GraphSchema(
+        {
+            "one": node("add", {"number": "__number__"}, 1),
+            "two": node("add", {"number": "one"}, 2),
+            "total": node("total", {"first": "one", "second": "two"}, is_target=True),
+            "unused": node("add", {"number": "__other__"}, 5, is_target=True),
+        }
+    )
+    return SequentialGraphRunner.create(
+        schema, LocalModelStorage(tmp_path), ExecutionContext(schema, "test")
+    )
+
+
+@pytest.mark.parametrize(
+    "inputs, targets",
+    [
+        ({"__number__": 5}, ["total"]),
+        ({"__number__": 5}, ["two", "one"]),
+        ({"__number__": 5, "__other__": 1}, None),  # every target
+        ({"__number__": 5, "one": 100}, ["total"]),  # an input stands in for a node
+        ({"one": 7}, ["two"]),
+    ],
+)
+def test_the_graph_gives_what_dask_gives(tmp_path, inputs, targets):
+    runner = _runner(tmp_path)
+    expected = DaskGraphRunner.run(runner, dict(inputs), targets)
+    assert runner.run(dict(inputs), targets) == expected
+    assert runner.run(dict(inputs), targets) == expected  # the second time from the plan
+
+
+def test_the_graph_fails_as_dask_fails(tmp_path):
+    runner = _runner(tmp_path)
+    with pytest.raises(GraphComponentException) as dask_error:
+        DaskGraphRunner.run(runner, {"__number__": -1}, ["total"])
+    with pytest.raises(GraphComponentException) as ours:
+        runner.run({"__number__": -1}, ["total"])
+    assert str(ours.value) == str(dask_error.value)
+    assert type(ours.value.__cause__) is type(dask_error.value.__cause__) is ValueError
+    with pytest.raises(GraphRunError, match="clashes with a node name"):
+        runner.run({"__number__": "two"}, ["total"])
+
+
+def test_the_message_processor_loads_models_with_it():
+    assert rasa.core.processor.DaskGraphRunner is SequentialGraphRunner
