@@ -101,6 +101,8 @@ class Settings:
         webhook_url = get("TELEGRAM_WEBHOOK_URL")
         if token and mode == "webhook" and not webhook_url:
             raise SettingsError("AIC_TELEGRAM_MODE=webhook needs AIC_TELEGRAM_WEBHOOK_URL")
+        if not [url for url in (get("RASA_URL") or cls.rasa_url).split(",") if url.strip()]:
+            raise SettingsError("AIC_RASA_URL must name at least one Rasa server")
         secret = get("PSEUDONYM_SECRET")
         return cls(
             host=get("HOST") or cls.host,

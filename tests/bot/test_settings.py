@@ -94,6 +94,7 @@ def test_the_derived_webhook_secret_is_stable_and_telegram_safe(tmp_path: Path):
         {"AIC_TELEGRAM_TOKEN": "1:a", "AIC_TELEGRAM_MODE": "webhook"},
         {"AIC_PORT": "eighty"},
         {"AIC_RATE_LIMIT_PER_MINUTE": "0"},
+        {"AIC_RASA_URL": " , "},
     ],
 )
 def test_unusable_settings_fail_loudly(tmp_path: Path, env):
