@@ -54,8 +54,10 @@ format:  ## ruff format
 bench-nlu: install  ## NLU quality: held-out set and cross-validation
 	$(PY) -m bench.nlu_benchmark
 
-bench: install train  ## Load: latency and throughput of bot/ against plain Rasa
-	$(PY) -m bench.load
+# Two Rasa processes (one per core), each door three times over: one run varies by about 10%.
+BENCH_ARGS ?= --rasa-processes 2 --rounds 3
+bench: install train  ## Load: latency and throughput of bot/ against plain Rasa (BENCH_ARGS=...)
+	$(PY) -m bench.load $(BENCH_ARGS)
 
 purge: $(VENV)/.installed  ## Delete conversations past the retention period now
 	$(PY) -m bot.purge

@@ -4,8 +4,9 @@ Starts the action server, Rasa and bot/ on this machine (as ``make run`` does, w
 tracker store in a temporary folder), then:
 
 1. **Profile**: one person, one turn at a time, to see where a turn's time goes: Rasa's NLU
-   (``/model/parse``), the action server (timed by a pass-through proxy), the rest of Rasa
-   (policies, tracker store), and bot/ (a widget turn minus the same turn straight at Rasa).
+   (``/model/parse``), the action server (timed inside it: ``bench/timed_actions.py``), the
+   rest of Rasa (policies, tracker store, HTTP), and bot/ (a widget turn minus the same turn
+   straight at Rasa).
 2. **Load**: N simulated people at once (default 50), each a whole triage conversation, once
    straight at Rasa's REST channel, once through bot/'s widget door and once through its
    Telegram door (webhook mode, against a local Bot API peer, ``bench/bot_api_peer.py``).
@@ -14,11 +15,13 @@ For each run it prints p50/p95/p99 reply latency, messages per second, lost and 
 messages (read back from the tracker: every message must be there once, in order), peak memory
 (RSS) and CPU time of each process, and the ratio of bot/ over plain Rasa.
 
-Options: ``--users N``, ``--doors rest,widget,telegram``, ``--rasa-processes N`` (N Rasa
+Options: ``--users N``, ``--doors rest,widget,telegram`` (in that order), ``--rounds N`` (the
+doors N times over, in turn, each door's runs then pooled: one run's rate varies by about 10%),
+``--rasa-processes N`` (N Rasa
 servers; bot/ gives each conversation a home server, and the REST door does the same),
 ``--rasa-workers N`` (Sanic workers in one server; needs ``--redis``, since several workers
 need Rasa's Redis lock store), ``--redis`` (Rasa on deploy/endpoints.redis.yml and bot/'s
-state on Redis too).
+state on Redis too), ``--profile-bot FILE`` (a cProfile of the bot/ process).
 """
 
 from __future__ import annotations
@@ -42,7 +45,9 @@ import aiohttp
 from aiohttp import web
 
 from bench.bot_api_peer import BotApiPeer
+from bot.messages import Button, Reply
 from bot.rasa_client import home_index
+from bot.telegram_door import one_message_per_keyboard
 from scripts.processes import (
     ROOT,
     VENV_BIN,
@@ -50,7 +55,6 @@ from scripts.processes import (
     base_env,
     free_port,
     http_ok,
-    start_action_server,
     start_rasas,
     write_endpoints,
 )
@@ -124,23 +128,25 @@ def _children(pid: int) -> list[int]:
 class Meter:
     """Peak RSS and CPU seconds of each named process (with its children) during a run."""
 
-    def __init__(self, pids: dict[str, list[int]]) -> None:
+    def __init__(self, pids: dict[str, list[int]], alone: frozenset[str] = frozenset()) -> None:
         self.pids = pids
+        self.alone = alone  # names measured without their children
         self.peak: dict[str, int] = {}
         self.cpu: dict[str, float] = {}
         self._cpu_start: dict[str, float] = {}
         self._task: asyncio.Task | None = None
 
-    def _tree(self, pids: list[int]) -> list[int]:
-        return [p for pid in pids for p in (pid, *_children(pid))]
+    def _tree(self, name: str) -> list[int]:
+        pids = self.pids[name]
+        return pids if name in self.alone else [p for pid in pids for p in (pid, *_children(pid))]
 
     def _cpu_now(self) -> dict[str, float]:
-        return {n: sum(_cpu_seconds(p) for p in self._tree(pid)) for n, pid in self.pids.items()}
+        return {name: sum(_cpu_seconds(p) for p in self._tree(name)) for name in self.pids}
 
     async def _sample(self) -> None:
         while True:
-            for name, pid in self.pids.items():
-                rss = sum(_rss_kib(p) for p in self._tree(pid))
+            for name in self.pids:
+                rss = sum(_rss_kib(p) for p in self._tree(name))
                 self.peak[name] = max(self.peak.get(name, 0), rss)
             await asyncio.sleep(0.2)
 
@@ -157,6 +163,8 @@ class Meter:
         self.cpu = {n: end[n] - self._cpu_start.get(n, 0.0) for n in end}
 
 
+BENCH = "bench"
+
 # --- The stack ---------------------------------------------------------------------------------
 
 
@@ -164,7 +172,7 @@ class Meter:
 class Stack:
     rasa_urls: list[str]
     bot_url: str
-    proxy_url: str
+    action_url: str
     pids: dict[str, list[int]]
     peer: BotApiPeer
     processes: list[Process] = field(default_factory=list)
@@ -196,18 +204,16 @@ async def start_stack(args: argparse.Namespace, work: Path) -> Stack:
     peer_port = free_port()
     await web.TCPSite(runner, "127.0.0.1", peer_port).start()
 
-    actions, action_url = await asyncio.to_thread(start_action_server, work)
-    processes = [actions]
-    proxy_port = free_port()
-    proxy = Process(
-        "timing-proxy",
-        [sys.executable, "-m", "bench.timing_proxy", str(proxy_port), action_url],
+    actions_port = free_port()
+    actions = Process(
+        "actions",
+        [sys.executable, "-m", "bench.timed_actions", str(actions_port)],
         work,
         base_env(),
     )
-    processes.append(proxy)
-    proxy_url = f"http://127.0.0.1:{proxy_port}"
-    await asyncio.to_thread(proxy.wait_until, lambda: http_ok(f"{proxy_url}/__stats"), 30)
+    processes = [actions]
+    action_url = f"http://127.0.0.1:{actions_port}"
+    await asyncio.to_thread(actions.wait_until, lambda: http_ok(f"{action_url}/health"), 120)
 
     bot_env = {
         "AIC_HOST": "127.0.0.1",
@@ -231,7 +237,7 @@ async def start_stack(args: argparse.Namespace, work: Path) -> Stack:
             "REDIS_HOST": "127.0.0.1",
             "REDIS_PORT": str(redis.port),
             "REDIS_PASSWORD": "",
-            "ACTION_SERVER_URL": f"{proxy_url}/webhook",
+            "ACTION_SERVER_URL": f"{action_url}/webhook",
         }
         bot_env["AIC_REDIS_URL"] = f"redis://127.0.0.1:{redis.port}/2"
         bot_env["AIC_TRACKER_REDIS_URL"] = f"redis://127.0.0.1:{redis.port}/0"
@@ -239,7 +245,7 @@ async def start_stack(args: argparse.Namespace, work: Path) -> Stack:
         redis = None
         tracker_db = work / "tracker.db"
         endpoints = work / "endpoints.yml"
-        write_endpoints(endpoints, proxy_url, tracker_db)
+        write_endpoints(endpoints, action_url, tracker_db)
         bot_env["AIC_TRACKER_DB"] = str(tracker_db)
     if args.rasa_workers > 1:
         rasa_env["SANIC_WORKERS"] = str(args.rasa_workers)
@@ -256,7 +262,10 @@ async def start_stack(args: argparse.Namespace, work: Path) -> Stack:
         AIC_RASA_URL=",".join(rasa_urls),
         AIC_TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{bot_port}/telegram/webhook",
     )
-    bot = Process("bot", [str(VENV_BIN / "python"), "-m", "bot"], work, base_env(**bot_env))
+    profiler = ["-m", "cProfile", "-o", str(args.profile_bot)] if args.profile_bot else []
+    bot = Process(
+        "bot", [str(VENV_BIN / "python"), *profiler, "-m", "bot"], work, base_env(**bot_env)
+    )
     processes.append(bot)
     bot_url = f"http://127.0.0.1:{bot_port}"
     await asyncio.to_thread(bot.wait_until, lambda: http_ok(f"{bot_url}/healthz"), 60)
@@ -264,10 +273,13 @@ async def start_stack(args: argparse.Namespace, work: Path) -> Stack:
         "rasa": [rasa.popen.pid for rasa, _ in rasas],
         "actions": [actions.popen.pid],
         "bot": [bot.popen.pid],
+        # Not part of a deployment, but on the same 2 cores: this process (the simulated
+        # people and the Bot API peer).
+        BENCH: [os.getpid()],
     }
     if redis is not None and redis._popen is not None:
         pids["redis"] = [redis._popen.pid]
-    stack = Stack(rasa_urls, bot_url, proxy_url, pids, peer, processes, [runner])
+    stack = Stack(rasa_urls, bot_url, action_url, pids, peer, processes, [runner])
     if redis is not None:
         original = stack.close
 
@@ -343,6 +355,10 @@ class WidgetDoor(Door):
     name = "bot/ widget"
     key = "widget"
 
+    def __init__(self, stack: Stack, http: aiohttp.ClientSession) -> None:
+        super().__init__(stack, http)
+        self.last_replies: list[Reply] = []  # the last turn's (profile() counts them)
+
     def person(self, index: int) -> tuple[str, Turn]:
         fresh = (uuid.uuid4().hex for _ in range(1000))
         session = self.on_server(index, fresh, lambda candidate: pseudonym("widget", candidate))
@@ -354,6 +370,10 @@ class WidgetDoor(Door):
                 f"{self.stack.bot_url}/widget/api/message", json=body
             ) as response:
                 data = await response.json(content_type=None)
+            self.last_replies = [
+                Reply(r["text"], tuple(Button(b["title"], b["payload"]) for b in r["buttons"]))
+                for r in data["replies"]
+            ]
             return time.perf_counter() - started, [r["text"] for r in data["replies"]]
 
         return pseudonym("widget", session), turn
@@ -365,7 +385,7 @@ class TelegramDoor(Door):
 
     def __init__(self, stack: Stack, http: aiohttp.ClientSession, expected: list[int]) -> None:
         super().__init__(stack, http)
-        self.expected = expected  # replies per turn of SCRIPT (from the widget)
+        self.expected = expected  # messages per turn of SCRIPT (from the widget's replies)
         self.update_ids = iter(range(1, 10**9))
 
     def person(self, index: int) -> tuple[str, Turn]:
@@ -462,13 +482,16 @@ async def profile(stack: Stack, http: aiohttp.ClientSession, rounds: int = 3) ->
     """One person at a time: where a turn's time goes, and how many replies each turn has."""
 
     async def stats() -> dict[str, float]:
-        async with http.get(f"{stack.proxy_url}/__stats") as r:
+        async with http.get(f"{stack.action_url}/__stats") as r:
             return await r.json()
 
     # Warm both paths up first: a fresh Rasa process answers its first turns slowly.
     widget_door, rest_door = WidgetDoor(stack, http), RestDoor(stack, http)
     _, turn = widget_door.person(0)
-    expected = [len((await turn(text))[1]) for text in SCRIPT]
+    expected = []  # Telegram messages per turn of SCRIPT
+    for text in SCRIPT:
+        await turn(text)
+        expected.append(len(one_message_per_keyboard(widget_door.last_replies)))
     await run_people(rest_door, 1, 0)
     nlu: list[float] = []
     for _ in range(rounds):
@@ -511,9 +534,28 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f}"
 
 
-def print_report(
-    users: int, runs: dict[str, tuple[Result, Meter]], prof: dict[str, Any] | None
-) -> None:
+Run = tuple[str, Result, Meter]  # door name, what it measured, CPU and memory
+
+
+def _pooled(runs: list[Run]) -> tuple[Result, dict[str, float], dict[str, int]]:
+    """Every run of one door as one: latencies pooled, rate over their total time, CPU ms per
+    message over all their messages, the highest peak memory."""
+    pooled = Result()
+    cpu: dict[str, float] = {}
+    peak: dict[str, int] = {}
+    for _, result, meter in runs:
+        pooled.latencies += result.latencies
+        for name in ("failed", "lost", "out_of_order", "seconds", "messages"):
+            setattr(pooled, name, getattr(pooled, name) + getattr(result, name))
+        for name, seconds in meter.cpu.items():
+            cpu[name] = cpu.get(name, 0.0) + seconds
+        for name, kib in meter.peak.items():
+            peak[name] = max(peak.get(name, 0), kib)
+    per_message = {name: seconds * 1000 / max(1, pooled.messages) for name, seconds in cpu.items()}
+    return pooled, per_message, peak
+
+
+def print_report(users: int, runs: list[Run], prof: dict[str, Any] | None) -> None:
     if prof:
         total = prof["turn_bot"]
         print("\nWhere one turn's time goes (one person, no load):")
@@ -528,12 +570,20 @@ def print_report(
         print(f"| whole turn through bot/ | {ms(total)} | 100% |")
 
     print(f"\nLoad: {users} people at once, {len(SCRIPT)} messages each, no pause between turns")
-    names = sorted({n for _, meter in runs.values() for n in meter.peak})
+    names = sorted({n for _, _, meter in runs for n in meter.peak})
+    doors = list(dict.fromkeys(door for door, _, _ in runs))
+    rounds = max(sum(door == d for d, _, _ in runs) for door in doors)
+    rows = [(run[0], *_pooled([run])) for run in runs]
+    if rounds > 1:
+        print(f"Each run in the order it ran, then each door's {rounds} runs together:")
+        rows += [
+            (f"**{door}, all runs**", *_pooled([r for r in runs if r[0] == door])) for door in doors
+        ]
     head = "| door | p50 ms | p95 ms | p99 ms | msg/s | failed | lost | out of order | "
     head += " | ".join(f"{n} peak MiB / CPU ms per msg" for n in names) + " |"
     print(head)
-    print("|---" * (7 + len(names)) + "|")
-    for door, (result, meter) in runs.items():
+    print("|---" * (8 + len(names)) + "|")
+    for door, result, per_message, peak in rows:
         rate = result.messages / result.seconds if result.seconds else 0.0
         cells = [
             door,
@@ -545,27 +595,28 @@ def print_report(
             str(result.lost),
             str(result.out_of_order),
         ]
-        per_message = {n: meter.cpu.get(n, 0) * 1000 / max(1, result.messages) for n in names}
-        cells += [f"{meter.peak.get(n, 0) / 1024:.0f} / {per_message[n]:.0f}" for n in names]
+        cells += [f"{peak.get(n, 0) / 1024:.0f} / {per_message.get(n, 0):.0f}" for n in names]
         print("| " + " | ".join(cells) + " |")
     print(
         "\nCPU ms per message does not depend on what else the machine runs: 2 cores give 2000"
         " CPU ms a second, shared by every process of the stack."
     )
-    base = runs.get(RestDoor.name)
-    if base:
-        base_p95 = percentile(base[0].latencies, 95)
-        base_rate = base[0].messages / base[0].seconds
-        print("\nbot/ over plain Rasa:")
-        for door, (result, _) in runs.items():
-            if door == RestDoor.name or not result.latencies:
-                continue
-            p95 = percentile(result.latencies, 95)
-            rate = result.messages / result.seconds
-            print(
-                f"- {door}: p95 x{p95 / base_p95:.2f} ({(p95 / base_p95 - 1):+.0%}), "
-                f"throughput x{rate / base_rate:.2f} ({(rate / base_rate - 1):+.0%})"
-            )
+    if RestDoor.name not in doors:
+        return
+    base, _, _ = _pooled([r for r in runs if r[0] == RestDoor.name])
+    base_p95 = percentile(base.latencies, 95)
+    base_rate = base.messages / base.seconds
+    print("\nbot/ over plain Rasa (every run of each door together):")
+    for door in doors:
+        result, _, _ = _pooled([r for r in runs if r[0] == door])
+        if door == RestDoor.name or not result.latencies:
+            continue
+        p95 = percentile(result.latencies, 95)
+        rate = result.messages / result.seconds
+        print(
+            f"- {door}: p95 x{p95 / base_p95:.2f} ({(p95 / base_p95 - 1):+.0%}), "
+            f"throughput x{rate / base_rate:.2f} ({(rate / base_rate - 1):+.0%})"
+        )
 
 
 async def main_async(args: argparse.Namespace) -> int:
@@ -584,14 +635,15 @@ async def main_async(args: argparse.Namespace) -> int:
             ]
             by_key = {door.key: door for door in available}
             doors = [by_key[key] for key in args.doors]
-            runs: dict[str, tuple[Result, Meter]] = {}
-            for door in doors:
-                print(f"{door.name}: {args.users} people...", flush=True)
-                with Meter(stack.pids) as meter:
-                    result = await run_people(door, args.users, args.think)
-                runs[door.name] = (result, meter)
+            runs: list[Run] = []
+            for round_number in range(1, args.rounds + 1):
+                for door in doors:
+                    print(f"{door.name}: {args.users} people (round {round_number})...", flush=True)
+                    with Meter(stack.pids, alone=frozenset({BENCH})) as meter:
+                        result = await run_people(door, args.users, args.think)
+                    runs.append((door.name, result, meter))
             print_report(args.users, runs, prof)
-            lost = sum(r.lost + r.out_of_order for r, _ in runs.values())
+            lost = sum(result.lost + result.out_of_order for _, result, _ in runs)
             return 1 if lost else 0
     finally:
         await stack.close()
@@ -603,12 +655,21 @@ def main() -> int:
     parser.add_argument("--think", type=float, default=0.0, help="seconds between turns")
     parser.add_argument("--model", help="a trained model (default: python -m scripts.model)")
     parser.add_argument("--redis", action="store_true", help="Rasa and bot/ on Redis")
+    parser.add_argument(
+        "--profile-bot", type=Path, help="write a cProfile of the bot/ process to this file"
+    )
     parser.add_argument("--rasa-workers", type=int, default=1)
     parser.add_argument(
         "--rasa-processes",
         type=int,
         default=1,
         help="Rasa servers, each conversation on one of them as bot/ spreads them",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="load the doors this many times over, in turn (runs vary by about 10%%)",
     )
     parser.add_argument(
         "--doors",
