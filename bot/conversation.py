@@ -367,8 +367,6 @@ class Conversations:
         if admission.verdict is Verdict.ALLOWED:
             return None, stored
         log.info("rate limit reached on %s", channel)
-        if admission.language_chosen and normalise(admission.language):
-            _TURN_LANGUAGE.set(normalise(admission.language))
         if admission.verdict is Verdict.REFUSED:
             return self.say("utter_frontdoor_rate_limited", channel), stored
         return [], stored

@@ -41,8 +41,8 @@ class Admission:
 
 
 class Store(Protocol):
-    # One turn's bookkeeping in one round trip (touch, take_turn and language together): a
-    # separate call for each was half of bot/'s CPU time per message under load.
+    # One turn's bookkeeping in one round trip (touch, take_turn and language together): under
+    # load a worker-thread hop or Redis round trip of its own for each cost more than the work.
     async def admit(
         self, pseudonym: str, channel: str, address: str, now: float, per_minute: int
     ) -> Admission: ...
