@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from functools import cache, wraps
 from typing import Any
 
@@ -96,15 +97,23 @@ def freeze_heap_first(handler: Callable[..., Awaitable[Any]]) -> Callable[..., A
     return freezing_handler
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """The nodes a set of targets needs, each after its own needs: (name, node, needs)."""
+
+    steps: tuple[tuple[str, Any, tuple[str, ...]], ...]
+    names: frozenset[str]
+
+
 class SequentialGraphRunner(DaskGraphRunner):
     """``DaskGraphRunner`` with ``run`` as a plain loop: the same results and errors."""
 
-    _plans: dict[tuple[str, ...], list[tuple[str, Any, tuple[str, ...]]]]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._plans: dict[tuple[str, ...], _Plan] = {}
 
-    def _plan(self, targets: tuple[str, ...]) -> list[tuple[str, Any, tuple[str, ...]]]:
-        """The nodes ``targets`` need, each after its own needs: (name, node, needs)."""
-        plans = self.__dict__.setdefault("_plans", {})
-        if targets not in plans:
+    def _plan(self, targets: tuple[str, ...]) -> _Plan:
+        if targets not in self._plans:
             nodes = self._graph_schema.minimal_graph_schema(list(targets)).nodes
             order: list[str] = []
 
@@ -116,11 +125,14 @@ class SequentialGraphRunner(DaskGraphRunner):
 
             for target in targets:
                 visit(target)
-            plans[targets] = [
-                (name, self._instantiated_nodes[name], tuple(nodes[name].needs.values()))
-                for name in order
-            ]
-        return plans[targets]
+            self._plans[targets] = _Plan(
+                steps=tuple(
+                    (name, self._instantiated_nodes[name], tuple(nodes[name].needs.values()))
+                    for name in order
+                ),
+                names=frozenset(order),
+            )
+        return self._plans[targets]
 
     def run(
         self, inputs: dict[str, Any] | None = None, targets: list[str] | None = None
@@ -128,9 +140,8 @@ class SequentialGraphRunner(DaskGraphRunner):
         run_targets = tuple(targets if targets else self._graph_schema.target_names)
         plan = self._plan(run_targets)
         inputs = inputs or {}
-        planned = {name for name, _, _ in plan}
         for value in inputs.values():
-            if isinstance(value, str) and value in planned:
+            if isinstance(value, str) and value in plan.names:
                 raise GraphRunError(
                     f"Input value '{value}' clashes with a node name. Make sure "
                     f"that none of the input names passed to the `run` method are the "
@@ -140,7 +151,7 @@ class SequentialGraphRunner(DaskGraphRunner):
         # the place of a node of the same name; a need that is neither stays the bare name.
         results: dict[str, Any] = {name: (name, value) for name, value in inputs.items()}
         try:
-            for name, node, needs in plan:
+            for name, node, needs in plan.steps:
                 if name not in inputs:
                     results[name] = node(*(results.get(need, need) for need in needs))
         except RuntimeError as error:
