@@ -22,7 +22,6 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from bot.messages import Button
-from bot.ratelimit import Verdict
 from bot.settings import Settings
 from bot.store import Address, Admission, SQLiteStore, Store
 from bot.store_redis import RedisStore, RedisTrackerAdmin, StoreUnavailable
@@ -104,9 +103,6 @@ class ReconnectingStore(Reconnecting[Store]):
     ) -> Admission:
         return await self._call("admit", pseudonym, channel, address, now, per_minute)
 
-    async def touch(self, pseudonym: str, channel: str, address: str, now: float) -> None:
-        await self._call("touch", pseudonym, channel, address, now)
-
     async def address(self, pseudonym: str) -> Address | None:
         return await self._call("address", pseudonym)
 
@@ -115,9 +111,6 @@ class ReconnectingStore(Reconnecting[Store]):
 
     async def offered(self, pseudonym: str) -> tuple[Button, ...]:
         return await self._call("offered", pseudonym)
-
-    async def take_turn(self, pseudonym: str, now: float, per_minute: int) -> Verdict:
-        return await self._call("take_turn", pseudonym, now, per_minute)
 
     async def language(self, pseudonym: str) -> tuple[str | None, bool]:
         return await self._call("language", pseudonym)

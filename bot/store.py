@@ -2,9 +2,9 @@
 
 It holds only what bot/ needs: where to send a reply (the door's address, e.g. a Telegram chat
 id), when the person was last active (for retention), the buttons last offered (so a press can
-be checked) and the rate-limit bucket. ``Store`` is the interface; ``SQLiteStore`` keeps it in
-``{data_dir}/bot.db`` so a restart loses nothing. A Redis store would implement the same
-methods (one hash per pseudonym, the bucket update in a Lua script).
+be checked), the rate-limit bucket and the person's language. ``Store`` is the interface;
+``SQLiteStore`` keeps it in ``{data_dir}/bot.db`` so a restart loses nothing, and
+``bot.store_redis.RedisStore`` keeps it in Redis for several replicas.
 """
 
 from __future__ import annotations
@@ -41,16 +41,15 @@ class Admission:
 
 
 class Store(Protocol):
-    # One turn's bookkeeping in one round trip (touch, take_turn and language together): under
-    # load a worker-thread hop or Redis round trip of its own for each cost more than the work.
+    # One turn's bookkeeping in one round trip (the address and last activity, a rate-limit
+    # token, the stored language): under load a worker-thread hop or Redis round trip of its
+    # own for each cost more than the work.
     async def admit(
         self, pseudonym: str, channel: str, address: str, now: float, per_minute: int
     ) -> Admission: ...
-    async def touch(self, pseudonym: str, channel: str, address: str, now: float) -> None: ...
     async def address(self, pseudonym: str) -> Address | None: ...
     async def set_offered(self, pseudonym: str, buttons: Sequence[Button]) -> None: ...
     async def offered(self, pseudonym: str) -> tuple[Button, ...]: ...
-    async def take_turn(self, pseudonym: str, now: float, per_minute: int) -> Verdict: ...
     # The person's language ("en"/"cy") and whether they chose it (/cymraeg, the widget's
     # switch) rather than bot/ guessing it: see actions/language.py.
     async def language(self, pseudonym: str) -> tuple[str | None, bool]: ...
@@ -139,9 +138,6 @@ class SQLiteStore:
             verdict, row = self._spend(db, pseudonym, now, per_minute)
         return Admission(verdict, row[3], bool(row[4]))
 
-    async def touch(self, pseudonym: str, channel: str, address: str, now: float) -> None:
-        await self._run(self.db.execute, _TOUCH, (pseudonym, channel, address, now))
-
     async def address(self, pseudonym: str) -> Address | None:
         row = await self._fetchone(
             "SELECT channel, address FROM people WHERE pseudonym=?", pseudonym
@@ -157,14 +153,6 @@ class SQLiteStore:
     async def offered(self, pseudonym: str) -> tuple[Button, ...]:
         row = await self._fetchone("SELECT offered FROM people WHERE pseudonym=?", pseudonym)
         return tuple(Button(title, payload) for title, payload in json.loads(row[0])) if row else ()
-
-    async def take_turn(self, pseudonym: str, now: float, per_minute: int) -> Verdict:
-        return await self._run(self._take_turn, pseudonym, now, per_minute)
-
-    def _take_turn(self, pseudonym: str, now: float, per_minute: int) -> Verdict:
-        with self._transaction() as db:
-            verdict, _ = self._spend(db, pseudonym, now, per_minute)
-        return verdict
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -183,15 +171,12 @@ class SQLiteStore:
     def _spend(
         db: sqlite3.Connection, pseudonym: str, now: float, per_minute: int
     ) -> tuple[Verdict, tuple]:
-        """Spend one of the person's rate-limit tokens; their row as it was before."""
+        """Spend one of a recorded person's rate-limit tokens; their row as it was before."""
         row = db.execute(
             "SELECT rate_tokens, rate_updated, rate_told, language, language_chosen"
             " FROM people WHERE pseudonym=?",
             (pseudonym,),
         ).fetchone()
-        if not row:
-            # touch() was not called first: there is nobody to limit or reply to.
-            raise KeyError("take_turn before touch")
         bucket = Bucket(row[0], row[1], bool(row[2])) if row[0] is not None else None
         bucket, verdict = take(bucket, now, per_minute)
         db.execute(

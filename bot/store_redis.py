@@ -66,11 +66,9 @@ end
 redis.call('HSET', KEYS[1], 'rate_tokens', tostring(tokens), 'rate_updated', tostring(now),
            'rate_told', told and '1' or '0')
 """
-_TAKE_TURN = (
-    "if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end\n" + _SPEND + "return verdict\n"
-)
-# touch() and _TAKE_TURN in one round trip, returning the stored language too. KEYS: the
-# person's hash, the activity set; ARGV: now, per_minute, channel, address, pseudonym, ttl.
+# Store.admit: record the address and last activity, spend a token, read the language, in one
+# round trip. KEYS: the person's hash, the activity set; ARGV: now, per_minute, channel,
+# address, pseudonym, ttl.
 _ADMIT = (
     """
 redis.call('HSET', KEYS[1], 'channel', ARGV[3], 'address', ARGV[4], 'last_active', ARGV[1])
@@ -119,7 +117,6 @@ class RedisStore:
         self._redis = client
         self._ttl = int(ttl_seconds) if ttl_seconds else None
         self._set_if_exists = client.register_script(_SET_IF_EXISTS)
-        self._take_turn = client.register_script(_TAKE_TURN)
         self._admit = client.register_script(_ADMIT)
 
     @classmethod
@@ -139,16 +136,6 @@ class RedisStore:
             )
         return Admission(_VERDICTS[int(code)], language or None, chosen == "1")
 
-    async def touch(self, pseudonym: str, channel: str, address: str, now: float) -> None:
-        key = person_key(pseudonym)
-        async with translated():
-            pipe = self._redis.pipeline(transaction=True)
-            pipe.hset(key, mapping={"channel": channel, "address": address, "last_active": now})
-            if self._ttl:
-                pipe.expire(key, self._ttl)
-            pipe.zadd(ACTIVE_KEY, {pseudonym: now})
-            await pipe.execute()
-
     async def address(self, pseudonym: str) -> Address | None:
         async with translated():
             channel, address = await self._redis.hmget(
@@ -167,14 +154,6 @@ class RedisStore:
         if not raw:
             return ()
         return tuple(Button(title, payload) for title, payload in json.loads(raw))
-
-    async def take_turn(self, pseudonym: str, now: float, per_minute: int) -> Verdict:
-        async with translated():
-            code = await self._take_turn(keys=[person_key(pseudonym)], args=[now, per_minute])
-        if code == -1:
-            # As SQLiteStore: no touch() first means nobody to limit or reply to.
-            raise KeyError("take_turn before touch")
-        return _VERDICTS[int(code)]
 
     async def language(self, pseudonym: str) -> tuple[str | None, bool]:
         async with translated():

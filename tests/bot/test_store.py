@@ -11,10 +11,9 @@ from bot.store import Address, SQLiteStore
 async def test_state_survives_a_restart(tmp_path: Path):
     path = tmp_path / "bot.db"
     store = await SQLiteStore.open(path)
-    await store.touch("p1", "telegram", "42", now=10.0)
+    await store.admit("p1", "telegram", "42", now=10.0, per_minute=2)
     await store.set_offered("p1", [Button("Yes", "/affirm"), Button("Insta", '/inform{"p":"i"}')])
-    for _ in range(2):
-        await store.take_turn("p1", 10.0, per_minute=2)
+    await store.admit("p1", "telegram", "42", now=10.0, per_minute=2)
     await store.close()
 
     store = await SQLiteStore.open(path)
@@ -23,14 +22,15 @@ async def test_state_survives_a_restart(tmp_path: Path):
         Button("Yes", "/affirm"),
         Button("Insta", '/inform{"p":"i"}'),
     )
-    assert await store.take_turn("p1", 10.0, per_minute=2) is Verdict.REFUSED
+    third = await store.admit("p1", "telegram", "42", now=10.0, per_minute=2)
+    assert third.verdict is Verdict.REFUSED  # the bucket survived too
     await store.close()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
 async def test_delete_removes_everything_about_one_person(store):
-    await store.touch("p1", "telegram", "42", now=1.0)
-    await store.touch("p2", "widget", "abc", now=1.0)
+    await store.admit("p1", "telegram", "42", now=1.0, per_minute=20)
+    await store.admit("p2", "widget", "abc", now=1.0, per_minute=20)
     await store.set_offered("p1", [Button("Yes", "/affirm")])
     await store.delete("p1")
     assert await store.address("p1") is None
@@ -38,9 +38,9 @@ async def test_delete_removes_everything_about_one_person(store):
     assert await store.address("p2") == Address("widget", "abc")
 
 
-async def test_touch_updates_address_and_activity(store):
-    await store.touch("p1", "telegram", "42", now=1.0)
-    await store.touch("p1", "telegram", "43", now=5.0)
+async def test_each_turn_updates_address_and_activity(store):
+    await store.admit("p1", "telegram", "42", now=1.0, per_minute=20)
+    await store.admit("p1", "telegram", "43", now=5.0, per_minute=20)
     assert await store.address("p1") == Address("telegram", "43")
     assert await store.inactive_since(5.0) == []
     assert await store.inactive_since(6.0) == ["p1"]

@@ -87,7 +87,7 @@ async def test_the_purge_deletes_idle_conversations_everywhere_and_keeps_the_res
         )
         store = app[STORE]
         # Make the first one idle for 25 hours.
-        await store.touch(idle, "telegram", "111", now - 25 * 3600)
+        await store.admit(idle, "telegram", "111", now - 25 * 3600, 20)
 
         report = await purge_now(app, now=now)
 
@@ -146,8 +146,8 @@ def test_make_purge_deletes_what_is_past_retention(tmp_path: Path, domain_path: 
         from bot.store import SQLiteStore
 
         store = await SQLiteStore.open(data / "bot.db")
-        await store.touch("idle", "widget", "x", time.time() - 2 * 3600)
-        await store.touch("active", "widget", "y", time.time())
+        await store.admit("idle", "widget", "x", time.time() - 2 * 3600, 20)
+        await store.admit("active", "widget", "y", time.time(), 20)
         await store.close()
 
     asyncio.run(seed())

@@ -35,18 +35,17 @@ async def test_the_mapping_and_buttons_round_trip(store):
     assert await store.offered("p1") == ()
     await store.set_offered("p1", [Button("Yes", "/affirm")])  # unknown person: nothing kept
     assert await store.offered("p1") == ()
-    await store.touch("p1", "telegram", "12345", 100.0)
+    await store.admit("p1", "telegram", "12345", 100.0, 20)
     assert await store.address("p1") == Address("telegram", "12345")
     buttons = (Button("Yes", "/affirm"), Button("Instagram", '/inform{"platform":"instagram"}'))
     await store.set_offered("p1", buttons)
     assert await store.offered("p1") == buttons
-    await store.touch("p1", "telegram", "12345", 200.0)
-    assert await store.offered("p1") == buttons  # touching keeps the buttons
+    await store.admit("p1", "telegram", "12345", 200.0, 20)
+    assert await store.offered("p1") == buttons  # a later turn keeps the buttons
 
 
 async def test_the_rate_limit_spends_and_refills_alike(store):
-    await store.touch("p1", "widget", "s", 0.0)
-    verdicts = [await store.take_turn("p1", 0.0, 3) for _ in range(5)]
+    verdicts = [(await store.admit("p1", "widget", "s", 0.0, 3)).verdict for _ in range(5)]
     assert verdicts == [
         Verdict.ALLOWED,
         Verdict.ALLOWED,
@@ -54,9 +53,8 @@ async def test_the_rate_limit_spends_and_refills_alike(store):
         Verdict.REFUSED,
         Verdict.REFUSED_QUIETLY,
     ]
-    assert await store.take_turn("p1", 20.0, 3) is Verdict.ALLOWED  # one token back per 20 s
-    with pytest.raises(KeyError):
-        await store.take_turn("nobody", 0.0, 3)
+    # One token back per 20 s.
+    assert (await store.admit("p1", "widget", "s", 20.0, 3)).verdict is Verdict.ALLOWED
 
 
 async def test_admit_records_the_person_spends_a_token_and_reads_the_language(store):
@@ -69,17 +67,16 @@ async def test_admit_records_the_person_spends_a_token_and_reads_the_language(st
     assert second == Admission(Verdict.ALLOWED, "cy", True)
     assert await store.address("p1") == Address("widget", "s")
     assert await store.inactive_since(150.0) == []
-    # The same bucket as take_turn: two a minute, full again at 200 s and now both spent.
+    # Two a minute, full again at 200 s and now both spent.
     assert (await store.admit("p1", "widget", "s", 200.0, 2)).verdict is Verdict.ALLOWED
     assert (await store.admit("p1", "widget", "s", 200.0, 2)).verdict is Verdict.REFUSED
-    assert await store.take_turn("p1", 200.0, 2) is Verdict.REFUSED_QUIETLY
+    assert (await store.admit("p1", "widget", "s", 200.0, 2)).verdict is Verdict.REFUSED_QUIETLY
 
 
 async def test_retention_finds_the_inactive_and_delete_removes_everything(store):
-    await store.touch("old", "widget", "a", 100.0)
-    await store.take_turn("old", 100.0, 20)
+    await store.admit("old", "widget", "a", 100.0, 20)
     await store.set_offered("old", [Button("Yes", "/affirm")])
-    await store.touch("new", "widget", "b", 500.0)
+    await store.admit("new", "widget", "b", 500.0, 20)
     assert await store.inactive_since(300.0) == ["old"]
     await store.delete("old")
     assert await store.address("old") is None
@@ -91,7 +88,7 @@ async def test_redis_keys_expire_by_themselves_and_hold_only_the_pseudonym(redis
     store = await RedisStore.open(redis_server.url, ttl_seconds=86400)
     client = connect(redis_server.url)
     try:
-        await store.touch("p1", "telegram", "12345", 100.0)
+        await store.admit("p1", "telegram", "12345", 100.0, 20)
         assert 86000 < await client.ttl(person_key("p1")) <= 86400
         assert sorted(await client.keys("*")) == ["aic:active", "aic:person:p1"]
     finally:
@@ -104,10 +101,10 @@ async def test_two_replicas_share_one_bucket(redis_server):
     first = await RedisStore.open(redis_server.url)
     second = await RedisStore.open(redis_server.url)
     try:
-        await first.touch("p1", "widget", "s", 0.0)
-        verdicts = await asyncio.gather(
-            *(store.take_turn("p1", 0.0, 20) for store in [first, second] * 20)
+        admissions = await asyncio.gather(
+            *(store.admit("p1", "widget", "s", 0.0, 20) for store in [first, second] * 20)
         )
+        verdicts = [admission.verdict for admission in admissions]
         assert verdicts.count(Verdict.ALLOWED) == 20
         assert verdicts.count(Verdict.REFUSED) == 1
     finally:
@@ -178,12 +175,12 @@ async def test_a_store_down_at_start_is_opened_once_it_is_back(tmp_path: Path):
     store = await open_store(settings)
     assert isinstance(store, ReconnectingStore) and not store.is_open
     with pytest.raises(StoreUnavailable):
-        await store.touch("p1", "widget", "s", 1.0)
+        await store.admit("p1", "widget", "s", 1.0, 20)
     server.start()
     try:
         for _ in range(40):
             try:
-                await store.touch("p1", "widget", "s", 1.0)
+                await store.admit("p1", "widget", "s", 1.0, 20)
                 break
             except StoreUnavailable:
                 await asyncio.sleep(0.1)
@@ -210,9 +207,9 @@ async def test_a_sqlite_folder_that_cannot_be_written_is_retried(tmp_path: Path)
     store = await open_store(Settings(data_dir=blocker, pseudonym_secret=b"x" * 32))
     assert not store.is_open
     with pytest.raises(StoreUnavailable):
-        await store.touch("p1", "widget", "s", 1.0)
+        await store.admit("p1", "widget", "s", 1.0, 20)
     blocker.unlink()
     await asyncio.sleep(1.1)
-    await store.touch("p1", "widget", "s", 1.0)
+    await store.admit("p1", "widget", "s", 1.0, 20)
     assert store.is_open
     await store.close()
