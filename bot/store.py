@@ -9,11 +9,9 @@ be checked), the rate-limit bucket and the person's language. ``Store`` is the i
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +19,7 @@ from typing import Protocol, TypeVar
 
 from bot.messages import Button
 from bot.ratelimit import Bucket, Verdict, take
+from bot.sqlite_file import SQLiteFile
 
 T = TypeVar("T")
 
@@ -83,47 +82,31 @@ ADDED_COLUMNS = {
 }
 
 
-class SQLiteStore:
-    """SQLite through one worker thread: sqlite3 blocks, and one thread also serialises writes."""
+def _create_schema(db: sqlite3.Connection) -> None:
+    db.execute(SCHEMA)
+    columns = {row[1] for row in db.execute("PRAGMA table_info(people)")}
+    for column, statement in ADDED_COLUMNS.items():
+        if column not in columns:
+            db.execute(statement)
 
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bot-store")
-        self._db: sqlite3.Connection | None = None
+
+class SQLiteStore:
+    """SQLite on the event loop (``bot.sqlite_file``): a turn's bookkeeping is one short
+    transaction, and nothing else runs on the loop in the middle of it."""
+
+    def __init__(self, file: SQLiteFile) -> None:
+        self._file = file
 
     @classmethod
     async def open(cls, path: Path) -> SQLiteStore:
-        store = cls(path)
-        try:
-            await store._run(store._connect)
-        except BaseException:
-            await store.close()  # no worker thread left behind by a failed open
-            raise
-        return store
-
-    def _connect(self) -> None:
-        self._path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # Without an fsync per commit; a power cut or OS crash (not a process crash or restart)
-        # can lose the last few commits: a rate-limit token, buttons offered, a last-active
-        # time, which the next message writes again.
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(SCHEMA)
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(people)")}
-        for column, statement in ADDED_COLUMNS.items():
-            if column not in columns:
-                self._db.execute(statement)
-        self._path.chmod(0o600)
+        return cls(SQLiteFile.open(path, _create_schema))
 
     async def _run(self, fn: Callable[..., T], *args) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+        return self._file.run(fn, *args)
 
     @property
     def db(self) -> sqlite3.Connection:
-        if self._db is None:
-            raise RuntimeError("store is closed")
-        return self._db
+        return self._file.db
 
     async def admit(
         self, pseudonym: str, channel: str, address: str, now: float, per_minute: int
@@ -157,8 +140,8 @@ class SQLiteStore:
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         db = self.db
-        # Only this thread writes, but BEGIN IMMEDIATE keeps a read-modify-write atomic even
-        # if a second process ever shares the file.
+        # Only the event loop writes, but BEGIN IMMEDIATE keeps a read-modify-write atomic
+        # even if a second process (make purge) shares the file.
         db.execute("BEGIN IMMEDIATE")
         try:
             yield db
@@ -213,7 +196,4 @@ class SQLiteStore:
         return await self._run(lambda: self.db.execute(sql, params).fetchone())
 
     async def close(self) -> None:
-        if self._db is not None:
-            await self._run(self._db.close)
-            self._db = None
-        self._executor.shutdown(wait=True)
+        await self._file.close()

@@ -12,16 +12,15 @@ door it came from, never a door id, name or username.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from bot.handoff.references import new_reference
+from bot.sqlite_file import SQLiteFile
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -226,46 +225,33 @@ def _message(row: tuple) -> CaseMessage:
     return CaseMessage(*values)
 
 
-class SQLiteCaseStore:
-    """SQLite through one worker thread, like bot/'s own store: one thread serialises writes,
-    and every check-then-change is one conditional statement, so a second process sharing the
-    file (or a second replica on the same volume) cannot break it either."""
+def _create_schema(db: sqlite3.Connection) -> None:
+    db.execute("PRAGMA foreign_keys=ON")
+    db.executescript(SCHEMA)
+    for (table, column), statement in ADDED_COLUMNS.items():
+        if column not in {row[1] for row in db.execute(f"PRAGMA table_info({table})")}:
+            db.execute(statement)
 
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="handoff-store")
-        self._db: sqlite3.Connection | None = None
+
+class SQLiteCaseStore:
+    """SQLite on the event loop, like bot/'s own store (``bot.sqlite_file``); every
+    check-then-change is one conditional statement, so a second process sharing the file (or
+    a second replica on the same volume) cannot break it either."""
+
+    def __init__(self, file: SQLiteFile) -> None:
+        self._file = file
 
     @classmethod
     async def open(cls, path: Path) -> SQLiteCaseStore:
-        store = cls(path)
-        try:
-            await store._run(store._connect)
-        except BaseException:
-            store._executor.shutdown(wait=False)
-            raise
-        return store
-
-    def _connect(self) -> None:
-        self._path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        db = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None, timeout=10)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA foreign_keys=ON")
-        db.executescript(SCHEMA)
-        for (table, column), statement in ADDED_COLUMNS.items():
-            if column not in {row[1] for row in db.execute(f"PRAGMA table_info({table})")}:
-                db.execute(statement)
-        self._path.chmod(0o600)
-        self._db = db
+        # Hand-off writes are few and a person's words to a 101 contact: each is fsynced.
+        return cls(SQLiteFile.open(path, _create_schema, fsync_each_commit=True))
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+        return self._file.run(fn, *args)
 
     @property
     def db(self) -> sqlite3.Connection:
-        if self._db is None:
-            raise RuntimeError("handoff store is closed")
-        return self._db
+        return self._file.db
 
     async def _all(self, sql: str, *params: Any) -> list[tuple]:
         return await self._run(lambda: self.db.execute(sql, params).fetchall())
@@ -558,7 +544,4 @@ class SQLiteCaseStore:
         await self._change("DELETE FROM desk_sessions WHERE token_hash=?", token_hash)
 
     async def close(self) -> None:
-        if self._db is not None:
-            await self._run(self._db.close)
-            self._db = None
-        self._executor.shutdown(wait=True)
+        await self._file.close()
