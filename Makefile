@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 RASA := RASA_TELEMETRY_ENABLED=false $(VENV)/bin/rasa
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help install train validate test test-rasa test-py run shell lint format bench bench-nlu purge clean
+.PHONY: help install train validate test test-rasa test-py run shell lint format bench bench-bot bench-nlu purge clean
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -58,6 +58,9 @@ bench-nlu: install  ## NLU quality: held-out set and cross-validation
 BENCH_ARGS ?= --rasa-processes 2 --rounds 3
 bench: install train  ## Load: latency and throughput of bot/ against plain Rasa (BENCH_ARGS=...)
 	$(PY) -m bench.load $(BENCH_ARGS)
+
+bench-bot: install  ## bot/'s own CPU a message, against a stub Rasa (no model needed)
+	$(PY) -m bench.bot_alone
 
 purge: $(VENV)/.installed  ## Delete conversations past the retention period now
 	$(PY) -m bot.purge

@@ -40,9 +40,9 @@ class Admission:
 
 
 class Store(Protocol):
-    # One turn's bookkeeping in one round trip (the address and last activity, a rate-limit
-    # token, the stored language): under load a worker-thread hop or Redis round trip of its
-    # own for each cost more than the work.
+    # One turn's bookkeeping at once (the address and last activity, a rate-limit token, the
+    # stored language): one SQLite transaction or one Redis round trip, where one each had
+    # cost more than the work under load.
     async def admit(
         self, pseudonym: str, channel: str, address: str, now: float, per_minute: int
     ) -> Admission: ...

@@ -1,0 +1,178 @@
+"""bot/'s own cost, without Rasa: ``make bench-bot`` (``python -m bench.bot_alone``).
+
+``make bench`` measures bot/ beside two Rasa processes on the same cores, where one run's
+figures vary by about 10% and bot/'s few milliseconds a message are hard to follow from one
+change to the next. Here bot/ talks to a stub Rasa that answers every message at once with the
+same two replies (one with buttons, as most triage turns), and to the bench's Bot API peer;
+this process drives N people (default 50) at once through the widget door and the Telegram
+door and reports bot/'s CPU time per message (its process only) and its throughput. Nothing
+here says how fast the assistant is: only what bot/ itself costs.
+
+``--profile FILE`` writes a cProfile of bot/ (wall-clock, so it overstates system calls).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+from bench.bot_api_peer import BotApiPeer
+from bench.load import TOKEN, WEBHOOK_SECRET, _cpu_seconds
+from scripts.processes import VENV_BIN, Process, base_env, free_port, http_ok
+
+TEXT = "they recorded me on skype"
+STUB_REPLIES = [
+    {"recipient_id": "stub", "text": "Thank you for telling me. That sounds frightening."},
+    {
+        "recipient_id": "stub",
+        "text": "Have you paid them any money?",
+        "buttons": [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}],
+    },
+]
+
+Turn = Callable[[], Awaitable[None]]
+
+
+def stub_rasa() -> web.Application:
+    async def webhook(request: web.Request) -> web.Response:
+        await request.read()
+        return web.json_response(STUB_REPLIES)
+
+    async def tracker(request: web.Request) -> web.Response:
+        return web.json_response({"events": []})
+
+    app = web.Application()
+    app.router.add_post("/webhooks/rest/webhook", webhook)
+    app.router.add_get("/conversations/{sender}/tracker", tracker)
+    return app
+
+
+def widget_person(http: aiohttp.ClientSession, bot_url: str) -> Turn:
+    session = uuid.uuid4().hex
+
+    async def turn() -> None:
+        body = {"session": session, "id": uuid.uuid4().hex, "text": TEXT}
+        async with http.post(f"{bot_url}/widget/api/message", json=body) as response:
+            if not (await response.json())["replies"]:
+                raise AssertionError("no reply")
+
+    return turn
+
+
+def telegram_person(
+    http: aiohttp.ClientSession, bot_url: str, peer: BotApiPeer, chat_id: int, updates
+) -> Turn:
+    async def turn() -> None:
+        event, want = peer.event(chat_id), len(peer.sent[chat_id]) + 1
+        update = {
+            "update_id": next(updates),
+            "message": {
+                "message_id": want,
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private", "first_name": "B"},
+                "from": {"id": chat_id, "is_bot": False, "first_name": "B"},
+                "text": TEXT,
+            },
+        }
+        headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+        async with http.post(f"{bot_url}/telegram/webhook", json=update, headers=headers) as r:
+            r.raise_for_status()
+        while len(peer.sent[chat_id]) < want:
+            event.clear()
+            await asyncio.wait_for(event.wait(), 30)
+
+    return turn
+
+
+async def drive(people: list[Turn], turns: int) -> None:
+    async def one(turn: Turn) -> None:
+        for _ in range(turns):
+            await turn()
+
+    await asyncio.gather(*(one(turn) for turn in people))
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    peer = BotApiPeer()
+    runners, ports = [], {}
+    for name, app in [("rasa", stub_rasa()), ("peer", peer.app())]:
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        runners.append(runner)
+        ports[name] = free_port()
+        await web.TCPSite(runner, "127.0.0.1", ports[name]).start()
+    bot_port = free_port()
+    bot_url = f"http://127.0.0.1:{bot_port}"
+    with tempfile.TemporaryDirectory(prefix="aic-bench-bot-") as folder:
+        work = Path(folder)
+        env = base_env(
+            AIC_HOST="127.0.0.1",
+            AIC_PORT=str(bot_port),
+            AIC_PSEUDONYM_SECRET="bench-pseudonym-secret-0123456789abcdef",
+            AIC_DATA_DIR=str(work / "bot"),
+            AIC_TRACKER_DB=str(work / "tracker.db"),
+            AIC_RASA_URL=f"http://127.0.0.1:{ports['rasa']}",
+            AIC_RATE_LIMIT_PER_MINUTE="100000",
+            AIC_TELEGRAM_TOKEN=TOKEN,
+            AIC_TELEGRAM_MODE="webhook",
+            AIC_TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET,
+            AIC_TELEGRAM_API_URL=f"http://127.0.0.1:{ports['peer']}/bot",
+            AIC_TELEGRAM_WEBHOOK_URL=f"{bot_url}/telegram/webhook",
+        )
+        profiler = ["-m", "cProfile", "-o", str(args.profile)] if args.profile else []
+        bot = Process("bot", [str(VENV_BIN / "python"), *profiler, "-m", "bot"], work, env)
+        try:
+            await asyncio.to_thread(bot.wait_until, lambda: http_ok(f"{bot_url}/healthz"), 60)
+            updates = itertools.count(1)
+            async with aiohttp.ClientSession() as http:
+                doors: dict[str, Callable[[int], Turn]] = {
+                    "widget": lambda index: widget_person(http, bot_url),
+                    "telegram": lambda index: telegram_person(
+                        http, bot_url, peer, 700_000_000 + index, updates
+                    ),
+                }
+                print(f"{args.users} people at once, {args.turns} messages each, stub Rasa")
+                print("| door | round | bot/ CPU ms a message | messages a second |")
+                print("|---|---|---:|---:|")
+                people_made = itertools.count()
+                for name, make in doors.items():
+                    await drive([make(next(people_made)) for _ in range(args.users)], 2)  # warm
+                    costs = []
+                    for number in range(1, args.rounds + 1):
+                        people = [make(next(people_made)) for _ in range(args.users)]
+                        cpu, started = _cpu_seconds(bot.popen.pid), time.perf_counter()
+                        await drive(people, args.turns)
+                        seconds = time.perf_counter() - started
+                        messages = args.users * args.turns
+                        costs.append(1000 * (_cpu_seconds(bot.popen.pid) - cpu) / messages)
+                        print(f"| {name} | {number} | {costs[-1]:.2f} | {messages / seconds:.0f} |")
+                    print(f"| {name} | median | {statistics.median(costs):.2f} | |", flush=True)
+        finally:
+            bot.stop()
+            for runner in runners:
+                await runner.cleanup()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--turns", type=int, default=30, help="messages per person a round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--profile", help="write a cProfile of bot/ to this file")
+    asyncio.run(main_async(parser.parse_args()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,16 @@
+"""`make bench-bot` runs end to end (a few people, a few turns): the bench cannot rot unseen."""
+
+from __future__ import annotations
+
+import argparse
+
+from bench.bot_alone import main_async
+
+
+async def test_the_bot_alone_bench_drives_both_doors_and_reports(capsys):
+    await main_async(argparse.Namespace(users=3, turns=2, rounds=1, profile=None))
+    rows = [line.split("|") for line in capsys.readouterr().out.splitlines()]
+    figures = {row[1].strip(): row for row in rows if len(row) > 4 and row[2].strip() == "1"}
+    assert set(figures) == {"widget", "telegram"}
+    for row in figures.values():
+        assert float(row[3]) >= 0 and float(row[4]) > 0
