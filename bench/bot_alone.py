@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import aiohttp
@@ -71,7 +71,11 @@ def widget_person(http: aiohttp.ClientSession, bot_url: str) -> Turn:
 
 
 def telegram_person(
-    http: aiohttp.ClientSession, bot_url: str, peer: BotApiPeer, chat_id: int, updates
+    http: aiohttp.ClientSession,
+    bot_url: str,
+    peer: BotApiPeer,
+    chat_id: int,
+    updates: Iterator[int],
 ) -> Turn:
     async def turn() -> None:
         event, want = peer.event(chat_id), len(peer.sent[chat_id]) + 1
@@ -159,7 +163,9 @@ async def main_async(args: argparse.Namespace) -> None:
                         print(f"| {name} | {number} | {costs[-1]:.2f} | {messages / seconds:.0f} |")
                     print(f"| {name} | median | {statistics.median(costs):.2f} | |", flush=True)
         finally:
-            bot.stop()
+            # Off the loop: bot/ may still be talking to the stub Rasa or the Bot API peer,
+            # which this loop serves.
+            await asyncio.to_thread(bot.stop)
             for runner in runners:
                 await runner.cleanup()
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import sqlite3
 import stat
 import threading
@@ -13,6 +14,13 @@ from bot.sqlite_file import SQLiteFile
 
 def _schema(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE IF NOT EXISTS t (n INTEGER)")
+
+
+def _open_descriptors(path: Path) -> list[str]:
+    """This process's open files that are ``path`` or its journal and log."""
+    fds = Path("/proc/self/fd")
+    targets = [os.readlink(fd) for fd in fds.iterdir() if fd.is_symlink()]
+    return [t for t in targets if t.startswith(str(path))]
 
 
 def _insert(db: sqlite3.Connection, n: int) -> None:
@@ -65,6 +73,7 @@ async def test_a_failed_setup_leaves_nothing_open(tmp_path: Path):
     def broken(db: sqlite3.Connection) -> None:
         db.execute("NOT SQL")
 
+    path = tmp_path / "x.db"
     with pytest.raises(sqlite3.OperationalError):
-        SQLiteFile.open(tmp_path / "x.db", broken)
-    assert not any(t.name.startswith("checkpoint") for t in threading.enumerate())
+        SQLiteFile.open(path, broken)
+    assert _open_descriptors(path) == []  # the connection was closed, not left behind
