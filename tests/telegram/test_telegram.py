@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import signal
 import sqlite3
 import time
 
@@ -382,3 +383,18 @@ async def test_no_telegram_identity_reaches_rasa_or_the_logs(
         assert identity not in everything
         assert identity not in log
     assert "hello, my name" not in log  # and what people write stays out of bot/'s log
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+async def test_a_stop_signal_stops_the_bot_cleanly_and_at_once(bot_launcher, telegram_peer, mode):
+    """`docker stop` and Kubernetes send SIGTERM and kill ten (or thirty) seconds later."""
+    bot = await start_telegram_bot(bot_launcher, telegram_peer, mode)
+    popen = bot.process.popen
+    popen.send_signal(signal.SIGTERM)
+    try:
+        returncode = await asyncio.to_thread(popen.wait, 8)
+    finally:
+        await asyncio.to_thread(bot.stop)
+    assert returncode == 0
+    log = bot.log_text()
+    assert "Application.stop() complete" in log and "Traceback" not in log
