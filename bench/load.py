@@ -595,7 +595,7 @@ def print_report(users: int, runs: list[Run], prof: dict[str, Any] | None) -> No
             str(result.lost),
             str(result.out_of_order),
         ]
-        cells += [f"{peak.get(n, 0) / 1024:.0f} / {per_message.get(n, 0):.0f}" for n in names]
+        cells += [f"{peak.get(n, 0) / 1024:.0f} / {per_message.get(n, 0):.1f}" for n in names]
         print("| " + " | ".join(cells) + " |")
     print(
         "\nCPU ms per message does not depend on what else the machine runs: 2 cores give 2000"
