@@ -83,9 +83,7 @@ async def request(
             sslcontext = ssl.create_default_context(cafile=self.cafile)
         except FileNotFoundError:
             # Rasa's own wording for a missing certificate file.
-            return await original_request(
-                self, method, subpath, content_type, compress, **kwargs
-            )
+            return await original_request(self, method, subpath, content_type, compress, **kwargs)
     async with shared_session(self).request(
         method,
         url,
