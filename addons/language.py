@@ -2,11 +2,21 @@
 
 The rules are in actions/language.py (bot/ uses them too). A pipeline component rather than a
 custom slot-mapping action: that action cost one call to the action server on every turn.
+
+bot/ names the person's language in every message's metadata, so the entity is there on every
+turn; Rasa's slot mapping would then add ``SlotSet("language", ...)`` to every turn although
+the value almost never changes. ``install`` drops the repeats: one event fewer a turn to store,
+load and replay, and the slot's value is the same either way.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from rasa.core.actions.action import ActionExtractSlots
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.shared.core.events import Event, SlotSet
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import (
     ENTITIES,
     ENTITY_ATTRIBUTE_CONFIDENCE,
@@ -20,8 +30,10 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.language import ENTITY, message_language
+from actions.language import ENTITY, SLOT, message_language
 from addons.components import StatelessComponent
+
+original_extract_slots = ActionExtractSlots.run
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
@@ -46,3 +58,28 @@ class MessageLanguage(StatelessComponent):
             ]
             message.set(ENTITIES, [*others, entity], add_to_output=True)
         return messages
+
+
+def without_repeated_language(events: list[Event], tracker: DialogueStateTracker) -> list[Event]:
+    """``events`` less a ``SlotSet`` of the language slot to the value it already has."""
+    current = tracker.get_slot(SLOT)
+    return [
+        event
+        for event in events
+        if not (isinstance(event, SlotSet) and event.key == SLOT and event.value == current)
+    ]
+
+
+async def extract_slots(
+    self: ActionExtractSlots,
+    output_channel: Any,
+    nlg: Any,
+    tracker: DialogueStateTracker,
+    domain: Any,
+) -> list[Event]:
+    events = await original_extract_slots(self, output_channel, nlg, tracker, domain)
+    return without_repeated_language(events, tracker)
+
+
+def install() -> None:
+    ActionExtractSlots.run = extract_slots  # type: ignore[method-assign]

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
+from rasa.core.actions.action import ActionExtractSlots
+from rasa.core.channels import CollectingOutputChannel
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.training_data.message import Message
 
 from actions.language import choose_language, detect_language, normalise
+from addons import language
 from addons.language import MessageLanguage
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -145,3 +153,35 @@ def test_the_domain_fills_the_slot_from_the_entity_alone():
     # It never changes what the dialogue does, only which words it uses.
     assert {"language": {"influence_conversation": False}} in domain["entities"]
     assert domain["slots"]["language"]["influence_conversation"] is False
+
+
+def _extracted_slots(events: list, language_entity: str | None) -> list[tuple[str, object]]:
+    """What slot extraction sets after a message carrying ``language_entity``; Rasa's own
+    extraction sets the same, less a language slot set to the value it has."""
+    domain = Domain.from_path(ROOT / "domain.yml")
+    tracker = DialogueStateTracker.from_events("someone", events, slots=domain.slots)
+    entities = [{"entity": "platform", "value": "snapchat", "start": 0, "end": 8}]
+    if language_entity:
+        entities.append({"entity": "language", "value": language_entity, "start": 0, "end": 8})
+    tracker.update(UserUttered("snapchat", {"name": "inform", "confidence": 1.0}, entities))
+
+    def slots_set(run: Any) -> list[tuple[str, object]]:
+        action = ActionExtractSlots(action_endpoint=None)
+        events = asyncio.run(run(action, CollectingOutputChannel(), None, tracker, domain))
+        return [(event.key, event.value) for event in events if isinstance(event, SlotSet)]
+
+    ours, rasas = slots_set(ActionExtractSlots.run), slots_set(language.original_extract_slots)
+    assert ours == [s for s in rasas if s != ("language", tracker.get_slot("language"))]
+    return ours
+
+
+def test_the_language_slot_is_set_only_when_it_changes():
+    assert language.extract_slots is ActionExtractSlots.run  # installed by importing addons
+    others = [("platforms", ["snapchat"])]
+    # English is the slot's first value: saying so again on every turn sets nothing.
+    assert _extracted_slots([], "en") == others
+    assert _extracted_slots([], None) == others
+    assert _extracted_slots([], "cy") == [*others, ("language", "cy")]
+    in_welsh = [SlotSet("language", "cy")]
+    assert _extracted_slots(in_welsh, "cy") == others
+    assert _extracted_slots(in_welsh, "en") == [*others, ("language", "en")]
