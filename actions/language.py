@@ -80,6 +80,7 @@ ENGLISH_WORDS = frozenset(
     sent send said says if but just about be been will know think need got
     """.split()
 )
+_PHRASE_PATTERNS = tuple(re.compile(rf"(?<![\w']){phrase}(?![\w'])") for phrase in WELSH_PHRASES)
 _TOKEN = re.compile(r"[a-zâêîôûŵŷäëïöüÿáéíóúàèìòù'’\-]+")
 # A message that only asks for a language: "Cymraeg", "yn Gymraeg plis", "English please".
 _ASK_WELSH = re.compile(
@@ -111,9 +112,7 @@ def normalise(value: Any) -> str | None:
 def language_scores(text: str) -> tuple[int, int]:
     """How many Welsh and English marker words ``text`` has (each distinct word once)."""
     lowered = (text or "").lower().replace("’", "'")
-    welsh = sum(
-        1 for phrase in WELSH_PHRASES if re.search(rf"(?<![\w']){phrase}(?![\w'])", lowered)
-    )
+    welsh = sum(1 for pattern in _PHRASE_PATTERNS if pattern.search(lowered))
     for phrase in WELSH_PHRASES:
         lowered = lowered.replace(phrase, " ")
     tokens = {token.strip("'-") for token in _TOKEN.findall(lowered)}
@@ -150,10 +149,13 @@ def choose_language(
     text: str | None = None,
     current: Any = None,
     hint: Any = None,
+    written: str | None = None,
 ) -> str:
-    """bot/'s choice of language for a turn (see the module docstring for the order)."""
+    """bot/'s choice of language for a turn (see the module docstring for the order).
+    ``written`` is ``detect_language(text)`` when the caller has it already."""
     return (
         normalise(explicit)
+        or written
         or detect_language(text)
         or normalise(current)
         or normalise(hint)

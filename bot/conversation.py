@@ -20,7 +20,7 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from actions.language import ENGLISH, choose_language, normalise
+from actions.language import ENGLISH, choose_language, detect_language, normalise
 from actions.language import ENTITY as LANGUAGE_ENTITY
 from bot.messages import Button, Reply
 from bot.pseudonym import pseudonym
@@ -159,11 +159,12 @@ class Conversations:
         who: str,
         stored: StoredLanguage,
         explicit: str | None,
-        text: str | None,
+        written: str | None,
         hint: str | None,
     ) -> str:
-        """The turn's language: a choice made now, else one made before, else what the text,
-        the last turn or the door's guess says (actions/language.py). Remembered per pseudonym."""
+        """The turn's language: a choice made now, else one made before, else the language the
+        text is ``written`` in, the last turn's or the door's guess (actions/language.py).
+        Remembered per pseudonym."""
         stored_language, was_chosen = stored
         chosen = was_chosen
         if normalise(explicit):
@@ -171,7 +172,7 @@ class Conversations:
         elif was_chosen and normalise(stored_language):
             language = normalise(stored_language) or ENGLISH
         else:
-            language = choose_language(text=text, current=stored_language, hint=hint)
+            language = choose_language(written=written, current=stored_language, hint=hint)
         if (language, chosen) != stored:
             try:
                 await self._store.set_language(who, language, chosen)
@@ -211,12 +212,13 @@ class Conversations:
         the widget's data-lang).
         """
         who = self.pseudonym(channel, user_key)
-        _TURN_LANGUAGE.set(choose_language(explicit=language, text=text, hint=language_hint))
+        written = detect_language(text)
+        _TURN_LANGUAGE.set(choose_language(explicit=language, written=written, hint=language_hint))
         async with self._locks.hold(who):
             refused, stored = await self._admit(who, channel, user_key)
             if refused is not None:
                 return refused
-            await self._settle_language(who, stored, language, text, language_hint)
+            await self._settle_language(who, stored, language, written, language_hint)
             if self.handoff is not None:
                 routed = await self.handoff.route(
                     who,

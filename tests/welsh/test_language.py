@@ -93,6 +93,12 @@ def test_the_order_of_the_choice():
     # Then the door's guess, then English.
     assert choose_language(text="hi", hint="cy-GB") == "cy"
     assert choose_language(text="hi") == "en"
+    # The language the text is written in, when the caller detected it already, counts the same.
+    for text in ("dw i wedi talu ddoe", "I paid them yesterday", "ydw", "hi", None):
+        for current, hint in (("cy", None), ("en", "cy"), (None, "cy-GB"), (None, None)):
+            assert choose_language(
+                written=detect_language(text), current=current, hint=hint
+            ) == choose_language(text=text, current=current, hint=hint)
 
 
 @pytest.mark.parametrize(
