@@ -14,7 +14,6 @@ import logging
 import re
 import sqlite3
 import time
-import unicodedata
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -46,9 +45,17 @@ NO_LANGUAGE: StoredLanguage = (None, False)
 # Rasa's payload syntax: "/intent", "/intent@0.9", "/intent{...}" with the entities as JSON.
 _INTENT_PAYLOAD = re.compile(r"(?P<intent>/[^{@\s]+(?:@[\d.]+)?)(?P<entities>\{.*\})?", re.DOTALL)
 # Bidirectional overrides can make text read differently from what it is; they are dropped
-# together with control characters. Line and paragraph separators become newlines.
-_DROP = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
-_NEWLINES = {ord("\r"): "\n", 0x2028: "\n", 0x2029: "\n", ord("\t"): " "}
+# together with control characters (Unicode's Cc) and lone surrogates (Cs). Line and paragraph
+# separators become newlines. One table, so one pass over the text.
+_CLEAN = {
+    **dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")),
+    **dict.fromkeys([*range(0x20), *range(0x7F, 0xA0), *range(0xD800, 0xE000)]),
+    ord("\r"): "\n",
+    0x2028: "\n",
+    0x2029: "\n",
+    ord("\t"): " ",
+    ord("\n"): "\n",
+}
 
 
 def payload_with_entity(payload: str, entity: str, value: str) -> str:
@@ -71,10 +78,7 @@ def payload_with_entity(payload: str, entity: str, value: str) -> str:
 def clean_text(raw: str) -> str:
     """Text as Rasa should see it: no control characters, and never a leading ``/`` (which
     Rasa would read as an intent payload, letting anyone set slots by typing)."""
-    text = raw.replace("\r\n", "\n").translate(_NEWLINES).translate(_DROP)
-    text = "".join(
-        ch for ch in text if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cs")
-    ).strip()
+    text = raw.replace("\r\n", "\n").translate(_CLEAN).strip()
     while text.startswith("/"):
         text = text.lstrip("/").strip()
     return text

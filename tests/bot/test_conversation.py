@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.conversation import clean_text, payload_with_entity
 from bot.messages import Button, Reply
@@ -14,6 +17,7 @@ from tests.bot.conftest import SECRET
 
 UNAVAILABLE = "[utter_frontdoor_unavailable] 101 999 116 123"
 YES = {"title": "Yes", "payload": "/affirm"}
+BIDI_OVERRIDES = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 PLATFORM = {"title": "Instagram", "payload": '/inform{"platform":"instagram"}'}
 
 
@@ -265,3 +269,19 @@ async def test_notice_answers_under_the_rate_limit(make_conversations, fake_rasa
 )
 def test_clean_text(raw, clean):
     assert clean_text(raw) == clean
+
+
+@settings(max_examples=2000)
+# Lone surrogates included (Hypothesis leaves category Cs out unless told).
+@given(st.text(alphabet=st.characters(exclude_categories=())))
+def test_clean_text_drops_exactly_control_characters_surrogates_and_overrides(raw):
+    text = raw.replace("\r\n", "\n")
+    text = text.translate({ord("\r"): "\n", 0x2028: "\n", 0x2029: "\n", ord("\t"): " "})
+    kept = "".join(
+        ch
+        for ch in text
+        if ch == "\n" or (unicodedata.category(ch) not in ("Cc", "Cs") and ch not in BIDI_OVERRIDES)
+    ).strip()
+    while kept.startswith("/"):
+        kept = kept.lstrip("/").strip()
+    assert clean_text(raw) == kept
