@@ -8,7 +8,8 @@ this process drives N people (default 50) at once through the widget door and th
 door and reports bot/'s CPU time per message (its process only) and its throughput. Nothing
 here says how fast the assistant is: only what bot/ itself costs.
 
-``--profile FILE`` writes a cProfile of bot/ (wall-clock, so it overstates system calls).
+``--profile FILE`` writes a cProfile of bot/ (wall-clock, so it overstates system calls);
+``--doors telegram`` drives one door only, so the profile is that door's.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ STUB_REPLIES = [
 ]
 
 Turn = Callable[[], Awaitable[None]]
+DOORS = ("widget", "telegram")
 
 
 def stub_rasa() -> web.Application:
@@ -151,6 +153,8 @@ async def main_async(args: argparse.Namespace) -> None:
                 print("|---|---|---:|---:|")
                 people_made = itertools.count()
                 for name, make in doors.items():
+                    if name not in args.doors:
+                        continue
                     await drive([make(next(people_made)) for _ in range(args.users)], 2)  # warm
                     costs = []
                     for number in range(1, args.rounds + 1):
@@ -176,6 +180,9 @@ def main() -> int:
     parser.add_argument("--turns", type=int, default=30, help="messages per person a round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", help="write a cProfile of bot/ to this file")
+    parser.add_argument(
+        "--doors", nargs="+", choices=DOORS, default=list(DOORS), help="the doors to drive"
+    )
     asyncio.run(main_async(parser.parse_args()))
     return 0
 

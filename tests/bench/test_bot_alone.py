@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from bench.bot_alone import main_async
+from bench.bot_alone import DOORS, main_async
 
 
 async def test_the_bot_alone_bench_drives_both_doors_and_reports(capsys):
-    await main_async(argparse.Namespace(users=3, turns=2, rounds=1, profile=None))
+    await main_async(argparse.Namespace(users=3, turns=2, rounds=1, profile=None, doors=DOORS))
     rows = [line.split("|") for line in capsys.readouterr().out.splitlines()]
     figures = {row[1].strip(): row for row in rows if len(row) > 4 and row[2].strip() == "1"}
     assert set(figures) == {"widget", "telegram"}
