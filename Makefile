@@ -5,10 +5,10 @@ PY := $(VENV)/bin/python
 RASA := RASA_TELEMETRY_ENABLED=false $(VENV)/bin/rasa
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help install train validate test test-rasa test-py run shell lint format bench bench-bot bench-nlu purge clean
+.PHONY: help install train validate test test-unit test-e2e test-rasa test-py run shell lint format bench bench-bot bench-nlu purge clean
 
 help:  ## List the commands
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: pyproject.toml constraints.txt .python-version
 	python3.10 -m venv $(VENV)
@@ -37,13 +37,23 @@ run: install train  ## Run everything on this machine: widget at http://127.0.0.
 shell: install train  ## Chat with the assistant in this terminal
 	$(PY) -m scripts.shell
 
-test: install validate train test-rasa test-py  ## Install, train and run every test
+# Training keeps the two cores only partly busy: the checks and the tests that need no model
+# (the ones not marked e2e) run beside it, the rest once it is done.
+test: install  ## Install, train and run every test
+	$(MAKE) --no-print-directory -j2 --output-sync=line train test-unit
+	$(MAKE) --no-print-directory test-rasa test-e2e
 
 test-rasa:  ## Rasa's own dialogue tests on tests/stories
 	$(RASA) test core --model "$$($(PY) -m scripts.model)" --stories tests/stories --fail-on-prediction-errors --out results
 
 test-py:  ## The pytest suite (unit and end-to-end)
 	$(PY) -m pytest -q
+
+test-unit: validate  ## The tests that need no model and start no Rasa
+	$(PY) -m pytest -q -m "not e2e"
+
+test-e2e:  ## The end-to-end tests: real model, servers, peers and browser
+	$(PY) -m pytest -q -m e2e
 
 lint:  ## ruff
 	$(VENV)/bin/ruff check .
