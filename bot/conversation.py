@@ -50,6 +50,7 @@ _INTENT_PAYLOAD = re.compile(r"(?P<intent>/[^{@\s]+(?:@[\d.]+)?)(?P<entities>\{.
 _CLEAN = {
     **dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")),
     **dict.fromkeys([*range(0x20), *range(0x7F, 0xA0), *range(0xD800, 0xE000)]),
+    # Later keys win over the ranges above: line breaks stay, as newlines; a tab is a space.
     ord("\r"): "\n",
     0x2028: "\n",
     0x2029: "\n",
