@@ -61,6 +61,15 @@ def test_keyboard_data_fits_telegram_whatever_the_payload():
     assert keyboard(Reply("no buttons")) is None
 
 
+def test_a_button_set_keyboard_is_built_once_and_cannot_be_changed():
+    yes_no = (Button("Yes", "/affirm"), Button("No", "/deny"))
+    first = keyboard(Reply("Have you paid?", yes_no))
+    assert keyboard(Reply("Are you safe?", yes_no)) is first
+    assert keyboard(Reply("Paid?", (Button("Yes", "/affirm"),))) is not first
+    with pytest.raises(AttributeError):
+        first.inline_keyboard = ()  # type: ignore[misc, union-attr]
+
+
 def test_a_turns_replies_become_one_message_per_keyboard():
     yes = (Button("Yes", "/affirm"),)
     stop = (Button("Stop", "/stop"),)
