@@ -64,8 +64,8 @@ format:  ## ruff format
 bench-nlu: install  ## NLU quality: held-out set and cross-validation
 	$(PY) -m bench.nlu_benchmark
 
-# Two Rasa processes (one per core), each door three times over: one run varies by about 10%.
-BENCH_ARGS ?= --rasa-processes 2 --rounds 3
+# Two Rasa processes (one per core), each door five times over: one run varies by 10% or more.
+BENCH_ARGS ?= --rasa-processes 2 --rounds 5
 bench: install train  ## Load: latency and throughput of bot/ against plain Rasa (BENCH_ARGS=...)
 	$(PY) -m bench.load $(BENCH_ARGS)
 

@@ -13,12 +13,13 @@ tracker store in a temporary folder), then:
 
 For each run it prints p50/p95/p99 reply latency, messages per second, lost and out-of-order
 messages (read back from the tracker: every message must be there once, in order), peak memory
-(RSS) and CPU time of each process, and the ratio of bot/ over plain Rasa.
+(RSS) and CPU time of each process, and the ratio of bot/ over plain Rasa (pooled, and the
+spread of each round's ratios).
 
 Options: ``--users N``, ``--doors rest,widget,telegram`` (in that order), ``--rounds N`` (the
-doors N times over, in turn, each door's runs then pooled: one run's rate varies by about 10%),
-``--rasa-processes N`` (N Rasa
-servers; bot/ gives each conversation a home server, and the REST door does the same),
+doors N times over, in turn, each door's runs then pooled: one run's rate varies by 10% or
+more), ``--rasa-processes N`` (N Rasa servers; bot/ gives each conversation a home server, and
+the REST door does the same),
 ``--rasa-workers N`` (Sanic workers in one server; needs ``--redis``, since several workers
 need Rasa's Redis lock store), ``--redis`` (Rasa on deploy/endpoints.redis.yml and bot/'s
 state on Redis too), ``--profile-bot FILE`` (a cProfile of the bot/ process).
@@ -617,6 +618,28 @@ def print_report(users: int, runs: list[Run], prof: dict[str, Any] | None) -> No
             f"- {door}: p95 x{p95 / base_p95:.2f} ({(p95 / base_p95 - 1):+.0%}), "
             f"throughput x{rate / base_rate:.2f} ({(rate / base_rate - 1):+.0%})"
         )
+        if len(ratios := round_ratios(runs, door)) > 1:
+            rates, p95s = zip(*ratios, strict=True)
+            print(
+                f"  round by round: p95 x{min(p95s):.2f} to x{max(p95s):.2f}, "
+                f"throughput x{min(rates):.2f} to x{max(rates):.2f}"
+            )
+
+
+def round_ratios(runs: list[Run], door: str) -> list[tuple[float, float]]:
+    """Each round's (throughput, p95) of ``door`` over plain Rasa's in the same round. The
+    machine's speed drifts from one minute to the next; their spread shows how far to trust
+    the pooled ratio."""
+    base = [result for name, result, _ in runs if name == RestDoor.name]
+    mine = [result for name, result, _ in runs if name == door]
+    return [
+        (
+            (ours.messages / ours.seconds) / (theirs.messages / theirs.seconds),
+            percentile(ours.latencies, 95) / percentile(theirs.latencies, 95),
+        )
+        for ours, theirs in zip(mine, base, strict=False)
+        if ours.seconds and theirs.seconds and ours.latencies and theirs.latencies
+    ]
 
 
 async def main_async(args: argparse.Namespace) -> int:

@@ -1,0 +1,47 @@
+"""`make bench`'s report: each door against plain Rasa pooled, and round by round."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.load import Meter, RestDoor, Result, TelegramDoor, WidgetDoor, print_report, round_ratios
+
+
+def run(door: str, rate: float, p95_ms: float) -> tuple[str, Result, Meter]:
+    """A run of 100 messages at ``rate`` a second whose 95th-percentile latency is ``p95_ms``."""
+    latencies = [p95_ms / 1000] * 100
+    return door, Result(latencies=latencies, seconds=100 / rate, messages=100), Meter({})
+
+
+def test_each_round_is_compared_with_plain_rasa_in_the_same_round():
+    runs = [
+        run(RestDoor.name, 90, 600),
+        run(WidgetDoor.name, 81, 660),
+        run(RestDoor.name, 80, 700),
+        run(WidgetDoor.name, 80, 700),
+    ]
+    assert round_ratios(runs, WidgetDoor.name) == [
+        pytest.approx((0.9, 1.1)),
+        pytest.approx((1.0, 1.0)),
+    ]
+    assert round_ratios(runs, TelegramDoor.name) == []
+
+
+def test_the_report_gives_the_pooled_ratio_and_the_rounds_spread(capsys):
+    runs = [
+        run(RestDoor.name, 90, 600),
+        run(TelegramDoor.name, 81, 660),
+        run(RestDoor.name, 90, 600),
+        run(TelegramDoor.name, 72, 720),
+    ]
+    print_report(50, runs, None)
+    out = capsys.readouterr().out
+    assert f"- {TelegramDoor.name}: p95 x1.20 (+20%), throughput x0.85 (-15%)" in out
+    assert "round by round: p95 x1.10 to x1.20, throughput x0.80 to x0.90" in out
+
+
+def test_one_round_has_no_spread(capsys):
+    print_report(50, [run(RestDoor.name, 90, 600), run(WidgetDoor.name, 90, 600)], None)
+    out = capsys.readouterr().out
+    assert "throughput x1.00 (+0%)" in out
+    assert "round by round" not in out
