@@ -83,7 +83,7 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
 
 
-JSON = {"Content-Type": "application/json"}
+_JSON_HEADERS = {"Content-Type": "application/json"}
 
 
 def _body(
@@ -93,7 +93,7 @@ def _body(
     if request_data is None:
         return None, None
     if not request_data.contains_files:
-        return request_data.json_payload, JSON
+        return request_data.json_payload, _JSON_HEADERS
     form = aiohttp.FormData()
     for name, value in request_data.json_parameters.items():
         form.add_field(name, value)
