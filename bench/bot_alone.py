@@ -28,8 +28,9 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from bench.bot_api_peer import BotApiPeer
-from bench.load import TOKEN, WEBHOOK_SECRET, _cpu_seconds
+from bench.bot_api_peer import MODES as TELEGRAM_MODES
+from bench.bot_api_peer import WEBHOOK_SECRET, BotApiPeer, text_update
+from bench.load import TOKEN, _cpu_seconds
 from scripts.processes import VENV_BIN, Process, base_env, free_port, http_ok
 
 TEXT = "they recorded me on skype"
@@ -76,24 +77,13 @@ def telegram_person(
     http: aiohttp.ClientSession,
     bot_url: str,
     peer: BotApiPeer,
+    mode: str,
     chat_id: int,
     updates: Iterator[int],
 ) -> Turn:
     async def turn() -> None:
         event, want = peer.event(chat_id), len(peer.sent[chat_id]) + 1
-        update = {
-            "update_id": next(updates),
-            "message": {
-                "message_id": want,
-                "date": int(time.time()),
-                "chat": {"id": chat_id, "type": "private", "first_name": "B"},
-                "from": {"id": chat_id, "is_bot": False, "first_name": "B"},
-                "text": TEXT,
-            },
-        }
-        headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
-        async with http.post(f"{bot_url}/telegram/webhook", json=update, headers=headers) as r:
-            r.raise_for_status()
+        await peer.send_update(mode, http, bot_url, text_update(next(updates), chat_id, want, TEXT))
         while len(peer.sent[chat_id]) < want:
             event.clear()
             await asyncio.wait_for(event.wait(), 30)
@@ -131,7 +121,7 @@ async def main_async(args: argparse.Namespace) -> None:
             AIC_RASA_URL=f"http://127.0.0.1:{ports['rasa']}",
             AIC_RATE_LIMIT_PER_MINUTE="100000",
             AIC_TELEGRAM_TOKEN=TOKEN,
-            AIC_TELEGRAM_MODE="webhook",
+            AIC_TELEGRAM_MODE=args.telegram_mode,
             AIC_TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET,
             AIC_TELEGRAM_API_URL=f"http://127.0.0.1:{ports['peer']}/bot",
             AIC_TELEGRAM_WEBHOOK_URL=f"{bot_url}/telegram/webhook",
@@ -145,10 +135,13 @@ async def main_async(args: argparse.Namespace) -> None:
                 doors: dict[str, Callable[[int], Turn]] = {
                     "widget": lambda index: widget_person(http, bot_url),
                     "telegram": lambda index: telegram_person(
-                        http, bot_url, peer, 700_000_000 + index, updates
+                        http, bot_url, peer, args.telegram_mode, 700_000_000 + index, updates
                     ),
                 }
-                print(f"{args.users} people at once, {args.turns} messages each, stub Rasa")
+                print(
+                    f"{args.users} people at once, {args.turns} messages each, stub Rasa, "
+                    f"Telegram door {args.telegram_mode}"
+                )
                 print("| door | round | bot/ CPU ms a message | messages a second |")
                 print("|---|---|---:|---:|")
                 people_made = itertools.count()
@@ -180,6 +173,12 @@ def main() -> int:
     parser.add_argument("--turns", type=int, default=30, help="messages per person a round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", help="write a cProfile of bot/ to this file")
+    parser.add_argument(
+        "--telegram-mode",
+        choices=TELEGRAM_MODES,
+        default="polling",
+        help="how bot/'s Telegram door gets updates (default: long polling, as bot/ does)",
+    )
     parser.add_argument(
         "--doors", nargs="+", choices=DOORS, default=list(DOORS), help="the doors to drive"
     )

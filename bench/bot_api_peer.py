@@ -1,23 +1,29 @@
-"""A minimal local Bot API peer for the load benchmark.
+"""A minimal local Bot API peer for the load benchmarks.
 
-bot/ runs its Telegram door in webhook mode against it: the benchmark posts updates to bot/'s
-webhook as Telegram would, and this peer records each ``sendMessage`` with the time it arrived,
-so a turn's latency is measured to the millisecond (the npm emulator used by the Telegram tests
-is read by polling, which would blur the figures by its polling interval).
+bot/'s Telegram door talks to it as to Telegram, in either mode: in polling mode (bot/'s
+default) the benchmark hands each update to ``deliver`` and bot/ fetches it with
+``getUpdates``, as from Telegram; in webhook mode the benchmark posts the update to bot/'s
+webhook itself (``post_update``). This peer records each ``sendMessage`` with the time it
+arrived, so a turn's latency is measured to the millisecond (the npm emulator used by the
+Telegram tests answers ``getUpdates`` only every so often, which would blur the figures).
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 BOT_ID = 4242
+MODES = ("polling", "webhook")
+WEBHOOK_SECRET = "bench-webhook-secret"
 
 
 @dataclass
@@ -27,12 +33,31 @@ class Sent:
     buttons: list[tuple[str, str]]
 
 
+def text_update(update_id: int, chat_id: int, message_id: int, text: str) -> dict[str, Any]:
+    """A private chat's text message, as Telegram sends it."""
+    person = {"id": chat_id, "is_bot": False, "first_name": "B"}
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {**person, "type": "private"},
+            "from": person,
+            "text": text,
+        },
+    }
+
+
 @dataclass
 class BotApiPeer:
     sent: dict[int, list[Sent]] = field(default_factory=lambda: defaultdict(list))
     _waiters: dict[int, asyncio.Event] = field(default_factory=dict)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
+    # Updates not yet confirmed by a getUpdates offset past them, as Telegram keeps them.
+    _pending: deque[dict[str, Any]] = field(default_factory=deque)
+    _update_arrived: asyncio.Event = field(default_factory=asyncio.Event)
     calls: int = 0
+    fetches: int = 0  # getUpdates calls that returned updates
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -41,6 +66,41 @@ class BotApiPeer:
 
     def event(self, chat_id: int) -> asyncio.Event:
         return self._waiters.setdefault(chat_id, asyncio.Event())
+
+    def deliver(self, update: dict[str, Any]) -> None:
+        """Polling mode: the update waits here for bot/'s next getUpdates."""
+        self._pending.append(update)
+        self._update_arrived.set()
+
+    async def post_update(
+        self, http: aiohttp.ClientSession, bot_url: str, update: dict[str, Any]
+    ) -> None:
+        """Webhook mode: the update goes to bot/'s webhook, as Telegram posts it."""
+        headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+        async with http.post(f"{bot_url}/telegram/webhook", json=update, headers=headers) as r:
+            r.raise_for_status()
+
+    async def send_update(
+        self, mode: str, http: aiohttp.ClientSession, bot_url: str, update: dict[str, Any]
+    ) -> None:
+        if mode == "polling":
+            self.deliver(update)
+        else:
+            await self.post_update(http, bot_url, update)
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        while self._pending and self._pending[0]["update_id"] < offset:
+            self._pending.popleft()
+        if not self._pending:
+            self._update_arrived.clear()
+            poll_seconds = float(params.get("timeout") or 0)
+            try:
+                await asyncio.wait_for(self._update_arrived.wait(), poll_seconds)
+            except asyncio.TimeoutError:
+                return []
+        self.fetches += 1
+        return list(itertools.islice(self._pending, int(params.get("limit") or 100)))
 
     async def _method(self, request: web.Request) -> web.Response:
         self.calls += 1
@@ -52,24 +112,27 @@ class BotApiPeer:
         result: Any = True
         if name == "getMe":
             result = {"id": BOT_ID, "is_bot": True, "first_name": "Bench", "username": "bench_bot"}
+        elif name == "getUpdates":
+            result = await self._get_updates(params)
         elif name == "sendMessage":
-            chat_id = int(params["chat_id"])
-            markup = params.get("reply_markup") or {}
-            if isinstance(markup, str):
-                import json
-
-                markup = json.loads(markup)
-            buttons = [
-                (b["text"], b.get("callback_data", ""))
-                for row in markup.get("inline_keyboard", [])
-                for b in row
-            ]
-            self.sent[chat_id].append(Sent(time.perf_counter(), params.get("text", ""), buttons))
-            self.event(chat_id).set()
-            result = {
-                "message_id": next(self._ids),
-                "date": int(time.time()),
-                "chat": {"id": chat_id, "type": "private"},
-                "text": params.get("text", ""),
-            }
+            result = self._record(params)
         return web.json_response({"ok": True, "result": result})
+
+    def _record(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        markup = params.get("reply_markup") or {}
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        buttons = [
+            (b["text"], b.get("callback_data", ""))
+            for row in markup.get("inline_keyboard", [])
+            for b in row
+        ]
+        self.sent[chat_id].append(Sent(time.perf_counter(), params.get("text", ""), buttons))
+        self.event(chat_id).set()
+        return {
+            "message_id": next(self._ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private"},
+            "text": params.get("text", ""),
+        }

@@ -9,7 +9,8 @@ tracker store in a temporary folder), then:
    straight at Rasa).
 2. **Load**: N simulated people at once (default 50), each a whole triage conversation, once
    straight at Rasa's REST channel, once through bot/'s widget door and once through its
-   Telegram door (webhook mode, against a local Bot API peer, ``bench/bot_api_peer.py``).
+   Telegram door (against a local Bot API peer, ``bench/bot_api_peer.py``; in long-polling
+   mode, bot/'s default, or with ``--telegram-mode webhook`` in webhook mode).
 
 For each run it prints p50/p95/p99 reply latency, messages per second, lost and out-of-order
 messages (read back from the tracker: every message must be there once, in order), peak memory
@@ -45,7 +46,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bench.bot_api_peer import BotApiPeer
+from bench.bot_api_peer import MODES as TELEGRAM_MODES
+from bench.bot_api_peer import WEBHOOK_SECRET, BotApiPeer, text_update
 from bot.messages import Button, Reply
 from bot.rasa_client import home_index
 from bot.telegram_door import one_message_per_keyboard
@@ -61,7 +63,6 @@ from scripts.processes import (
 )
 
 SECRET = "bench-pseudonym-secret-0123456789abcdef"
-WEBHOOK_SECRET = "bench-webhook-secret"
 TOKEN = "4242:bench"
 # A whole triage in free text, as people type it (tests/e2e walks the same path), then the
 # advice step by step.
@@ -221,7 +222,7 @@ async def start_stack(args: argparse.Namespace, work: Path) -> Stack:
         "AIC_PSEUDONYM_SECRET": SECRET,
         "AIC_DATA_DIR": str(work / "bot"),
         "AIC_TELEGRAM_TOKEN": TOKEN,
-        "AIC_TELEGRAM_MODE": "webhook",
+        "AIC_TELEGRAM_MODE": args.telegram_mode,
         "AIC_TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "AIC_TELEGRAM_API_URL": f"http://127.0.0.1:{peer_port}/bot",
         # N simulated people each type faster than a person could; the limit is not measured.
@@ -384,9 +385,13 @@ class TelegramDoor(Door):
     name = "bot/ Telegram"
     key = "telegram"
 
-    def __init__(self, stack: Stack, http: aiohttp.ClientSession, expected: list[int]) -> None:
+    def __init__(
+        self, stack: Stack, http: aiohttp.ClientSession, expected: list[int], mode: str
+    ) -> None:
         super().__init__(stack, http)
         self.expected = expected  # messages per turn of SCRIPT (from the widget's replies)
+        self.mode = mode
+        self.name = f"bot/ Telegram ({mode})"
         self.update_ids = iter(range(1, 10**9))
 
     def person(self, index: int) -> tuple[str, Turn]:
@@ -401,24 +406,10 @@ class TelegramDoor(Door):
         async def turn(text: str) -> tuple[float, list[str]]:
             nonlocal seen
             number = next(turn_number)
-            update = {
-                "update_id": next(self.update_ids),
-                "message": {
-                    "message_id": number + 1,
-                    "date": int(time.time()),
-                    "chat": {"id": chat_id, "type": "private", "first_name": "B"},
-                    "from": {"id": chat_id, "is_bot": False, "first_name": "B"},
-                    "text": text,
-                },
-            }
+            update = text_update(next(self.update_ids), chat_id, number + 1, text)
             event = peer.event(chat_id)
             started = time.perf_counter()
-            async with self.http.post(
-                f"{self.stack.bot_url}/telegram/webhook",
-                json=update,
-                headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
-            ) as response:
-                response.raise_for_status()
+            await peer.send_update(self.mode, self.http, self.stack.bot_url, update)
             want = seen + max(1, self.expected[number])
             deadline = started + TURN_TIMEOUT
             while len(peer.sent[chat_id]) < want:
@@ -654,7 +645,7 @@ async def main_async(args: argparse.Namespace) -> int:
             available: list[Door] = [
                 RestDoor(stack, http),
                 WidgetDoor(stack, http),
-                TelegramDoor(stack, http, prof["expected"]),
+                TelegramDoor(stack, http, prof["expected"], args.telegram_mode),
             ]
             by_key = {door.key: door for door in available}
             doors = [by_key[key] for key in args.doors]
@@ -680,6 +671,12 @@ def main() -> int:
     parser.add_argument("--redis", action="store_true", help="Rasa and bot/ on Redis")
     parser.add_argument(
         "--profile-bot", type=Path, help="write a cProfile of the bot/ process to this file"
+    )
+    parser.add_argument(
+        "--telegram-mode",
+        choices=TELEGRAM_MODES,
+        default="polling",
+        help="how bot/'s Telegram door gets updates (default: long polling, as bot/ does)",
     )
     parser.add_argument("--rasa-workers", type=int, default=1)
     parser.add_argument(

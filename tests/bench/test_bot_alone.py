@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import argparse
 
+import pytest
+
 from bench.bot_alone import DOORS, main_async
+from bench.bot_api_peer import MODES
 
 
-async def test_the_bot_alone_bench_drives_both_doors_and_reports(capsys):
-    await main_async(argparse.Namespace(users=3, turns=2, rounds=1, profile=None, doors=DOORS))
-    rows = [line.split("|") for line in capsys.readouterr().out.splitlines()]
+@pytest.mark.parametrize("telegram_mode", MODES)
+async def test_the_bot_alone_bench_drives_both_doors_and_reports(capsys, telegram_mode):
+    await main_async(
+        argparse.Namespace(
+            users=3, turns=2, rounds=1, profile=None, doors=DOORS, telegram_mode=telegram_mode
+        )
+    )
+    out = capsys.readouterr().out
+    assert f"Telegram door {telegram_mode}" in out
+    rows = [line.split("|") for line in out.splitlines()]
     figures = {row[1].strip(): row for row in rows if len(row) > 4 and row[2].strip() == "1"}
     assert set(figures) == {"widget", "telegram"}
     for row in figures.values():

@@ -1,0 +1,58 @@
+"""The benchmarks' Bot API peer answers getUpdates as Telegram does: long polling, updates kept
+until an offset past them confirms them, at most ``limit`` at a time."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp.test_utils import TestClient, TestServer
+
+from bench.bot_api_peer import BotApiPeer, text_update
+
+
+async def get_updates(client: TestClient, **params) -> list[dict]:
+    response = await client.post("/bot4242:bench/getUpdates", json=params)
+    body = await response.json()
+    assert body["ok"] is True
+    return body["result"]
+
+
+async def test_get_updates_waits_for_an_update_and_keeps_it_until_confirmed():
+    peer = BotApiPeer()
+    async with TestClient(TestServer(peer.app())) as client:
+        waiting = asyncio.create_task(get_updates(client, offset=0, timeout=10))
+        await asyncio.sleep(0.05)
+        assert not waiting.done()  # nothing yet: the call is held open
+        peer.deliver(text_update(7, 100, 1, "hello"))
+        first = await asyncio.wait_for(waiting, 5)
+        assert [u["update_id"] for u in first] == [7]
+        assert first[0]["message"]["text"] == "hello"
+        # Not confirmed yet: the same update again.
+        assert [u["update_id"] for u in await get_updates(client, offset=0)] == [7]
+        peer.deliver(text_update(8, 100, 2, "again"))
+        assert [u["update_id"] for u in await get_updates(client, offset=8)] == [8]
+        assert await get_updates(client, offset=9, timeout=0) == []
+        assert peer.fetches == 3
+
+
+async def test_get_updates_hands_over_at_most_limit():
+    peer = BotApiPeer()
+    for update_id in range(1, 6):
+        peer.deliver(text_update(update_id, 100, update_id, "hi"))
+    async with TestClient(TestServer(peer.app())) as client:
+        assert [u["update_id"] for u in await get_updates(client, limit=2)] == [1, 2]
+        assert [u["update_id"] for u in await get_updates(client, offset=3)] == [3, 4, 5]
+
+
+async def test_send_message_is_recorded_with_its_buttons():
+    peer = BotApiPeer()
+    markup = {"inline_keyboard": [[{"text": "Yes", "callback_data": "t1"}]]}
+    async with TestClient(TestServer(peer.app())) as client:
+        response = await client.post(
+            "/bot4242:bench/sendMessage",
+            json={"chat_id": 100, "text": "Have you paid?", "reply_markup": markup},
+        )
+        assert (await response.json())["result"]["chat"]["id"] == 100
+    assert peer.event(100).is_set()
+    [sent] = peer.sent[100]
+    assert (sent.text, sent.buttons) == ("Have you paid?", [("Yes", "t1")])
