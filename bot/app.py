@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import aiohttp
 from aiohttp import web
 
 import bot.widget
 from bot import handoff, purge, telegram_door
 from bot.appkeys import CONVERSATIONS, HTTP, RESPONSES, SETTINGS, STORE
 from bot.conversation import Conversations
+from bot.http_client import HttpClient
 from bot.rasa_client import RasaClient
 from bot.responses import Responses
 from bot.settings import Settings
@@ -44,7 +44,7 @@ def create_app(settings: Settings) -> web.Application:
 
 async def _core(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    async with aiohttp.ClientSession() as http:
+    async with HttpClient() as http:
         # SQLite by default, Redis with AIC_REDIS_URL; a store down at start is retried on use.
         store = await open_store(settings)
         tracker_admin = open_tracker_admin(settings)

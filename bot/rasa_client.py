@@ -15,16 +15,14 @@ retried elsewhere: it may have handled the message already.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
-import aiohttp
-
+from bot.http_client import ConnectFailed, HttpClient, HttpError
 from bot.messages import Button, Reply
 
 
@@ -42,17 +40,17 @@ class Custom(Reply):
 class RasaClient:
     def __init__(
         self,
-        session: aiohttp.ClientSession,
+        http: HttpClient,
         base_urls: Sequence[str],
         timeout: float,
         token: str | None = None,
     ) -> None:
         if isinstance(base_urls, str) or not base_urls:
             raise ValueError("base_urls: a list of one or more Rasa servers")
-        self._session = session
+        self._http = http
         self._base_urls = [url.rstrip("/") for url in base_urls]
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._params = {"token": token} if token else {}
+        self._timeout = timeout
+        self._token_query = urlencode({"token": token}) if token else ""
 
     async def send(
         self, sender: str, message: str, input_channel: str, metadata: dict[str, Any]
@@ -63,7 +61,7 @@ class RasaClient:
             "input_channel": input_channel,
             "metadata": metadata,
         }
-        data = await self._request(sender, "POST", "/webhooks/rest/webhook", json=body)
+        data = await self._request(sender, "POST", "/webhooks/rest/webhook", body)
         if not isinstance(data, list):
             raise RasaUnavailable("reply is not a list")
         return [reply for item in data if (reply := _reply(item)) is not None]
@@ -73,29 +71,41 @@ class RasaClient:
         data = await self._request(
             sender,
             "GET",
-            f"/conversations/{quote(sender, safe='')}/tracker",
-            params={"include_events": "AFTER_RESTART"},
+            f"/conversations/{quote(sender, safe='')}/tracker?include_events=AFTER_RESTART",
         )
         if not isinstance(data, dict) or not isinstance(data.get("events", []), list):
             raise RasaUnavailable("tracker is not a tracker")
         return data.get("events") or []
 
-    async def _request(self, sender: str, method: str, path: str, **kwargs: Any) -> Any:
-        params = {**kwargs.pop("params", {}), **self._params}
+    async def _request(
+        self, sender: str, method: str, path: str, body: dict[str, Any] | None = None
+    ) -> Any:
+        if self._token_query:
+            path += ("&" if "?" in path else "?") + self._token_query
+        payload = None if body is None else json.dumps(body, ensure_ascii=False).encode()
         home = home_index(sender, len(self._base_urls))
         for attempt in range(len(self._base_urls)):
             base_url = self._base_urls[(home + attempt) % len(self._base_urls)]
             try:
-                async with self._session.request(
-                    method, base_url + path, params=params, timeout=self._timeout, **kwargs
-                ) as response:
-                    if response.status != 200:
-                        raise RasaUnavailable(f"status {response.status}")
-                    return json.loads(await response.read())
-            except aiohttp.ClientConnectorError as error:
+                response = await self._http.request(
+                    method,
+                    base_url + path,
+                    payload,
+                    "application/json" if payload is not None else None,
+                    connect_timeout=self._timeout,
+                    read_timeout=self._timeout,
+                )
+            except ConnectFailed as error:
                 # Never reached: the message is safe to hand to the next server.
                 last_error: Exception = error
-            except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+                continue
+            except HttpError as error:
+                raise RasaUnavailable(type(error).__name__) from error
+            if response.status != 200:
+                raise RasaUnavailable(f"status {response.status}")
+            try:
+                return json.loads(response.body)
+            except ValueError as error:
                 raise RasaUnavailable(type(error).__name__) from error
         raise RasaUnavailable(type(last_error).__name__) from last_error
 

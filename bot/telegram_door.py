@@ -53,7 +53,7 @@ from bot.conversation import Conversations, KeyedLocks
 from bot.messages import Button, Reply
 from bot.responses import Responses
 from bot.settings import Settings
-from bot.telegram_http import AiohttpRequest
+from bot.telegram_http import BotApiRequest
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +176,7 @@ class TelegramDoor:
         self._conversations = conversations
         self._responses = responses
         self.webhook_secret = settings.webhook_secret
-        self._requests = (AiohttpRequest(), AiohttpRequest(connection_pool_size=1))
+        self._requests = (BotApiRequest(), BotApiRequest(connection_pool_size=1))
         builder = (
             Application.builder()
             .token(settings.telegram_token or "")

@@ -164,11 +164,10 @@ async def test_rasa_failing_gets_the_safety_message(make_conversations, fake_ras
 
 
 async def test_rasa_down_gets_the_safety_message(make_conversations, fake_rasa, unused_tcp_port):
-    import aiohttp
-
+    from bot.http_client import HttpClient
     from bot.rasa_client import RasaClient
 
-    async with aiohttp.ClientSession() as http:
+    async with HttpClient() as http:
         down = RasaClient(http, [f"http://127.0.0.1:{unused_tcp_port}"], 1.0)
         conversations = make_conversations(rasa=down)
         assert texts(await conversations.handle("telegram", 1, text="hi")) == [UNAVAILABLE]

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-import aiohttp
 import pytest
 
+from bot.http_client import HttpClient
 from bot.rasa_client import RasaClient, RasaUnavailable, home_index
 from tests.bot.fake_rasa import FakeRasa, start_fake_rasa
 
@@ -32,7 +32,7 @@ def test_homes_are_stable_and_spread_evenly():
 
 async def test_each_conversation_always_goes_to_its_home_server(two_servers):
     rasas, urls, _ = two_servers
-    async with aiohttp.ClientSession() as http:
+    async with HttpClient() as http:
         client = RasaClient(http, urls, 5.0)
         for n in range(20):
             for turn in range(3):
@@ -46,7 +46,7 @@ async def test_each_conversation_always_goes_to_its_home_server(two_servers):
 async def test_a_server_that_cannot_be_reached_is_skipped(two_servers, unused_tcp_port):
     rasas, urls, _ = two_servers
     down = f"http://127.0.0.1:{unused_tcp_port}"
-    async with aiohttp.ClientSession() as http:
+    async with HttpClient() as http:
         client = RasaClient(http, [down, urls[1]], 5.0)
         senders = [f"person-{n}" for n in range(10)]
         for sender in senders:
@@ -62,7 +62,7 @@ async def test_a_server_that_failed_is_not_asked_again_elsewhere(two_servers):
     rasas, urls, _ = two_servers
     for rasa in rasas:
         rasa.mode = "status500"
-    async with aiohttp.ClientSession() as http:
+    async with HttpClient() as http:
         client = RasaClient(http, urls, 5.0)
         with pytest.raises(RasaUnavailable):
             await client.send("person-1", "hello", "widget", {})
@@ -72,7 +72,7 @@ async def test_a_server_that_failed_is_not_asked_again_elsewhere(two_servers):
 
 async def test_all_servers_down_is_unavailable(unused_tcp_port_factory):
     urls = [f"http://127.0.0.1:{unused_tcp_port_factory()}" for _ in range(2)]
-    async with aiohttp.ClientSession() as http:
+    async with HttpClient() as http:
         with pytest.raises(RasaUnavailable):
             await RasaClient(http, urls, 5.0).send("person-1", "hello", "widget", {})
 

@@ -12,7 +12,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
-from bot.telegram_http import AiohttpRequest
+from bot.telegram_http import BotApiRequest
 from scripts.processes import free_port
 
 
@@ -61,7 +61,7 @@ async def peer():
 
 async def test_parameters_reach_the_peer_as_one_json_body(peer):
     url, seen = peer
-    request = AiohttpRequest()
+    request = BotApiRequest()
     await request.initialize()
     markup = InlineKeyboardMarkup([[InlineKeyboardButton("Yes", callback_data="t1")]])
     data = RequestData(
@@ -84,7 +84,7 @@ async def test_parameters_reach_the_peer_as_one_json_body(peer):
 
 async def test_a_bot_on_it_calls_the_api(peer):
     url, seen = peer
-    async with Bot("1:x", base_url=f"{url}/bot", request=AiohttpRequest()) as bot:
+    async with Bot("1:x", base_url=f"{url}/bot", request=BotApiRequest()) as bot:
         assert bot.username == "aic_bot"
         assert await bot.send_message(7, "hi") is True
     assert [s["method"] for s in seen] == ["getMe", "sendMessage"]
@@ -92,7 +92,7 @@ async def test_a_bot_on_it_calls_the_api(peer):
 
 async def test_files_go_multipart(peer):
     url, seen = peer
-    request = AiohttpRequest()
+    request = BotApiRequest()
     await request.initialize()
     upload = InputFile(b"abc", filename="a.txt")
     data = RequestData(
@@ -107,7 +107,7 @@ async def test_files_go_multipart(peer):
 
 async def test_refusals_come_back_as_status_and_body(peer):
     url, _ = peer
-    request = AiohttpRequest()
+    request = BotApiRequest()
     await request.initialize()
     status, body = await request.do_request(f"{url}/bot1:x/refused", "POST", None)
     await request.shutdown()
@@ -116,7 +116,7 @@ async def test_refusals_come_back_as_status_and_body(peer):
 
 async def test_a_slow_peer_is_a_timeout(peer):
     url, _ = peer
-    request = AiohttpRequest(read_timeout=0.2)
+    request = BotApiRequest(read_timeout=0.2)
     await request.initialize()
     with pytest.raises(TimedOut):
         await request.do_request(f"{url}/bot1:x/slow", "POST", None)
@@ -124,7 +124,7 @@ async def test_a_slow_peer_is_a_timeout(peer):
 
 
 async def test_no_peer_is_a_network_error():
-    request = AiohttpRequest()
+    request = BotApiRequest()
     await request.initialize()
     with pytest.raises(NetworkError) as error:
         await request.do_request(f"http://127.0.0.1:{free_port()}/bot1:x/getMe", "POST", None)
@@ -134,4 +134,4 @@ async def test_no_peer_is_a_network_error():
 
 async def test_unused_before_initialize():
     with pytest.raises(RuntimeError):
-        await AiohttpRequest().do_request("http://127.0.0.1:1/x", "POST", None)
+        await BotApiRequest().do_request("http://127.0.0.1:1/x", "POST", None)
