@@ -14,7 +14,7 @@ import asyncio
 import itertools
 import json
 import time
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,8 +56,11 @@ class BotApiPeer:
     # Updates not yet confirmed by a getUpdates offset past them, as Telegram keeps them.
     _pending: deque[dict[str, Any]] = field(default_factory=deque)
     _update_arrived: asyncio.Event = field(default_factory=asyncio.Event)
-    calls: int = 0
+    calls: Counter[str] = field(default_factory=Counter)  # by method
     fetches: int = 0  # getUpdates calls that returned updates
+    handed: int = 0  # updates handed to bot/ (each once, however often fetched)
+    posted: int = 0  # updates posted to bot/'s webhook
+    _last_handed: int = -1
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -77,6 +80,7 @@ class BotApiPeer:
     ) -> None:
         """Webhook mode: the update goes to bot/'s webhook, as Telegram posts it."""
         headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+        self.posted += 1
         async with http.post(f"{bot_url}/telegram/webhook", json=update, headers=headers) as r:
             r.raise_for_status()
 
@@ -100,11 +104,24 @@ class BotApiPeer:
             except asyncio.TimeoutError:
                 return []
         self.fetches += 1
-        return list(itertools.islice(self._pending, int(params.get("limit") or 100)))
+        batch = list(itertools.islice(self._pending, int(params.get("limit") or 100)))
+        self.handed += sum(1 for update in batch if update["update_id"] > self._last_handed)
+        self._last_handed = max(self._last_handed, batch[-1]["update_id"])
+        return batch
+
+    def summary(self) -> str:
+        """What the Telegram door asked of the Bot API, per update it was given."""
+        updates = self.handed + self.posted
+        if not updates:
+            return "no updates"
+        text = f"{self.calls['sendMessage'] / updates:.2f} sendMessage an update"
+        if self.fetches:
+            text += f", {self.handed / self.fetches:.1f} updates a getUpdates that returned any"
+        return text
 
     async def _method(self, request: web.Request) -> web.Response:
-        self.calls += 1
         name = request.match_info["method"]
+        self.calls[name] += 1
         if request.content_type == "application/json":
             params = await request.json()
         else:

@@ -657,6 +657,8 @@ async def main_async(args: argparse.Namespace) -> int:
                         result = await run_people(door, args.users, args.think)
                     runs.append((door.name, result, meter))
             print_report(args.users, runs, prof)
+            if "telegram" in args.doors:
+                print(f"\nTelegram door ({args.telegram_mode}): {stack.peer.summary()}")
             lost = sum(result.lost + result.out_of_order for _, result, _ in runs)
             return 1 if lost else 0
     finally:

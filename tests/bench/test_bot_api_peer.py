@@ -56,3 +56,18 @@ async def test_send_message_is_recorded_with_its_buttons():
     assert peer.event(100).is_set()
     [sent] = peer.sent[100]
     assert (sent.text, sent.buttons) == ("Have you paid?", [("Yes", "t1")])
+
+
+async def test_the_summary_counts_calls_per_update_handed():
+    peer = BotApiPeer()
+    for update_id in (1, 2):
+        peer.deliver(text_update(update_id, 100, update_id, "hi"))
+    async with TestClient(TestServer(peer.app())) as client:
+        await get_updates(client, offset=0)
+        await get_updates(client, offset=0)  # the same two again: not counted twice
+        for _ in range(3):
+            await client.post("/bot4242:bench/sendMessage", json={"chat_id": 100, "text": "x"})
+    assert peer.handed == 2
+    assert peer.summary() == (
+        "1.50 sendMessage an update, 1.0 updates a getUpdates that returned any"
+    )
