@@ -23,8 +23,6 @@ from telegram.request import BaseRequest, RequestData
 from bot.http_client import HttpClient, HttpError, ResponseTimeout
 
 DEFAULT_TIMEOUT = 5.0
-# api.telegram.org keeps idle connections open far longer; aiohttp's default.
-KEEPALIVE_SECONDS = 15.0
 
 
 def _or_default(value: Any, default: float | None) -> float | None:
@@ -50,9 +48,7 @@ class BotApiRequest(BaseRequest):
 
     async def initialize(self) -> None:
         if self._http is None:
-            self._http = HttpClient(
-                self._pool_size, keepalive=KEEPALIVE_SECONDS, user_agent=self.USER_AGENT
-            )
+            self._http = HttpClient(self._pool_size, user_agent=self.USER_AGENT)
 
     async def shutdown(self) -> None:
         if self._http is not None:
