@@ -27,10 +27,8 @@ from urllib.parse import urlsplit
 
 import httptools
 
-# Rasa's server keeps an idle connection 120 s, api.telegram.org longer. Letting them go
-# after 2 s made bot/ open ~50 connections at once whenever it got busy again after a pause,
-# and under load those first turns then waited up to 2.6 s (make bench); 15 s is aiohttp's
-# default, which bot/ used before.
+# aiohttp's default, which bot/ used before; Rasa's server keeps an idle connection 120 s,
+# api.telegram.org longer.
 KEEPALIVE_SECONDS = 15.0
 DEFAULT_POOL_SIZE = 256
 MAX_BODY_BYTES = 16 * 1024 * 1024  # far above any reply; a peer gone wrong cannot fill memory
