@@ -7,8 +7,9 @@ load that came straight off Rasa's share of the cores, twice a Telegram message.
 does only what those calls need: one request at a time per connection, kept alive and reused
 (newest first, dropped after ``keepalive`` seconds idle), bodies sized by
 Content-Length or chunked (httptools parses the response, as it does for uvicorn), TLS for
-``https`` URLs, a connect and a read timeout. No redirects, cookies, proxies, compression or
-bodies delimited by closing the connection: the peers are APIs that use none of them.
+``https`` URLs, a connect and a read timeout, and an HTTP proxy's CONNECT tunnel for networks
+that reach the internet only through one. No redirects, cookies, compression or bodies
+delimited by closing the connection: the peers are APIs that use none of them.
 
 Errors: ``ConnectFailed`` when the server could not be reached (nothing was sent, so the
 request may go elsewhere), ``ResponseTimeout`` when no whole response came in time, and
@@ -18,12 +19,14 @@ request may go elsewhere), ``ResponseTimeout`` when no whole response came in ti
 from __future__ import annotations
 
 import asyncio
+import base64
+import socket
 import ssl
 import time
 from collections import defaultdict, deque
 from functools import lru_cache
 from typing import NamedTuple
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import httptools
 
@@ -32,6 +35,7 @@ import httptools
 KEEPALIVE_SECONDS = 15.0
 DEFAULT_POOL_SIZE = 256
 MAX_BODY_BYTES = 16 * 1024 * 1024  # far above any reply; a peer gone wrong cannot fill memory
+MAX_PROXY_ANSWER_BYTES = 16 * 1024
 
 
 class HttpError(Exception):
@@ -57,6 +61,24 @@ class _Target(NamedTuple):
     port: int
     target: bytes  # path and query, as sent on the request line
     host_header: bytes
+
+
+class Proxy(NamedTuple):
+    host: str
+    port: int
+    authorization: bytes | None  # the Proxy-Authorization header's value, if any
+
+    @classmethod
+    def from_url(cls, url: str) -> Proxy:
+        """``http://[user:password@]host:port``."""
+        parts = urlsplit(url)
+        if parts.scheme != "http" or not parts.hostname:
+            raise ValueError("a proxy URL is http://[user:password@]host:port")
+        authorization = None
+        if parts.username is not None:
+            pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+            authorization = b"Basic " + base64.b64encode(pair.encode())
+        return cls(parts.hostname, parts.port or 80, authorization)
 
 
 @lru_cache(maxsize=1024)
@@ -154,6 +176,7 @@ class HttpClient:
         keepalive: float = KEEPALIVE_SECONDS,
         user_agent: str = "ask-in-confidence",
         tls: ssl.SSLContext | None = None,
+        proxy: Proxy | None = None,
     ) -> None:
         self._pool_size = pool_size
         self._keepalive = keepalive
@@ -163,6 +186,7 @@ class HttpClient:
         self._idle: defaultdict[tuple[bool, str, int], deque[_Connection]] = defaultdict(deque)
         self._slots = asyncio.Semaphore(pool_size)
         self._tls = tls  # the system's trusted certificates unless given
+        self._proxy = proxy
         self._closed = False
 
     async def request(
@@ -227,19 +251,55 @@ class HttpClient:
         loop = asyncio.get_running_loop()
         tls = self._tls_context() if target.secure else None
         try:
-            _, connection = await asyncio.wait_for(
-                loop.create_connection(
+            if self._proxy is None:
+                opening = loop.create_connection(
                     _Connection,
                     target.host,
                     target.port,
                     ssl=tls,
                     server_hostname=target.host if tls else None,
-                ),
-                timeout,
-            )
+                )
+            else:
+                opening = self._through_proxy(self._proxy, target, tls)
+            _, connection = await asyncio.wait_for(opening, timeout)
         except (OSError, asyncio.TimeoutError, ssl.SSLError) as error:
             raise ConnectFailed(type(error).__name__) from error
         return connection
+
+    async def _through_proxy(
+        self, proxy: Proxy, target: _Target, tls: ssl.SSLContext | None
+    ) -> tuple[asyncio.BaseTransport, _Connection]:
+        """A tunnel through the proxy (HTTP CONNECT), then TLS inside it for https."""
+        loop = asyncio.get_running_loop()
+        family, kind, number, _, address = (
+            await loop.getaddrinfo(proxy.host, proxy.port, type=socket.SOCK_STREAM)
+        )[0]
+        sock = socket.socket(family, kind, number)
+        try:
+            sock.setblocking(False)
+            await loop.sock_connect(sock, address)
+            host = f"[{target.host}]" if ":" in target.host else target.host
+            authority = f"{host}:{target.port}".encode("idna")
+            request = [b"CONNECT %s HTTP/1.1\r\nHost: %s\r\n" % (authority, authority)]
+            if proxy.authorization is not None:
+                request.append(b"Proxy-Authorization: " + proxy.authorization + b"\r\n")
+            request.append(b"\r\n")
+            await loop.sock_sendall(sock, b"".join(request))
+            answer = b""
+            while b"\r\n\r\n" not in answer:
+                chunk = await loop.sock_recv(sock, 4096)
+                if not chunk or len(answer) > MAX_PROXY_ANSWER_BYTES:
+                    raise ConnectionError("the proxy closed the tunnel")
+                answer += chunk
+            status = answer.split(b"\r\n", 1)[0].split()
+            if len(status) < 2 or status[1] != b"200":
+                raise ConnectionRefusedError("the proxy refused the tunnel")
+            return await loop.create_connection(
+                _Connection, sock=sock, ssl=tls, server_hostname=target.host if tls else None
+            )
+        except BaseException:
+            sock.close()
+            raise
 
     def _tls_context(self) -> ssl.SSLContext:
         if self._tls is None:

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.http_client import Proxy
+
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
 TELEGRAM_MODES = ("polling", "webhook")
 PSEUDONYM_KEY_FILE = "pseudonym.key"
@@ -39,6 +41,8 @@ class Settings:
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: str | None = field(default=None, repr=False)
     telegram_api_url: str = TELEGRAM_API_URL
+    # An HTTP proxy on the way to the Bot API, for networks without a direct route out.
+    telegram_proxy_url: str | None = field(default=None, repr=False)
     rate_limit_per_minute: int = 20
     max_message_chars: int = 1500
     log_level: str = "INFO"
@@ -119,6 +123,7 @@ class Settings:
             telegram_webhook_url=webhook_url,
             telegram_webhook_secret=get("TELEGRAM_WEBHOOK_SECRET"),
             telegram_api_url=get("TELEGRAM_API_URL") or cls.telegram_api_url,
+            telegram_proxy_url=_proxy_url(get("TELEGRAM_PROXY_URL")),
             rate_limit_per_minute=_number(
                 get("RATE_LIMIT_PER_MINUTE"),
                 cls.rate_limit_per_minute,
@@ -177,6 +182,19 @@ def _number(raw: str | None, default, kind, name: str):
     if value <= 0:
         raise SettingsError(f"{name} must be positive")
     return value
+
+
+def _proxy_url(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    try:
+        Proxy.from_url(raw)
+    except ValueError:
+        # The URL may hold a password: not repeated in the error.
+        raise SettingsError(
+            "AIC_TELEGRAM_PROXY_URL must be http://[user:password@]host:port"
+        ) from None
+    return raw
 
 
 def load_or_create_key(data_dir: Path) -> bytes:

@@ -176,7 +176,11 @@ class TelegramDoor:
         self._conversations = conversations
         self._responses = responses
         self.webhook_secret = settings.webhook_secret
-        self._requests = (BotApiRequest(), BotApiRequest(connection_pool_size=1))
+        proxy = settings.telegram_proxy_url
+        self._requests = (
+            BotApiRequest(proxy_url=proxy),
+            BotApiRequest(connection_pool_size=1, proxy_url=proxy),
+        )
         builder = (
             Application.builder()
             .token(settings.telegram_token or "")

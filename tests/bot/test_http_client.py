@@ -4,6 +4,7 @@ chunked bodies, TLS, and every way an exchange can fail."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import ssl
 import subprocess
@@ -13,8 +14,9 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from bot.http_client import ConnectFailed, HttpClient, HttpError, ResponseTimeout
+from bot.http_client import ConnectFailed, HttpClient, HttpError, Proxy, ResponseTimeout
 from scripts.processes import free_port
+from tests.bot.connect_proxy import ConnectProxy
 
 
 class RawServer:
@@ -273,3 +275,71 @@ async def test_https_is_spoken_and_the_certificate_checked(certificate):
     finally:
         server.close()
         await server.wait_closed()
+
+
+async def test_requests_go_through_a_proxy_tunnel(raw):
+    server, url = await raw()
+    proxy = ConnectProxy(password="s3cret")
+    address = await proxy.start()
+    try:
+        async with HttpClient(proxy=Proxy.from_url(f"http://user:s3cret@{address}")) as http:
+            for _ in range(2):
+                assert (await http.request("POST", f"{url}/x", b"{}", "application/json")).status
+        port = url.rsplit(":", 1)[1]
+        assert proxy.tunnels == [f"127.0.0.1:{port}".encode()]  # one tunnel, kept alive
+        assert len(server.requests) == 2
+    finally:
+        await proxy.stop()
+
+
+async def test_a_proxy_that_refuses_is_connect_failed(raw):
+    _, url = await raw()
+    proxy = ConnectProxy(password="s3cret")
+    address = await proxy.start()
+    try:
+        async with HttpClient(proxy=Proxy.from_url(f"http://user:wrong@{address}")) as http:
+            with pytest.raises(ConnectFailed):
+                await http.request("GET", url, connect_timeout=2)
+    finally:
+        await proxy.stop()
+
+
+async def test_https_through_a_proxy_checks_the_server_certificate(certificate):
+    cert, key = certificate
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(ok(b'{"tunnelled": true}'))
+            await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError):
+            pass
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0, ssl=server_tls)
+    proxy = ConnectProxy()
+    address = await proxy.start()
+    url = f"https://127.0.0.1:{server.sockets[0].getsockname()[1]}/getMe"
+    try:
+        trusting = ssl.create_default_context(cafile=str(cert))
+        through = Proxy.from_url(f"http://{address}")
+        async with HttpClient(tls=trusting, proxy=through) as http:
+            response = await http.request("POST", url, b"{}", "application/json", 5, 5)
+        assert response.body == b'{"tunnelled": true}'
+    finally:
+        await proxy.stop()
+        server.close()
+
+
+def test_proxy_urls():
+    assert Proxy.from_url("http://proxy.force.police.uk:3128") == Proxy(
+        "proxy.force.police.uk", 3128, None
+    )
+    assert Proxy.from_url("http://a%40b:p%3Aw@10.0.0.1").authorization == (
+        b"Basic " + base64.b64encode(b"a@b:p:w")
+    )
+    for bad in ("https://proxy:3128", "socks5://proxy:1080", "proxy:3128"):
+        with pytest.raises(ValueError):
+            Proxy.from_url(bad)

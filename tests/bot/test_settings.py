@@ -42,10 +42,11 @@ def test_secrets_stay_out_of_repr(tmp_path: Path):
             "AIC_TELEGRAM_TOKEN": "123:token-secret",
             "AIC_TELEGRAM_WEBHOOK_SECRET": "hook-secret",
             "AIC_RASA_TOKEN": "rasa-secret",
+            "AIC_TELEGRAM_PROXY_URL": "http://user:proxy-secret@proxy:3128",
         }
     )
     text = repr(settings)
-    for secret in ("pseudo-secret", "token-secret", "hook-secret", "rasa-secret"):
+    for secret in ("pseudo-secret", "token-secret", "hook-secret", "rasa-secret", "proxy-secret"):
         assert secret not in text
 
 
@@ -95,6 +96,7 @@ def test_the_derived_webhook_secret_is_stable_and_telegram_safe(tmp_path: Path):
         {"AIC_PORT": "eighty"},
         {"AIC_RATE_LIMIT_PER_MINUTE": "0"},
         {"AIC_RASA_URL": " , "},
+        {"AIC_TELEGRAM_PROXY_URL": "socks5://proxy:1080"},
     ],
 )
 def test_unusable_settings_fail_loudly(tmp_path: Path, env):
@@ -108,3 +110,18 @@ def test_several_rasa_servers_are_a_comma_separated_list(tmp_path: Path):
     assert settings.rasa_urls == ("http://127.0.0.1:5005", "http://127.0.0.1:5006")
     one = Settings.from_env({"AIC_DATA_DIR": str(tmp_path)})
     assert one.rasa_urls == ("http://127.0.0.1:5005",)
+
+
+def test_a_proxy_for_the_bot_api(tmp_path: Path):
+    url = "http://proxy.force.police.uk:3128"
+    settings = Settings.from_env({"AIC_DATA_DIR": str(tmp_path), "AIC_TELEGRAM_PROXY_URL": url})
+    assert settings.telegram_proxy_url == url
+    assert Settings.from_env({"AIC_DATA_DIR": str(tmp_path)}).telegram_proxy_url is None
+
+
+def test_a_bad_proxy_url_is_refused_without_repeating_it(tmp_path: Path):
+    with pytest.raises(SettingsError) as error:
+        Settings.from_env(
+            {"AIC_DATA_DIR": str(tmp_path), "AIC_TELEGRAM_PROXY_URL": "ftp://u:hunter2@proxy"}
+        )
+    assert "hunter2" not in str(error.value)

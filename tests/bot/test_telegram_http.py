@@ -14,6 +14,7 @@ from telegram.request._requestparameter import RequestParameter
 
 from bot.telegram_http import BotApiRequest
 from scripts.processes import free_port
+from tests.bot.connect_proxy import ConnectProxy
 
 
 @pytest.fixture
@@ -135,3 +136,17 @@ async def test_no_peer_is_a_network_error():
 async def test_unused_before_initialize():
     with pytest.raises(RuntimeError):
         await BotApiRequest().do_request("http://127.0.0.1:1/x", "POST", None)
+
+
+async def test_a_proxy_carries_the_calls(peer):
+    url, seen = peer
+    proxy = ConnectProxy()
+    address = await proxy.start()
+    try:
+        request = BotApiRequest(proxy_url=f"http://{address}")
+        async with Bot("1:x", base_url=f"{url}/bot", request=request) as bot:
+            assert await bot.send_message(7, "hi") is True
+        assert [s["method"] for s in seen] == ["getMe", "sendMessage"]
+        assert proxy.tunnels == [url.removeprefix("http://").encode()]
+    finally:
+        await proxy.stop()
