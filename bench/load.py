@@ -305,6 +305,8 @@ class Result:
     seconds: float = 0.0
     messages: int = 0
     replies_per_turn: list[int] = field(default_factory=list)
+    # Latencies by position in SCRIPT: under load, some turns cost Rasa far more than others.
+    by_turn: dict[int, list[float]] = field(default_factory=dict)
 
 
 Turn = Callable[[str], Awaitable[tuple[float, list[str]]]]
@@ -437,13 +439,14 @@ async def run_people(door: Door, users: int, think: float) -> Result:
     async def one(index: int) -> None:
         sender, turn = door.person(index)
         senders.append(sender)
-        for text in SCRIPT:
+        for number, text in enumerate(SCRIPT):
             try:
                 latency, replies = await turn(text)
             except Exception:
                 result.failed += 1
                 continue
             result.latencies.append(latency)
+            result.by_turn.setdefault(number, []).append(latency)
             result.messages += 1
             if not replies or any(SAFETY in r for r in replies):
                 result.failed += 1
@@ -537,6 +540,8 @@ def _pooled(runs: list[Run]) -> tuple[Result, dict[str, float], dict[str, int]]:
     peak: dict[str, int] = {}
     for _, result, meter in runs:
         pooled.latencies += result.latencies
+        for number, latencies in result.by_turn.items():
+            pooled.by_turn.setdefault(number, []).extend(latencies)
         for name in ("failed", "lost", "out_of_order", "seconds", "messages"):
             setattr(pooled, name, getattr(pooled, name) + getattr(result, name))
         for name, seconds in meter.cpu.items():
@@ -593,8 +598,13 @@ def print_report(users: int, runs: list[Run], prof: dict[str, Any] | None) -> No
         "\nCPU ms per message does not depend on what else the machine runs: 2 cores give 2000"
         " CPU ms a second, shared by every process of the stack."
     )
-    if RestDoor.name not in doors:
-        return
+    if RestDoor.name in doors:
+        print_ratios(runs, doors)
+    print_turns(runs, doors)
+
+
+def print_ratios(runs: list[Run], doors: list[str]) -> None:
+    """Each door over plain Rasa, pooled and round by round."""
     base, _, _ = _pooled([r for r in runs if r[0] == RestDoor.name])
     base_p95 = percentile(base.latencies, 95)
     base_rate = base.messages / base.seconds
@@ -615,6 +625,20 @@ def print_report(users: int, runs: list[Run], prof: dict[str, Any] | None) -> No
                 f"  round by round: p95 x{min(p95s):.2f} to x{max(p95s):.2f}, "
                 f"throughput x{min(rates):.2f} to x{max(rates):.2f}"
             )
+
+
+def print_turns(runs: list[Run], doors: list[str]) -> None:
+    """p50 / p95 of each turn of the script, each door's runs pooled."""
+    pooled = {door: _pooled([r for r in runs if r[0] == door])[0] for door in doors}
+    print("\nEach turn's latency, p50 / p95 ms (every run of each door together):")
+    print("| turn | " + " | ".join(doors) + " |")
+    print("|---" * (1 + len(doors)) + "|")
+    for number, text in enumerate(SCRIPT):
+        cells = []
+        for door in doors:
+            latencies = pooled[door].by_turn.get(number, [])
+            cells.append(f"{ms(percentile(latencies, 50))} / {ms(percentile(latencies, 95))}")
+        print(f"| {number + 1}. {text} | " + " | ".join(cells) + " |")
 
 
 def round_ratios(runs: list[Run], door: str) -> list[tuple[float, float]]:

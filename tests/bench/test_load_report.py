@@ -45,3 +45,18 @@ def test_one_round_has_no_spread(capsys):
     out = capsys.readouterr().out
     assert "throughput x1.00 (+0%)" in out
     assert "round by round" not in out
+
+
+def test_the_report_gives_each_turn_of_the_script_its_percentiles(capsys):
+    from bench.load import SCRIPT, print_turns
+
+    place = SCRIPT.index("Wrexham")
+    slow = Result(by_turn={0: [0.5] * 20, place: [0.6] * 19 + [1.2]})
+    fast = Result(by_turn={0: [0.4] * 20, place: [0.5] * 20})
+    print_turns([(RestDoor.name, fast, Meter({})), (WidgetDoor.name, slow, Meter({}))],
+                [RestDoor.name, WidgetDoor.name])  # fmt: skip
+    lines = capsys.readouterr().out.splitlines()
+    assert f"| turn | {RestDoor.name} | {WidgetDoor.name} |" in lines
+    assert "| 1. hello | 400 / 400 | 500 / 500 |" in lines
+    assert f"| {place + 1}. Wrexham | 500 / 500 | 600 / 630 |" in lines
+    assert len([line for line in lines if line.startswith("| ") and ". " in line]) == len(SCRIPT)
