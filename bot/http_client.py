@@ -117,20 +117,20 @@ class _Connection(asyncio.Protocol):
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserUpgrade:
-            self._fail(HttpError("unexpected protocol upgrade"))
+            self.fail(HttpError("unexpected protocol upgrade"))
         except httptools.HttpParserError as error:
-            self._fail(HttpError(f"malformed response: {type(error).__name__}"))
+            self.fail(HttpError(f"malformed response: {type(error).__name__}"))
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
-        self._fail(HttpError("connection closed before a whole response"))
+        self.fail(HttpError("connection closed before a whole response"))
 
     # httptools callbacks
 
     def on_body(self, body: bytes) -> None:
         self._body_size += len(body)
         if self._body_size > MAX_BODY_BYTES:
-            self._fail(HttpError("response too large"))
+            self.fail(HttpError("response too large"))
             return
         self._body.append(body)
 
@@ -157,7 +157,9 @@ class _Connection(asyncio.Protocol):
         self.transport.write(request)
         return response
 
-    def _fail(self, error: HttpError) -> None:
+    def fail(self, error: HttpError) -> None:
+        """End the exchange under way with ``error`` (the read timeout calls this too) and
+        close the connection: whatever else arrives on it cannot be trusted."""
         response, self._response = self._response, None
         if response is not None and not response.done():
             response.set_exception(error)
@@ -226,7 +228,7 @@ class HttpClient:
             timer = None
             if read_timeout is not None:
                 timer = asyncio.get_running_loop().call_later(
-                    read_timeout, connection._fail, ResponseTimeout("no response in time")
+                    read_timeout, connection.fail, ResponseTimeout("no response in time")
                 )
             try:
                 result = await response
