@@ -8,7 +8,7 @@ from aiohttp import web
 
 import bot.widget
 from bot import handoff, purge, telegram_door
-from bot.appkeys import CONVERSATIONS, HTTP, RESPONSES, SETTINGS, STORE
+from bot.appkeys import CONVERSATIONS, RESPONSES, SETTINGS, STORE
 from bot.conversation import Conversations
 from bot.http_client import HttpClient
 from bot.rasa_client import RasaClient
@@ -48,7 +48,6 @@ async def _core(app: web.Application) -> AsyncIterator[None]:
         # SQLite by default, Redis with AIC_REDIS_URL; a store down at start is retried on use.
         store = await open_store(settings)
         tracker_admin = open_tracker_admin(settings)
-        app[HTTP] = http
         app[STORE] = store
         app[purge.TRACKER_ADMIN] = tracker_admin
         app[CONVERSATIONS] = Conversations(

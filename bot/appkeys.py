@@ -5,13 +5,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.conversation import Conversations
-from bot.http_client import HttpClient
 from bot.responses import Responses
 from bot.settings import Settings
 from bot.store import Store
 
 SETTINGS = web.AppKey("settings", Settings)
 RESPONSES = web.AppKey("responses", Responses)
-HTTP = web.AppKey("http", HttpClient)
 STORE = web.AppKey("store", Store)
 CONVERSATIONS = web.AppKey("conversations", Conversations)

@@ -61,6 +61,11 @@ class _Target(NamedTuple):
     port: int
     target: bytes  # path and query, as sent on the request line
     host_header: bytes
+    authority: bytes  # host:port, as a proxy's CONNECT names it
+
+    @property
+    def server(self) -> tuple[bool, str, int]:
+        return self.secure, self.host, self.port
 
 
 class Proxy(NamedTuple):
@@ -91,9 +96,17 @@ def _target(url: str) -> _Target:
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     host = parts.hostname
     shown = f"[{host}]" if ":" in host else host
+    authority = f"{shown}:{port}"
     default = (secure and port == 443) or (not secure and port == 80)
-    host_header = shown if default else f"{shown}:{port}"
-    return _Target(secure, host, port, path.encode("ascii"), host_header.encode("idna"))
+    host_header = shown if default else authority
+    return _Target(
+        secure,
+        host,
+        port,
+        path.encode("ascii"),
+        host_header.encode("idna"),
+        authority.encode("idna"),
+    )
 
 
 class _Connection(asyncio.Protocol):
@@ -180,7 +193,6 @@ class HttpClient:
         tls: ssl.SSLContext | None = None,
         proxy: Proxy | None = None,
     ) -> None:
-        self._pool_size = pool_size
         self._keepalive = keepalive
         self._user_agent = user_agent.encode()
         # Per server, oldest first: the newest is reused (the likeliest still open), and
@@ -240,11 +252,11 @@ class HttpClient:
                     timer.cancel()
             if not connection.closed:
                 connection.idle_since = time.monotonic()
-                self._idle[(target.secure, target.host, target.port)].append(connection)
+                self._idle[target.server].append(connection)
             return result
 
     async def _connection(self, target: _Target, timeout: float | None) -> _Connection:
-        idle = self._idle[(target.secure, target.host, target.port)]
+        idle = self._idle[target.server]
         now = time.monotonic()
         while idle and (idle[0].closed or now - idle[0].idle_since >= self._keepalive):
             idle.popleft().close()
@@ -280,8 +292,7 @@ class HttpClient:
         try:
             sock.setblocking(False)
             await loop.sock_connect(sock, address)
-            host = f"[{target.host}]" if ":" in target.host else target.host
-            authority = f"{host}:{target.port}".encode("idna")
+            authority = target.authority
             request = [b"CONNECT %s HTTP/1.1\r\nHost: %s\r\n" % (authority, authority)]
             if proxy.authorization is not None:
                 request.append(b"Proxy-Authorization: " + proxy.authorization + b"\r\n")

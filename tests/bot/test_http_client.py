@@ -247,7 +247,10 @@ def certificate(tmp_path_factory) -> tuple[Path, Path]:
     return cert, key
 
 
-async def test_https_is_spoken_and_the_certificate_checked(certificate):
+@pytest.fixture
+async def tls_server(certificate) -> AsyncIterator[tuple[str, ssl.SSLContext]]:
+    """An https server with the self-signed certificate: its URL, and a client context that
+    trusts that certificate."""
     cert, key = certificate
     server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_tls.load_cert_chain(cert, key)
@@ -263,18 +266,20 @@ async def test_https_is_spoken_and_the_certificate_checked(certificate):
 
     server = await asyncio.start_server(answer, "127.0.0.1", 0, ssl=server_tls)
     url = f"https://127.0.0.1:{server.sockets[0].getsockname()[1]}/getMe"
-    try:
-        trusting = ssl.create_default_context(cafile=str(cert))
-        async with HttpClient(tls=trusting) as http:
-            response = await http.request("POST", url, b"{}", "application/json", 5, 5)
-            assert response.body == b'{"secure": true}'
-        # With the system's certificates only, this self-signed server is not trusted.
-        async with HttpClient() as http:
-            with pytest.raises(ConnectFailed):
-                await http.request("POST", url, b"{}", "application/json", 5, 5)
-    finally:
-        server.close()
-        await server.wait_closed()
+    yield url, ssl.create_default_context(cafile=str(cert))
+    server.close()
+    await server.wait_closed()
+
+
+async def test_https_is_spoken_and_the_certificate_checked(tls_server):
+    url, trusting = tls_server
+    async with HttpClient(tls=trusting) as http:
+        response = await http.request("POST", url, b"{}", "application/json", 5, 5)
+        assert response.body == b'{"secure": true}'
+    # With the system's certificates only, this self-signed server is not trusted.
+    async with HttpClient() as http:
+        with pytest.raises(ConnectFailed):
+            await http.request("POST", url, b"{}", "application/json", 5, 5)
 
 
 async def test_requests_go_through_a_proxy_tunnel(raw):
@@ -284,7 +289,8 @@ async def test_requests_go_through_a_proxy_tunnel(raw):
     try:
         async with HttpClient(proxy=Proxy.from_url(f"http://user:s3cret@{address}")) as http:
             for _ in range(2):
-                assert (await http.request("POST", f"{url}/x", b"{}", "application/json")).status
+                response = await http.request("POST", f"{url}/x", b"{}", "application/json")
+                assert response == (200, b'{"ok": true}')
         port = url.rsplit(":", 1)[1]
         assert proxy.tunnels == [f"127.0.0.1:{port}".encode()]  # one tunnel, kept alive
         assert len(server.requests) == 2
@@ -304,33 +310,21 @@ async def test_a_proxy_that_refuses_is_connect_failed(raw):
         await proxy.stop()
 
 
-async def test_https_through_a_proxy_checks_the_server_certificate(certificate):
-    cert, key = certificate
-    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    server_tls.load_cert_chain(cert, key)
-
-    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            await reader.readuntil(b"\r\n\r\n")
-            writer.write(ok(b'{"tunnelled": true}'))
-            await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError):
-            pass
-        writer.close()
-
-    server = await asyncio.start_server(answer, "127.0.0.1", 0, ssl=server_tls)
+async def test_https_through_a_proxy_checks_the_server_certificate(tls_server):
+    url, trusting = tls_server
     proxy = ConnectProxy()
     address = await proxy.start()
-    url = f"https://127.0.0.1:{server.sockets[0].getsockname()[1]}/getMe"
     try:
-        trusting = ssl.create_default_context(cafile=str(cert))
         through = Proxy.from_url(f"http://{address}")
         async with HttpClient(tls=trusting, proxy=through) as http:
             response = await http.request("POST", url, b"{}", "application/json", 5, 5)
-        assert response.body == b'{"tunnelled": true}'
+        assert response.body == b'{"secure": true}'
+        assert len(proxy.tunnels) == 1
+        async with HttpClient(proxy=through) as http:
+            with pytest.raises(ConnectFailed):
+                await http.request("POST", url, b"{}", "application/json", 5, 5)
     finally:
         await proxy.stop()
-        server.close()
 
 
 def test_proxy_urls():
