@@ -10,7 +10,9 @@ tracker store in a temporary folder), then:
 2. **Load**: N simulated people at once (default 50), each a whole triage conversation, once
    straight at Rasa's REST channel, once through bot/'s widget door and once through its
    Telegram door (against a local Bot API peer, ``bench/bot_api_peer.py``; in long-polling
-   mode, bot/'s default, or with ``--telegram-mode webhook`` in webhook mode).
+   mode, bot/'s default, or with ``--telegram-mode webhook`` in webhook mode). First, untimed,
+   everyone's first turn at once through each door opens the connections (reported apart as
+   the cold start); then each round starts one door further along the list than the last.
 
 For each run it prints p50/p95/p99 reply latency, messages per second, lost and out-of-order
 messages (read back from the tracker: every message must be there once, in order), peak memory
@@ -432,14 +434,15 @@ class TelegramDoor(Door):
         return pseudonym("telegram", chat_id), turn
 
 
-async def run_people(door: Door, users: int, think: float) -> Result:
+async def run_people(door: Door, users: int, think: float, script: list[str] = SCRIPT) -> Result:
+    """``users`` people at once through ``door``, each saying ``script`` (a prefix of SCRIPT)."""
     result = Result()
     senders: list[str] = []
 
     async def one(index: int) -> None:
         sender, turn = door.person(index)
         senders.append(sender)
-        for number, text in enumerate(SCRIPT):
+        for number, text in enumerate(script):
             try:
                 latency, replies = await turn(text)
             except Exception:
@@ -463,9 +466,9 @@ async def run_people(door: Door, users: int, think: float) -> Result:
         ) as response:
             events = (await response.json(content_type=None)).get("events") or []
         said = [e.get("text") for e in events if e.get("event") == "user"]
-        missing = sum(max(0, SCRIPT.count(t) - said.count(t)) for t in set(SCRIPT))
+        missing = sum(max(0, script.count(t) - said.count(t)) for t in set(script))
         result.lost += missing
-        if not missing and said != SCRIPT:
+        if not missing and said != script:
             result.out_of_order += 1
     return result
 
@@ -641,6 +644,24 @@ def print_turns(runs: list[Run], doors: list[str]) -> None:
         print(f"| {number + 1}. {text} | " + " | ".join(cells) + " |")
 
 
+def print_cold_start(cold: list[tuple[str, Result]]) -> None:
+    """The untimed warm-up burst: everyone's first turn at once, on connections each door
+    has yet to open, as after a quiet spell."""
+    print("\nCold start, everyone's first turn at once before the runs (not in the figures above):")
+    print("| door | p50 ms | p95 ms | max ms | failed |\n|---|---|---|---|---|")
+    for door, result in cold:
+        cells = [ms(percentile(result.latencies, q)) for q in (50, 95, 100)]
+        print(f"| {door} | " + " | ".join(cells) + f" | {result.failed} |")
+
+
+def round_order(doors: list[Door], round_number: int) -> list[Door]:
+    """Round n starts n - 1 doors further along the list, so that over the rounds each door
+    runs first, in the middle and last alike: whatever one load leaves behind for the next
+    (Rasa's queue draining, connections closed while idle) falls on every door alike."""
+    shift = (round_number - 1) % len(doors)
+    return doors[shift:] + doors[:shift]
+
+
 def round_ratios(runs: list[Run], door: str) -> list[tuple[float, float]]:
     """Each round's (throughput, p95) of ``door`` over plain Rasa's in the same round. The
     machine's speed drifts from one minute to the next; their spread shows how far to trust
@@ -673,14 +694,19 @@ async def main_async(args: argparse.Namespace) -> int:
             ]
             by_key = {door.key: door for door in available}
             doors = [by_key[key] for key in args.doors]
+            print(f"first turn of {args.users} people at once through each door...", flush=True)
+            cold = [
+                (door.name, await run_people(door, args.users, 0, SCRIPT[:1])) for door in doors
+            ]
             runs: list[Run] = []
             for round_number in range(1, args.rounds + 1):
-                for door in doors:
+                for door in round_order(doors, round_number):
                     print(f"{door.name}: {args.users} people (round {round_number})...", flush=True)
                     with Meter(stack.pids, alone=frozenset({BENCH})) as meter:
                         result = await run_people(door, args.users, args.think)
                     runs.append((door.name, result, meter))
             print_report(args.users, runs, prof)
+            print_cold_start(cold)
             if "telegram" in args.doors:
                 print(f"\nTelegram door ({args.telegram_mode}): {stack.peer.summary()}")
             lost = sum(result.lost + result.out_of_order for _, result, _ in runs)

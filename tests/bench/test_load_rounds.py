@@ -1,0 +1,97 @@
+"""`make bench`'s rounds: the order of the doors, and the warm-up burst of first turns."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import aiohttp
+from aiohttp import web
+
+from bench.bot_api_peer import BotApiPeer
+from bench.load import (
+    SCRIPT,
+    Door,
+    RestDoor,
+    Result,
+    Stack,
+    TelegramDoor,
+    WidgetDoor,
+    print_cold_start,
+    round_order,
+    run_people,
+)
+from scripts.processes import free_port
+
+
+def test_each_door_runs_first_middle_and_last_in_turn():
+    doors = ["rest", "widget", "telegram"]
+    orders = [round_order(doors, n) for n in range(1, 5)]  # type: ignore[arg-type]
+    assert orders == [
+        ["rest", "widget", "telegram"],
+        ["widget", "telegram", "rest"],
+        ["telegram", "rest", "widget"],
+        ["rest", "widget", "telegram"],
+    ]
+    for door in doors:
+        assert sorted(order.index(door) for order in orders[:3]) == [0, 1, 2]
+
+
+class TrackerDoor(Door):
+    """People whose words go straight into a tracker served by a stand-in Rasa."""
+
+    name = "stand-in"
+    key = "stand-in"
+
+    def __init__(self, stack: Stack, http: aiohttp.ClientSession, said: dict[str, list[str]]):
+        super().__init__(stack, http)
+        self.said = said
+
+    def person(self, index: int):
+        sender = f"person-{index}"
+
+        async def turn(text: str) -> tuple[float, list[str]]:
+            self.said[sender].append(text)
+            return 0.01 * (index + 1), ["a reply"]
+
+        return sender, turn
+
+
+async def test_a_burst_of_first_turns_is_checked_against_those_turns_only():
+    said: dict[str, list[str]] = defaultdict(list)
+
+    async def tracker(request: web.Request) -> web.Response:
+        texts = said[request.match_info["sender"]]
+        return web.json_response({"events": [{"event": "user", "text": t} for t in texts]})
+
+    app = web.Application()
+    app.router.add_get("/conversations/{sender}/tracker", tracker)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    stack = Stack([f"http://127.0.0.1:{port}"], "", "", {}, BotApiPeer())
+    try:
+        async with aiohttp.ClientSession() as http:
+            door = TrackerDoor(stack, http, said)
+            burst = await run_people(door, 3, 0, SCRIPT[:1])
+            whole = await run_people(door, 2, 0)
+    finally:
+        await runner.cleanup()
+    assert (burst.messages, burst.lost, burst.out_of_order, burst.failed) == (3, 0, 0, 0)
+    assert list(burst.by_turn) == [0]
+    # The same people again: their trackers now hold the first turn twice.
+    assert whole.messages == 2 * len(SCRIPT)
+    assert whole.out_of_order == 2
+
+
+def test_the_cold_start_table_gives_each_door_its_first_turns(capsys):
+    cold = [
+        (RestDoor.name, Result(latencies=[0.5] * 19 + [0.9])),
+        (WidgetDoor.name, Result(latencies=[0.5] * 18 + [1.8, 2.5], failed=1)),
+        (TelegramDoor.name, Result()),
+    ]
+    print_cold_start(cold)
+    lines = capsys.readouterr().out.splitlines()
+    assert f"| {RestDoor.name} | 500 | 520 | 900 | 0 |" in lines
+    assert f"| {WidgetDoor.name} | 500 | 1835 | 2500 | 1 |" in lines
+    assert any(line.startswith(f"| {TelegramDoor.name} |") for line in lines)
