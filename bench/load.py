@@ -40,10 +40,10 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 from aiohttp import web
@@ -64,6 +64,7 @@ from scripts.processes import (
     write_endpoints,
 )
 
+T = TypeVar("T")
 SECRET = "bench-pseudonym-secret-0123456789abcdef"
 TOKEN = "4242:bench"
 # A whole triage in free text, as people type it (tests/e2e walks the same path), then the
@@ -645,8 +646,9 @@ def print_turns(runs: list[Run], doors: list[str]) -> None:
 
 
 def print_cold_start(cold: list[tuple[str, Result]]) -> None:
-    """The untimed warm-up burst: everyone's first turn at once, on connections each door
-    has yet to open, as after a quiet spell."""
+    """The untimed warm-up burst: everyone's first turn at once, as after a quiet spell, on
+    connections not yet open (bot/'s two doors share its connections to Rasa: the first door
+    opens them)."""
     print("\nCold start, everyone's first turn at once before the runs (not in the figures above):")
     print("| door | p50 ms | p95 ms | max ms | failed |\n|---|---|---|---|---|")
     for door, result in cold:
@@ -654,12 +656,12 @@ def print_cold_start(cold: list[tuple[str, Result]]) -> None:
         print(f"| {door} | " + " | ".join(cells) + f" | {result.failed} |")
 
 
-def round_order(doors: list[Door], round_number: int) -> list[Door]:
+def round_order(doors: Sequence[T], round_number: int) -> list[T]:
     """Round n starts n - 1 doors further along the list, so that over the rounds each door
     runs first, in the middle and last alike: whatever one load leaves behind for the next
     (Rasa's queue draining, connections closed while idle) falls on every door alike."""
     shift = (round_number - 1) % len(doors)
-    return doors[shift:] + doors[:shift]
+    return [*doors[shift:], *doors[:shift]]
 
 
 def round_ratios(runs: list[Run], door: str) -> list[tuple[float, float]]:

@@ -25,7 +25,7 @@ from scripts.processes import free_port
 
 def test_each_door_runs_first_middle_and_last_in_turn():
     doors = ["rest", "widget", "telegram"]
-    orders = [round_order(doors, n) for n in range(1, 5)]  # type: ignore[arg-type]
+    orders = [round_order(doors, n) for n in range(1, 5)]
     assert orders == [
         ["rest", "widget", "telegram"],
         ["widget", "telegram", "rest"],
