@@ -260,8 +260,11 @@ class HttpClient:
         now = time.monotonic()
         while idle and (idle[0].closed or now - idle[0].idle_since >= self._keepalive):
             idle.popleft().close()
-        if idle:
-            return idle.pop()
+        while idle:
+            # Any of them may have been closed by the server since (e.g. Rasa restarted).
+            connection = idle.pop()
+            if not connection.closed:
+                return connection
         loop = asyncio.get_running_loop()
         tls = self._tls_context() if target.secure else None
         try:

@@ -29,6 +29,7 @@ class RawServer:
         self.close_after_answer = False
         self.delay = 0.0  # seconds before each answer
         self._writers: list[asyncio.StreamWriter] = []
+        self._answered: list[asyncio.StreamWriter] = []  # by the time of their last answer
 
     async def start(self) -> str:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
@@ -56,11 +57,17 @@ class RawServer:
                 if answer is not None:
                     writer.write(answer)
                     await writer.drain()
+                    if writer in self._answered:
+                        self._answered.remove(writer)
+                    self._answered.append(writer)
                 if self.close_after_answer:
                     break
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
         writer.close()
+
+    def drop_last_answered(self) -> None:
+        self._answered[-1].close()
 
     def drop_connections(self) -> None:
         for writer in self._writers:
@@ -154,6 +161,17 @@ async def test_a_connection_the_server_closed_while_idle_is_not_reused(raw, clie
     await asyncio.sleep(0.05)
     assert (await client.request("GET", url)).status == 200
     assert server.connections == 2
+
+
+async def test_the_newest_idle_connection_is_skipped_once_the_server_closed_it(raw, client):
+    server, url = await raw()
+    server.delay = 0.05
+    await asyncio.gather(client.request("GET", url), client.request("GET", url))
+    assert server.connections == 2
+    server.drop_last_answered()  # the one the client would reuse first
+    await asyncio.sleep(0.05)
+    assert (await client.request("GET", url)).status == 200
+    assert server.connections == 2  # the other one carried it
 
 
 async def test_idle_connections_are_let_go_after_the_keepalive(raw):
