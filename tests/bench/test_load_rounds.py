@@ -20,7 +20,7 @@ from bench.load import (
     round_order,
     run_people,
 )
-from scripts.processes import free_port
+from tests.loopback import serving
 
 
 def test_each_door_runs_first_middle_and_last_in_turn():
@@ -65,18 +65,10 @@ async def test_a_burst_of_first_turns_is_checked_against_those_turns_only():
 
     app = web.Application()
     app.router.add_get("/conversations/{sender}/tracker", tracker)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    stack = Stack([f"http://127.0.0.1:{port}"], "", "", {}, BotApiPeer())
-    try:
-        async with aiohttp.ClientSession() as http:
-            door = TrackerDoor(stack, http, said)
-            burst = await run_people(door, 3, 0, SCRIPT[:1])
-            whole = await run_people(door, 2, 0)
-    finally:
-        await runner.cleanup()
+    async with serving(app) as url, aiohttp.ClientSession() as http:
+        door = TrackerDoor(Stack([url], "", "", {}, BotApiPeer()), http, said)
+        burst = await run_people(door, 3, 0, SCRIPT[:1])
+        whole = await run_people(door, 2, 0)
     assert (burst.messages, burst.lost, burst.out_of_order, burst.failed) == (3, 0, 0, 0)
     assert list(burst.by_turn) == [0]
     # The same people again: their trackers now hold the first turn twice.

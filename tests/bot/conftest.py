@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ from bot.rasa_client import RasaClient
 from bot.responses import REQUIRED, Responses
 from bot.store import SQLiteStore
 from bot.tracker_admin import SQLiteTrackerAdmin
+from tests.bot.connect_proxy import ConnectProxy
 from tests.bot.fake_rasa import FakeRasa, start_fake_rasa
 
 SECRET = b"unit-test-secret-unit-test-secret"
@@ -90,3 +91,19 @@ async def make_conversations(fake_rasa, store, responses, tmp_path, clock):
 @pytest.fixture
 def conversations(make_conversations) -> Conversations:
     return make_conversations()
+
+
+@pytest.fixture
+async def connect_proxy() -> AsyncIterator[Callable[..., Awaitable[tuple[ConnectProxy, str]]]]:
+    """Starts tunnelling proxies on loopback (``await connect_proxy(password=...)``: the proxy
+    and its host:port), stopped after the test."""
+    proxies: list[ConnectProxy] = []
+
+    async def start(password: str | None = None) -> tuple[ConnectProxy, str]:
+        proxy = ConnectProxy(password)
+        proxies.append(proxy)
+        return proxy, await proxy.start()
+
+    yield start
+    for proxy in proxies:
+        await proxy.stop()

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from bot.http_client import ConnectFailed, HttpClient, HttpError, Proxy, ResponseTimeout
 from scripts.processes import free_port
-from tests.bot.connect_proxy import ConnectProxy
+from tests.loopback import serving
 
 
 class RawServer:
@@ -112,21 +112,16 @@ async def test_a_json_post_and_its_answer(client):
 
     app = web.Application()
     app.router.add_post("/webhooks/rest/webhook", echo)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
+    async with serving(app) as url:
         body = json.dumps({"message": "héllo £5"}, ensure_ascii=False).encode()
         response = await client.request(
-            "POST", f"http://127.0.0.1:{port}/webhooks/rest/webhook?token=t%20k", body,
+            "POST", f"{url}/webhooks/rest/webhook?token=t%20k", body,
             "application/json", connect_timeout=5, read_timeout=5,
         )  # fmt: skip
-    finally:
-        await runner.cleanup()
     assert response.status == 200
     assert json.loads(response.body) == {"got": {"message": "héllo £5"}}
-    assert seen == [(f"127.0.0.1:{port}", "application/json", "/webhooks/rest/webhook?token=t%20k")]
+    host = url.removeprefix("http://")
+    assert seen == [(host, "application/json", "/webhooks/rest/webhook?token=t%20k")]
 
 
 async def test_one_connection_is_kept_alive_for_many_requests(raw, client):
@@ -300,49 +295,37 @@ async def test_https_is_spoken_and_the_certificate_checked(tls_server):
             await http.request("POST", url, b"{}", "application/json", 5, 5)
 
 
-async def test_requests_go_through_a_proxy_tunnel(raw):
+async def test_requests_go_through_a_proxy_tunnel(raw, connect_proxy):
     server, url = await raw()
-    proxy = ConnectProxy(password="s3cret")
-    address = await proxy.start()
-    try:
-        async with HttpClient(proxy=Proxy.from_url(f"http://user:s3cret@{address}")) as http:
-            for _ in range(2):
-                response = await http.request("POST", f"{url}/x", b"{}", "application/json")
-                assert response == (200, b'{"ok": true}')
-        port = url.rsplit(":", 1)[1]
-        assert proxy.tunnels == [f"127.0.0.1:{port}".encode()]  # one tunnel, kept alive
-        assert len(server.requests) == 2
-    finally:
-        await proxy.stop()
+    proxy, address = await connect_proxy(password="s3cret")
+    async with HttpClient(proxy=Proxy.from_url(f"http://user:s3cret@{address}")) as http:
+        for _ in range(2):
+            response = await http.request("POST", f"{url}/x", b"{}", "application/json")
+            assert response == (200, b'{"ok": true}')
+    port = url.rsplit(":", 1)[1]
+    assert proxy.tunnels == [f"127.0.0.1:{port}".encode()]  # one tunnel, kept alive
+    assert len(server.requests) == 2
 
 
-async def test_a_proxy_that_refuses_is_connect_failed(raw):
+async def test_a_proxy_that_refuses_is_connect_failed(raw, connect_proxy):
     _, url = await raw()
-    proxy = ConnectProxy(password="s3cret")
-    address = await proxy.start()
-    try:
-        async with HttpClient(proxy=Proxy.from_url(f"http://user:wrong@{address}")) as http:
-            with pytest.raises(ConnectFailed):
-                await http.request("GET", url, connect_timeout=2)
-    finally:
-        await proxy.stop()
+    _, address = await connect_proxy(password="s3cret")
+    async with HttpClient(proxy=Proxy.from_url(f"http://user:wrong@{address}")) as http:
+        with pytest.raises(ConnectFailed):
+            await http.request("GET", url, connect_timeout=2)
 
 
-async def test_https_through_a_proxy_checks_the_server_certificate(tls_server):
+async def test_https_through_a_proxy_checks_the_server_certificate(tls_server, connect_proxy):
     url, trusting = tls_server
-    proxy = ConnectProxy()
-    address = await proxy.start()
-    try:
-        through = Proxy.from_url(f"http://{address}")
-        async with HttpClient(tls=trusting, proxy=through) as http:
-            response = await http.request("POST", url, b"{}", "application/json", 5, 5)
-        assert response.body == b'{"secure": true}'
-        assert len(proxy.tunnels) == 1
-        async with HttpClient(proxy=through) as http:
-            with pytest.raises(ConnectFailed):
-                await http.request("POST", url, b"{}", "application/json", 5, 5)
-    finally:
-        await proxy.stop()
+    proxy, address = await connect_proxy()
+    through = Proxy.from_url(f"http://{address}")
+    async with HttpClient(tls=trusting, proxy=through) as http:
+        response = await http.request("POST", url, b"{}", "application/json", 5, 5)
+    assert response.body == b'{"secure": true}'
+    assert len(proxy.tunnels) == 1
+    async with HttpClient(proxy=through) as http:
+        with pytest.raises(ConnectFailed):
+            await http.request("POST", url, b"{}", "application/json", 5, 5)
 
 
 def test_proxy_urls():

@@ -14,7 +14,7 @@ from telegram.request._requestparameter import RequestParameter
 
 from bot.telegram_http import BotApiRequest
 from scripts.processes import free_port
-from tests.bot.connect_proxy import ConnectProxy
+from tests.loopback import serving
 
 
 @pytest.fixture
@@ -52,12 +52,8 @@ async def peer():
 
     app = web.Application()
     app.router.add_post("/bot{token}/{method}", method)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    yield f"http://127.0.0.1:{port}", seen
-    await runner.cleanup()
+    async with serving(app) as url:
+        yield url, seen
 
 
 async def test_parameters_reach_the_peer_as_one_json_body(peer):
@@ -138,15 +134,11 @@ async def test_unused_before_initialize():
         await BotApiRequest().do_request("http://127.0.0.1:1/x", "POST", None)
 
 
-async def test_a_proxy_carries_the_calls(peer):
+async def test_a_proxy_carries_the_calls(peer, connect_proxy):
     url, seen = peer
-    proxy = ConnectProxy()
-    address = await proxy.start()
-    try:
-        request = BotApiRequest(proxy_url=f"http://{address}")
-        async with Bot("1:x", base_url=f"{url}/bot", request=request) as bot:
-            assert await bot.send_message(7, "hi") is True
-        assert [s["method"] for s in seen] == ["getMe", "sendMessage"]
-        assert proxy.tunnels == [url.removeprefix("http://").encode()]
-    finally:
-        await proxy.stop()
+    proxy, address = await connect_proxy()
+    request = BotApiRequest(proxy_url=f"http://{address}")
+    async with Bot("1:x", base_url=f"{url}/bot", request=request) as bot:
+        assert await bot.send_message(7, "hi") is True
+    assert [s["method"] for s in seen] == ["getMe", "sendMessage"]
+    assert proxy.tunnels == [url.removeprefix("http://").encode()]
