@@ -24,6 +24,7 @@ from aiohttp import web
 BOT_ID = 4242
 MODES = ("polling", "webhook")
 WEBHOOK_SECRET = "bench-webhook-secret"
+BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "Bench", "username": "bench_bot"}
 
 
 @dataclass
@@ -35,14 +36,13 @@ class Sent:
 
 def text_update(update_id: int, chat_id: int, message_id: int, text: str) -> dict[str, Any]:
     """A private chat's text message, as Telegram sends it."""
-    person = {"id": chat_id, "is_bot": False, "first_name": "B"}
     return {
         "update_id": update_id,
         "message": {
             "message_id": message_id,
+            "from": {"id": chat_id, "is_bot": False, "first_name": "B", "language_code": "en"},
+            "chat": {"id": chat_id, "first_name": "B", "type": "private"},
             "date": int(time.time()),
-            "chat": {**person, "type": "private"},
-            "from": person,
             "text": text,
         },
     }
@@ -128,7 +128,7 @@ class BotApiPeer:
             params = dict(await request.post())
         result: Any = True
         if name == "getMe":
-            result = {"id": BOT_ID, "is_bot": True, "first_name": "Bench", "username": "bench_bot"}
+            result = BOT_USER
         elif name == "getUpdates":
             result = await self._get_updates(params)
         elif name == "sendMessage":
@@ -147,9 +147,14 @@ class BotApiPeer:
         ]
         self.sent[chat_id].append(Sent(time.perf_counter(), params.get("text", ""), buttons))
         self.event(chat_id).set()
-        return {
+        # The sent message, as Telegram returns it: python-telegram-bot parses all of it.
+        message: dict[str, Any] = {
             "message_id": next(self._ids),
+            "from": BOT_USER,
+            "chat": {"id": chat_id, "first_name": "B", "type": "private"},
             "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private"},
             "text": params.get("text", ""),
         }
+        if markup:
+            message["reply_markup"] = markup
+        return message

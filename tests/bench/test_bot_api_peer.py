@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 
 from aiohttp.test_utils import TestClient, TestServer
+from telegram import InlineKeyboardMarkup, Message, Update
 
-from bench.bot_api_peer import BotApiPeer, text_update
+from bench.bot_api_peer import BOT_ID, BotApiPeer, text_update
 
 
 async def get_updates(client: TestClient, **params) -> list[dict]:
@@ -52,10 +53,22 @@ async def test_send_message_is_recorded_with_its_buttons():
             "/bot4242:bench/sendMessage",
             json={"chat_id": 100, "text": "Have you paid?", "reply_markup": markup},
         )
-        assert (await response.json())["result"]["chat"]["id"] == 100
+        result = (await response.json())["result"]
+    # What Telegram returns, which python-telegram-bot parses whole: no field it does not know.
+    message = Message.de_json(result, None)
+    assert (message.chat.id, message.from_user.id, message.api_kwargs) == (100, BOT_ID, {})
+    assert message.reply_markup == InlineKeyboardMarkup.de_json(markup, None)
     assert peer.event(100).is_set()
     [sent] = peer.sent[100]
     assert (sent.text, sent.buttons) == ("Have you paid?", [("Yes", "t1")])
+
+
+def test_an_update_has_the_fields_telegram_sends_and_no_others():
+    update = Update.de_json(text_update(7, 100, 1, "hello"), None)
+    message = update.message
+    assert message is not None and message.from_user is not None
+    assert (message.chat.type, message.from_user.language_code) == ("private", "en")
+    assert (update.api_kwargs, message.api_kwargs, message.chat.api_kwargs) == ({}, {}, {})
 
 
 async def test_the_summary_counts_calls_per_update_handed():
