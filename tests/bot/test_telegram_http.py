@@ -8,10 +8,12 @@ import json
 import pytest
 from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
-from telegram.error import NetworkError, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
+from bot.messages import Button
+from bot.telegram_door import retry_seconds, send_message_parameters
 from bot.telegram_http import BotApiRequest
 from scripts.processes import free_port
 from tests.loopback import serving
@@ -44,6 +46,9 @@ async def peer():
         if name == "getMe":
             result = {"id": 42, "is_bot": True, "first_name": "AiC", "username": "aic_bot"}
             return web.json_response({"ok": True, "result": result})
+        if name == "flood":
+            flood = {"ok": False, "error_code": 429, "parameters": {"retry_after": 3}}
+            return web.json_response(flood, status=429)
         if name == "refused":
             return web.json_response(
                 {"ok": False, "error_code": 400, "description": "no"}, status=400
@@ -85,6 +90,40 @@ async def test_a_bot_on_it_calls_the_api(peer):
         assert bot.username == "aic_bot"
         assert await bot.send_message(7, "hi") is True
     assert [s["method"] for s in seen] == ["getMe", "sendMessage"]
+
+
+async def test_the_door_sends_a_message_as_bot_send_message_does(peer):
+    url, seen = peer
+    buttons = (Button("Yes", "/affirm"), Button("No", "/deny"))
+    markup = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.title, callback_data=b.token)] for b in buttons]
+    )
+    request = BotApiRequest()
+    async with Bot("1:x", base_url=f"{url}/bot", request=request) as bot:
+        await bot.send_message(7, "Have you paid? £", reply_markup=markup)
+        await bot.send_message(7, "Thank you")
+        await request.call(
+            f"{bot.base_url}/sendMessage", send_message_parameters(7, "Have you paid? £", buttons)
+        )
+        await request.call(f"{bot.base_url}/sendMessage", send_message_parameters(7, "Thank you"))
+    by_bot, by_door = seen[1:3], seen[3:5]
+    assert [s["method"] for s in by_door] == ["sendMessage", "sendMessage"]
+    assert by_door == by_bot
+
+
+async def test_a_call_keeps_its_result_as_json_and_raises_what_bot_raises(peer, monkeypatch):
+    url, _ = peer
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")  # as bot/ runs
+    request = BotApiRequest()
+    await request.initialize()
+    me = await request.call(f"{url}/bot1:x/getMe", {})
+    with pytest.raises(RetryAfter) as flood:
+        await request.call(f"{url}/bot1:x/flood", {"chat_id": "7"})
+    with pytest.raises(BadRequest):
+        await request.call(f"{url}/bot1:x/refused", {"chat_id": "7"})
+    await request.shutdown()
+    assert me == {"id": 42, "is_bot": True, "first_name": "AiC", "username": "aic_bot"}
+    assert retry_seconds(flood.value) == 3.0
 
 
 async def test_files_go_multipart(peer):
