@@ -8,7 +8,7 @@ this process drives N people (default 50) at once through the widget door and th
 door and reports bot/'s CPU time per message (its process only) and its throughput. Nothing
 here says how fast the assistant is: only what bot/ itself costs.
 
-``--profile FILE`` writes a cProfile of bot/ (wall-clock, so it overstates system calls);
+``--profile FILE`` writes a cProfile of bot/, timed by its CPU time (``bench.cpu_profile``);
 ``--doors telegram`` drives one door only, so the profile is that door's.
 """
 
@@ -126,8 +126,8 @@ async def main_async(args: argparse.Namespace) -> None:
             AIC_TELEGRAM_API_URL=f"http://127.0.0.1:{ports['peer']}/bot",
             AIC_TELEGRAM_WEBHOOK_URL=f"{bot_url}/telegram/webhook",
         )
-        profiler = ["-m", "cProfile", "-o", str(args.profile)] if args.profile else []
-        bot = Process("bot", [str(VENV_BIN / "python"), *profiler, "-m", "bot"], work, env)
+        profiler = ["-m", "bench.cpu_profile", str(args.profile)] if args.profile else ["-m"]
+        bot = Process("bot", [str(VENV_BIN / "python"), *profiler, "bot"], work, env)
         try:
             await asyncio.to_thread(bot.wait_until, lambda: http_ok(f"{bot_url}/healthz"), 60)
             updates = itertools.count(1)

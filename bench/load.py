@@ -25,7 +25,7 @@ more), ``--rasa-processes N`` (N Rasa servers; bot/ gives each conversation a ho
 the REST door does the same),
 ``--rasa-workers N`` (Sanic workers in one server; needs ``--redis``, since several workers
 need Rasa's Redis lock store), ``--redis`` (Rasa on deploy/endpoints.redis.yml and bot/'s
-state on Redis too), ``--profile-bot FILE`` (a cProfile of the bot/ process).
+state on Redis too), ``--profile-bot FILE`` (a cProfile of the bot/ process, by CPU time).
 """
 
 from __future__ import annotations
@@ -267,10 +267,8 @@ async def start_stack(args: argparse.Namespace, work: Path) -> Stack:
         AIC_RASA_URL=",".join(rasa_urls),
         AIC_TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{bot_port}/telegram/webhook",
     )
-    profiler = ["-m", "cProfile", "-o", str(args.profile_bot)] if args.profile_bot else []
-    bot = Process(
-        "bot", [str(VENV_BIN / "python"), *profiler, "-m", "bot"], work, base_env(**bot_env)
-    )
+    profiler = ["-m", "bench.cpu_profile", str(args.profile_bot)] if args.profile_bot else ["-m"]
+    bot = Process("bot", [str(VENV_BIN / "python"), *profiler, "bot"], work, base_env(**bot_env))
     processes.append(bot)
     bot_url = f"http://127.0.0.1:{bot_port}"
     await asyncio.to_thread(bot.wait_until, lambda: http_ok(f"{bot_url}/healthz"), 60)
