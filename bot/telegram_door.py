@@ -178,16 +178,15 @@ class TelegramDoor:
         self._responses = responses
         self.webhook_secret = settings.webhook_secret
         proxy = settings.telegram_proxy_url
-        self._requests = (
-            BotApiRequest(proxy_url=proxy),
-            BotApiRequest(connection_pool_size=1, proxy_url=proxy),
-        )
+        # Bot's calls and the door's own sendMessage (``_send``); long polling has its own.
+        self._api = BotApiRequest(proxy_url=proxy)
+        self._polling = BotApiRequest(connection_pool_size=1, proxy_url=proxy)
         builder = (
             Application.builder()
             .token(settings.telegram_token or "")
             .base_url(settings.telegram_api_url)
-            .request(self._requests[0])
-            .get_updates_request(self._requests[1])
+            .request(self._api)
+            .get_updates_request(self._polling)
             .concurrent_updates(PerChatOrder())
         )
         if settings.telegram_mode == "webhook":
@@ -271,7 +270,7 @@ class TelegramDoor:
         await app.shutdown()
         # PTB shuts its requests down only if it got as far as initialising (Telegram may
         # never have been reachable); their connection pools must close either way.
-        for request in self._requests:
+        for request in (self._api, self._polling):
             await request.shutdown()
 
     def _commands(self, language: str | None = None) -> list[BotCommand]:
@@ -412,7 +411,7 @@ class TelegramDoor:
             for number, part in enumerate(parts, start=1):
                 buttons = reply.buttons if number == len(parts) else ()
                 parameters = send_message_parameters(chat_id, part, buttons)
-                await with_retries(partial(self._requests[0].call, url, parameters))
+                await with_retries(partial(self._api.call, url, parameters))
 
     async def _optional(self, what: str, call: Callable[[], Awaitable[Any]]) -> None:
         """A call the door can do without (e.g. setMyCommands on a server that lacks it)."""
