@@ -36,7 +36,8 @@ def _or_default(value: Any, default: float | None) -> float | None:
 
 
 class JsonBody(RequestData):
-    """Parameters already encoded as the JSON body of a call."""
+    """A call's parameters, encoded once as its JSON body: ``do_request`` sends
+    ``json_payload`` and nothing else of a request without files."""
 
     __slots__ = ("_body",)
 

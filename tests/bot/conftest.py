@@ -16,6 +16,7 @@ from bot.store import SQLiteStore
 from bot.tracker_admin import SQLiteTrackerAdmin
 from tests.bot.connect_proxy import ConnectProxy
 from tests.bot.fake_rasa import FakeRasa, start_fake_rasa
+from tests.loopback import starting
 
 SECRET = b"unit-test-secret-unit-test-secret"
 
@@ -97,13 +98,5 @@ def conversations(make_conversations) -> Conversations:
 async def connect_proxy() -> AsyncIterator[Callable[..., Awaitable[tuple[ConnectProxy, str]]]]:
     """Starts tunnelling proxies on loopback (``await connect_proxy(password=...)``: the proxy
     and its host:port), stopped after the test."""
-    proxies: list[ConnectProxy] = []
-
-    async def start(password: str | None = None) -> tuple[ConnectProxy, str]:
-        proxy = ConnectProxy(password)
-        proxies.append(proxy)
-        return proxy, await proxy.start()
-
-    yield start
-    for proxy in proxies:
-        await proxy.stop()
+    async with starting(ConnectProxy) as start:
+        yield start

@@ -16,13 +16,13 @@ from aiohttp import web
 
 from bot.http_client import ConnectFailed, HttpClient, HttpError, Proxy, ResponseTimeout
 from scripts.processes import free_port
-from tests.loopback import serving
+from tests.loopback import serving, starting
 
 
 class RawServer:
     """A loopback server answering with exactly the bytes a test gives, counting connections."""
 
-    def __init__(self, answer: Callable[[bytes], bytes | None]) -> None:
+    def __init__(self, answer: Callable[[bytes], bytes | None] = lambda _: ok()) -> None:
         self.answer = answer  # request head -> raw response (None: say nothing)
         self.connections = 0
         self.requests: list[bytes] = []
@@ -85,16 +85,8 @@ def ok(body: bytes = b'{"ok": true}', extra: bytes = b"") -> bytes:
 
 @pytest.fixture
 async def raw() -> AsyncIterator[Callable[..., Awaitable[tuple[RawServer, str]]]]:
-    servers: list[RawServer] = []
-
-    async def start(answer: Callable[[bytes], bytes | None] = lambda _: ok()):
-        server = RawServer(answer)
-        servers.append(server)
-        return server, await server.start()
-
-    yield start
-    for server in servers:
-        await server.stop()
+    async with starting(RawServer) as start:
+        yield start
 
 
 @pytest.fixture
