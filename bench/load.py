@@ -12,12 +12,14 @@ tracker store in a temporary folder), then:
    Telegram door (against a local Bot API peer, ``bench/bot_api_peer.py``; in long-polling
    mode, bot/'s default, or with ``--telegram-mode webhook`` in webhook mode). First, untimed,
    everyone's first turn at once through each door opens the connections (reported apart as
-   the cold start); then each round starts one door further along the list than the last.
+   the cold start), and a whole round through each door warms up; then each round starts one
+   door further along the list than the last.
 
 For each run it prints p50/p95/p99 reply latency, messages per second, lost and out-of-order
 messages (read back from the tracker: every message must be there once, in order), peak memory
-(RSS) and CPU time of each process, and the ratio of bot/ over plain Rasa (pooled, and the
-spread of each round's ratios).
+(RSS) and CPU time of each process, each round's runs, and the ratio of bot/ over plain Rasa:
+pooled, and each round's runs against plain Rasa's in the same round (their spread and their
+median, which one round run while the machine was slow cannot move).
 
 Options: ``--users N``, ``--doors rest,widget,telegram`` (in that order), ``--rounds N`` (the
 doors N times over, in turn, each door's runs then pooled: one run's rate varies by 10% or
@@ -396,9 +398,11 @@ class TelegramDoor(Door):
         self.mode = mode
         self.name = f"bot/ Telegram ({mode})"
         self.update_ids = iter(range(1, 10**9))
+        # Every person in the bench has a chat of their own, in every run.
+        self.chat_blocks = iter(range(900_000_000, 10**12, 64))
 
     def person(self, index: int) -> tuple[str, Turn]:
-        first = 900_000_000 + int(time.time()) % 1000 * 100_000 + index * 64
+        first = next(self.chat_blocks)
         chat_id = self.on_server(
             index, range(first, first + 64), lambda candidate: pseudonym("telegram", candidate)
         )
@@ -600,6 +604,8 @@ def print_report(users: int, runs: list[Run], prof: dict[str, Any] | None) -> No
         "\nCPU ms per message does not depend on what else the machine runs: 2 cores give 2000"
         " CPU ms a second, shared by every process of the stack."
     )
+    if rounds > 1:
+        print_rounds(runs, doors)
     if RestDoor.name in doors:
         print_ratios(runs, doors)
     print_turns(runs, doors)
@@ -623,10 +629,34 @@ def print_ratios(runs: list[Run], doors: list[str]) -> None:
         )
         if len(ratios := round_ratios(runs, door)) > 1:
             rates, p95s = zip(*ratios, strict=True)
+            p95_median, rate_median = statistics.median(p95s), statistics.median(rates)
             print(
                 f"  round by round: p95 x{min(p95s):.2f} to x{max(p95s):.2f}, "
-                f"throughput x{min(rates):.2f} to x{max(rates):.2f}"
+                f"throughput x{min(rates):.2f} to x{max(rates):.2f}; "
+                f"median p95 x{p95_median:.2f} ({p95_median - 1:+.0%}), "
+                f"throughput x{rate_median:.2f} ({rate_median - 1:+.0%})"
             )
+
+
+def print_rounds(runs: list[Run], doors: list[str]) -> None:
+    """Each round's runs: rate, p95 and the action server's CPU a message, which is the same
+    work through every door, so a run where it costs more ran while the machine was slow, for
+    every process at once."""
+    print(
+        "\nRound by round: msg/s, p95 ms, the action server's CPU ms a message (higher when the"
+        " machine ran slow), and the place in the round's order:"
+    )
+    print("| round | " + " | ".join(doors) + " |")
+    print("|---" * (1 + len(doors)) + "|")
+    for number, start in enumerate(range(0, len(runs), len(doors)), 1):
+        ran = runs[start : start + len(doors)]
+        cells = {}
+        for place, (door, result, meter) in enumerate(ran, 1):
+            rate = result.messages / result.seconds if result.seconds else 0.0
+            actions = meter.cpu.get("actions", 0.0) * 1000 / max(1, result.messages)
+            p95 = ms(percentile(result.latencies, 95))
+            cells[door] = f"{rate:.1f} / {p95} / {actions:.2f} ({place})"
+        print(f"| {number} | " + " | ".join(cells.get(door, "-") for door in doors) + " |")
 
 
 def print_turns(runs: list[Run], doors: list[str]) -> None:
@@ -698,6 +728,10 @@ async def main_async(args: argparse.Namespace) -> int:
             cold = [
                 (door.name, await run_people(door, args.users, 0, SCRIPT[:1])) for door in doors
             ]
+            # A whole untimed round through every door first: the first timed round was
+            # often slow for every process, whichever door it was.
+            print("one untimed round through each door, to warm up...", flush=True)
+            warm = [await run_people(door, args.users, args.think) for door in doors]
             runs: list[Run] = []
             for round_number in range(1, args.rounds + 1):
                 for door in round_order(doors, round_number):
@@ -709,7 +743,10 @@ async def main_async(args: argparse.Namespace) -> int:
             print_cold_start(cold)
             if "telegram" in args.doors:
                 print(f"\nTelegram door ({args.telegram_mode}): {stack.peer.summary()}")
-            lost = sum(result.lost + result.out_of_order for _, result, _ in runs)
+            untimed = [result for _, result in cold] + warm
+            lost = sum(r.lost + r.out_of_order for r in [*untimed, *(r for _, r, _ in runs)])
+            if lost:
+                print(f"\n{lost} messages lost or conversations out of order, timed or not")
             return 1 if lost else 0
     finally:
         await stack.close()

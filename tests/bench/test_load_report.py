@@ -37,7 +37,36 @@ def test_the_report_gives_the_pooled_ratio_and_the_rounds_spread(capsys):
     print_report(50, runs, None)
     out = capsys.readouterr().out
     assert f"- {TelegramDoor.name}: p95 x1.20 (+20%), throughput x0.85 (-15%)" in out
-    assert "round by round: p95 x1.10 to x1.20, throughput x0.80 to x0.90" in out
+    assert (
+        "round by round: p95 x1.10 to x1.20, throughput x0.80 to x0.90; "
+        "median p95 x1.15 (+15%), throughput x0.85 (-15%)"
+    ) in out
+
+
+def test_the_median_round_is_not_moved_by_one_slow_round(capsys):
+    runs = []
+    for widget_rate in (85, 86, 40, 84, 87):
+        runs += [run(RestDoor.name, 90, 600), run(WidgetDoor.name, widget_rate, 600)]
+    print_report(50, runs, None)
+    out = capsys.readouterr().out
+    assert f"- {WidgetDoor.name}: p95 x1.00 (+0%), throughput x0.77 (-23%)" in out
+    assert "median p95 x1.00 (+0%), throughput x0.94 (-6%)" in out
+
+
+def test_each_round_shows_the_order_run_and_how_slow_the_machine_was(capsys):
+    runs = [
+        run(RestDoor.name, 90, 600),
+        run(WidgetDoor.name, 81, 660),
+        run(WidgetDoor.name, 70, 800),
+        run(RestDoor.name, 72, 750),
+    ]
+    for (_, _, meter), actions_seconds in zip(runs, (0.13, 0.14, 0.19, 0.18), strict=True):
+        meter.cpu = {"actions": actions_seconds}
+    print_report(50, runs, None)
+    lines = capsys.readouterr().out.splitlines()
+    assert f"| round | {RestDoor.name} | {WidgetDoor.name} |" in lines
+    assert "| 1 | 90.0 / 600 / 1.30 (1) | 81.0 / 660 / 1.40 (2) |" in lines
+    assert "| 2 | 72.0 / 750 / 1.80 (2) | 70.0 / 800 / 1.90 (1) |" in lines
 
 
 def test_one_round_has_no_spread(capsys):
@@ -45,6 +74,7 @@ def test_one_round_has_no_spread(capsys):
     out = capsys.readouterr().out
     assert "throughput x1.00 (+0%)" in out
     assert "round by round" not in out
+    assert "Round by round" not in out
 
 
 def test_the_report_gives_each_turn_of_the_script_its_percentiles(capsys):

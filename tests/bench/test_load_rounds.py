@@ -87,3 +87,13 @@ def test_the_cold_start_table_gives_each_door_its_first_turns(capsys):
     assert f"| {RestDoor.name} | 500 | 520 | 900 | 0 |" in lines
     assert f"| {WidgetDoor.name} | 500 | 1835 | 2500 | 1 |" in lines
     assert any(line.startswith(f"| {TelegramDoor.name} |") for line in lines)
+
+
+def test_a_telegram_person_has_a_chat_of_their_own_in_every_run():
+    from bot.rasa_client import home_index
+
+    stack = Stack(["http://a", "http://b"], "", "", {}, BotApiPeer())
+    door = TelegramDoor(stack, None, [1] * len(SCRIPT), "polling")  # type: ignore[arg-type]
+    senders = [door.person(index)[0] for _ in range(3) for index in range(4)]
+    assert len(set(senders)) == len(senders)
+    assert [home_index(sender, 2) for sender in senders] == [0, 1, 0, 1] * 3
