@@ -101,13 +101,11 @@ async def drive(people: list[Turn], turns: int) -> None:
 
 async def main_async(args: argparse.Namespace) -> None:
     peer = BotApiPeer()
-    runners, ports = [], {}
-    for name, app in [("rasa", stub_rasa()), ("peer", peer.app())]:
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        runners.append(runner)
-        ports[name] = free_port()
-        await web.TCPSite(runner, "127.0.0.1", ports[name]).start()
+    peer_url = await peer.start()
+    runner = web.AppRunner(stub_rasa(), access_log=None)
+    await runner.setup()
+    rasa_port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", rasa_port).start()
     bot_port = free_port()
     bot_url = f"http://127.0.0.1:{bot_port}"
     with tempfile.TemporaryDirectory(prefix="aic-bench-bot-") as folder:
@@ -118,12 +116,12 @@ async def main_async(args: argparse.Namespace) -> None:
             AIC_PSEUDONYM_SECRET="bench-pseudonym-secret-0123456789abcdef",
             AIC_DATA_DIR=str(work / "bot"),
             AIC_TRACKER_DB=str(work / "tracker.db"),
-            AIC_RASA_URL=f"http://127.0.0.1:{ports['rasa']}",
+            AIC_RASA_URL=f"http://127.0.0.1:{rasa_port}",
             AIC_RATE_LIMIT_PER_MINUTE="100000",
             AIC_TELEGRAM_TOKEN=TOKEN,
             AIC_TELEGRAM_MODE=args.telegram_mode,
             AIC_TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET,
-            AIC_TELEGRAM_API_URL=f"http://127.0.0.1:{ports['peer']}/bot",
+            AIC_TELEGRAM_API_URL=f"{peer_url}/bot",
             AIC_TELEGRAM_WEBHOOK_URL=f"{bot_url}/telegram/webhook",
         )
         profiler = ["-m", "bench.cpu_profile", str(args.profile)] if args.profile else ["-m"]
@@ -163,8 +161,8 @@ async def main_async(args: argparse.Namespace) -> None:
             # Off the loop: bot/ may still be talking to the stub Rasa or the Bot API peer,
             # which this loop serves.
             await asyncio.to_thread(bot.stop)
-            for runner in runners:
-                await runner.cleanup()
+            await runner.cleanup()
+            await peer.stop()
 
 
 def main() -> int:

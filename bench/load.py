@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import aiohttp
-from aiohttp import web
+import uvloop
 
 from bench.bot_api_peer import MODES as TELEGRAM_MODES
 from bench.bot_api_peer import WEBHOOK_SECRET, BotApiPeer, text_update
@@ -183,7 +183,6 @@ class Stack:
     pids: dict[str, list[int]]
     peer: BotApiPeer
     processes: list[Process] = field(default_factory=list)
-    runners: list[web.AppRunner] = field(default_factory=list)
 
     @property
     def rasa_url(self) -> str:
@@ -196,8 +195,7 @@ class Stack:
     async def close(self) -> None:
         for process in reversed(self.processes):
             await asyncio.to_thread(process.stop)
-        for runner in self.runners:
-            await runner.cleanup()
+        await self.peer.stop()
 
 
 async def start_stack(args: argparse.Namespace, work: Path) -> Stack:
@@ -206,10 +204,7 @@ async def start_stack(args: argparse.Namespace, work: Path) -> Stack:
     model = Path(args.model) if args.model else await asyncio.to_thread(ensure_model)
     print(f"model {model.name}; logs and data in {work}", flush=True)
     peer = BotApiPeer()
-    runner = web.AppRunner(peer.app(), access_log=None)
-    await runner.setup()
-    peer_port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", peer_port).start()
+    peer_url = await peer.start()
 
     actions_port = free_port()
     actions = Process(
@@ -229,7 +224,7 @@ async def start_stack(args: argparse.Namespace, work: Path) -> Stack:
         "AIC_TELEGRAM_TOKEN": TOKEN,
         "AIC_TELEGRAM_MODE": args.telegram_mode,
         "AIC_TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "AIC_TELEGRAM_API_URL": f"http://127.0.0.1:{peer_port}/bot",
+        "AIC_TELEGRAM_API_URL": f"{peer_url}/bot",
         # N simulated people each type faster than a person could; the limit is not measured.
         "AIC_RATE_LIMIT_PER_MINUTE": "100000",
         "AIC_RASA_TIMEOUT": str(TURN_TIMEOUT),
@@ -284,7 +279,7 @@ async def start_stack(args: argparse.Namespace, work: Path) -> Stack:
     }
     if redis is not None and redis._popen is not None:
         pids["redis"] = [redis._popen.pid]
-    stack = Stack(rasa_urls, bot_url, action_url, pids, peer, processes, [runner])
+    stack = Stack(rasa_urls, bot_url, action_url, pids, peer, processes)
     if redis is not None:
         original = stack.close
 
@@ -792,7 +787,9 @@ def main() -> int:
     if args.rasa_workers > 1 and not args.redis:
         parser.error("--rasa-workers needs --redis (Rasa's lock store must be shared)")
     os.environ["RASA_TELEMETRY_ENABLED"] = "false"
-    return asyncio.run(main_async(args))
+    # uvloop, as bot/, Rasa and the action server use: the simulated people and the Bot API
+    # peer share the cores with them, and cost less on it.
+    return uvloop.run(main_async(args))
 
 
 if __name__ == "__main__":

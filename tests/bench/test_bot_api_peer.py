@@ -4,23 +4,36 @@ until an offset past them confirms them, at most ``limit`` at a time."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
-from aiohttp.test_utils import TestClient, TestServer
+import aiohttp
 from telegram import InlineKeyboardMarkup, Message, Update
 
 from bench.bot_api_peer import BOT_ID, BotApiPeer, text_update
 
 
-async def get_updates(client: TestClient, **params) -> list[dict]:
-    response = await client.post("/bot4242:bench/getUpdates", json=params)
-    body = await response.json()
+@asynccontextmanager
+async def client_of(peer: BotApiPeer) -> AsyncIterator[aiohttp.ClientSession]:
+    """A client of ``peer`` served on loopback, its paths relative to the peer's address."""
+    url = await peer.start()
+    try:
+        async with aiohttp.ClientSession(base_url=url) as client:
+            yield client
+    finally:
+        await peer.stop()
+
+
+async def get_updates(client: aiohttp.ClientSession, **params) -> list[dict]:
+    async with client.post("/bot4242:bench/getUpdates", json=params) as response:
+        body = await response.json()
     assert body["ok"] is True
     return body["result"]
 
 
 async def test_get_updates_waits_for_an_update_and_keeps_it_until_confirmed():
     peer = BotApiPeer()
-    async with TestClient(TestServer(peer.app())) as client:
+    async with client_of(peer) as client:
         waiting = asyncio.create_task(get_updates(client, offset=0, timeout=10))
         await asyncio.sleep(0.05)
         assert not waiting.done()  # nothing yet: the call is held open
@@ -40,7 +53,7 @@ async def test_get_updates_hands_over_at_most_limit():
     peer = BotApiPeer()
     for update_id in range(1, 6):
         peer.deliver(text_update(update_id, 100, update_id, "hi"))
-    async with TestClient(TestServer(peer.app())) as client:
+    async with client_of(peer) as client:
         assert [u["update_id"] for u in await get_updates(client, limit=2)] == [1, 2]
         assert [u["update_id"] for u in await get_updates(client, offset=3)] == [3, 4, 5]
 
@@ -48,12 +61,12 @@ async def test_get_updates_hands_over_at_most_limit():
 async def test_send_message_is_recorded_with_its_buttons():
     peer = BotApiPeer()
     markup = {"inline_keyboard": [[{"text": "Yes", "callback_data": "t1"}]]}
-    async with TestClient(TestServer(peer.app())) as client:
-        response = await client.post(
+    async with client_of(peer) as client:
+        async with client.post(
             "/bot4242:bench/sendMessage",
             json={"chat_id": 100, "text": "Have you paid?", "reply_markup": markup},
-        )
-        result = (await response.json())["result"]
+        ) as response:
+            result = (await response.json())["result"]
     # What Telegram returns, which python-telegram-bot parses whole: no field it does not know.
     message = Message.de_json(result, None)
     assert (message.chat.id, message.from_user.id, message.api_kwargs) == (100, BOT_ID, {})
@@ -75,12 +88,61 @@ async def test_the_summary_counts_calls_per_update_handed():
     peer = BotApiPeer()
     for update_id in (1, 2):
         peer.deliver(text_update(update_id, 100, update_id, "hi"))
-    async with TestClient(TestServer(peer.app())) as client:
+    async with client_of(peer) as client:
         await get_updates(client, offset=0)
         await get_updates(client, offset=0)  # the same two again: not counted twice
         for _ in range(3):
-            await client.post("/bot4242:bench/sendMessage", json={"chat_id": 100, "text": "x"})
+            body = {"chat_id": 100, "text": "x"}
+            async with client.post("/bot4242:bench/sendMessage", json=body) as response:
+                assert response.status == 200
     assert peer.handed == 2
     assert peer.summary() == (
         "1.50 sendMessage an update, 1.0 updates a getUpdates that returned any"
     )
+
+
+async def test_form_parameters_and_answers_in_the_order_asked_on_one_connection():
+    """PTB may send a call's parameters as a form; a connection's answers keep its order even
+    when a long poll is still waiting."""
+    peer = BotApiPeer()
+    url = await peer.start()
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", int(url.rsplit(":", 1)[1]))
+        poll = b"offset=0&timeout=5"
+        send = b'{"chat_id": 5, "text": "hi"}'
+        writer.write(
+            b"POST /bot1:x/getUpdates HTTP/1.1\r\nHost: peer\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: %d\r\n\r\n%s"
+            % (len(poll), poll)
+            + b"POST /bot1:x/sendMessage HTTP/1.1\r\nHost: peer\r\n"
+            b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(send), send)
+        )
+        await asyncio.sleep(0.05)
+        assert [s.text for s in peer.sent[5]] == ["hi"]  # recorded, its answer held back
+        peer.deliver(text_update(3, 5, 1, "hello"))
+        first = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+        length = int(first.split(b"Content-Length: ")[1].split(b"\r\n")[0])
+        assert b'"update_id": 3' in await reader.readexactly(length)
+        second = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+        length = int(second.split(b"Content-Length: ")[1].split(b"\r\n")[0])
+        assert b'"text": "hi"' in await reader.readexactly(length)
+        writer.close()
+    finally:
+        await peer.stop()
+
+
+async def test_a_wrong_path_or_a_bad_body_is_refused_and_the_peer_carries_on():
+    peer = BotApiPeer()
+    async with client_of(peer) as client:
+        async with client.post("/elsewhere", json={}) as response:
+            assert response.status == 404
+        headers = {"Content-Type": "application/json"}
+        async with client.post(
+            "/bot1:x/sendMessage", data=b"{not json", headers=headers
+        ) as response:
+            assert (response.status, (await response.json())["ok"]) == (400, False)
+        async with client.post("/bot1:x/sendMessage", json={"text": "no chat"}) as response:
+            assert response.status == 400
+        async with client.post("/bot1:x/getMe") as response:
+            assert (await response.json())["result"]["id"] == BOT_ID
