@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from addons.redis_tracker_store import LinearMergeRedisTrackerStore, merge_trackers
+from tests.scale.redis_server import RedisServer
 
 ROOT = Path(__file__).resolve().parents[2]
 METADATA = {"language": "en"}
@@ -93,6 +95,28 @@ def test_a_session_started_with_metadata_merges_as_rasa_without_comparing_every_
     assert dicts(merged) == [event.as_dict() for event in stored + new]
 
 
+def test_the_merge_replays_only_the_newer_events(domain, monkeypatch):
+    """The stored tracker is already a replay of what Redis holds: Rasa replayed the events in
+    hand and the stored ones again, into trackers made only to be read back."""
+    stored = session_start(1.0) + turn("hello", 2.0) + turn("again", 3.0)
+    new = turn("more", 4.0)
+    prior, in_hand = tracker(domain, stored), tracker(domain, stored[1:] + new)
+    applied = 0
+    update = DialogueStateTracker.update
+
+    def counted(self: DialogueStateTracker, event: Event, domain=None) -> None:
+        nonlocal applied
+        applied += 1
+        update(self, event, domain)
+
+    monkeypatch.setattr(DialogueStateTracker, "update", counted)
+    merged = merge_trackers(prior, in_hand)
+    monkeypatch.undo()
+    assert applied == len(new)
+    assert dicts(merged) == [event.as_dict() for event in stored + new]
+    assert merged.current_state() == tracker(domain, stored + new).current_state()
+
+
 def test_a_conversation_past_its_first_session_merges_as_rasa(domain):
     first = session_start(1.0, metadata=None) + turn("hello", 2.0)
     second = session_start(100.0) + turn("back again", 101.0)
@@ -122,3 +146,46 @@ def test_the_redis_endpoints_use_it():
     kind = endpoints["tracker_store"]["type"]
     assert kind == f"{merge_trackers.__module__}.{LinearMergeRedisTrackerStore.__name__}"
     assert issubclass(LinearMergeRedisTrackerStore, RedisTrackerStore)
+
+
+@pytest.fixture(scope="module")
+def redis_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server.port
+    server.stop()
+
+
+@pytest.mark.parametrize("metadata", [METADATA, None], ids=["with metadata", "without"])
+async def test_saved_and_retrieved_through_redis_as_rasas_store_does(domain, redis_port, metadata):
+    """The same turns through Rasa's store and ours, each on its own Redis database, as Rasa's
+    processor makes them: retrieve, add the turn's events, save. Redis holds the same text and
+    retrieve hands over the same tracker, through sessions started with metadata (as bot/'s)
+    or without, and a tracker in hand that went apart from the stored one."""
+    rasas = RedisTrackerStore(domain, port=redis_port, db=1)
+    ours = LinearMergeRedisTrackerStore(domain, port=redis_port, db=2)
+    sender = f"someone-{bool(metadata)}"
+    first = session_start(1.0, metadata) + turn("hello", 2.0)
+    steps = [
+        first,
+        turn("again", 3.0),
+        turn("more", 4.0),
+        session_start(100.0, metadata) + turn("back after a while", 101.0),
+        turn("and again", 102.0),
+    ]
+    for step in steps:
+        for store in (rasas, ours):
+            tracker = await store.retrieve(sender) or store.init_tracker(sender)
+            for event in step:
+                tracker.update(event)
+            await store.save(tracker)
+        assert ours.red.get(f"tracker:{sender}") == rasas.red.get(f"tracker:{sender}")
+        theirs, mine = await rasas.retrieve(sender), await ours.retrieve(sender)
+        assert (dicts(mine), mine.current_state()) == (dicts(theirs), theirs.current_state())
+        full_theirs = await rasas.retrieve_full_tracker(sender)
+        assert dicts(await ours.retrieve_full_tracker(sender)) == dicts(full_theirs)
+    # A tracker in hand that went apart from the stored one: merged as Rasa merges it.
+    apart = DialogueStateTracker.from_events(sender, first + turn("elsewhere", 200.0), domain.slots)
+    for store in (rasas, ours):
+        await store.save(apart)
+    assert ours.red.get(f"tracker:{sender}") == rasas.red.get(f"tracker:{sender}")
+    assert await ours.retrieve("nobody") is None
