@@ -1,5 +1,5 @@
 """Rasa's Redis tracker store, with a save and a retrieve that take linear time and replay a
-conversation at most once (README, Load).
+conversation at most once (bench/README.md).
 
 Rasa's ``RedisTrackerStore.save`` merges the tracker stored in Redis with the one in hand.
 Unless the one in hand is exactly the stored one plus new events, it compares every event in

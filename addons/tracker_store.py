@@ -1,4 +1,4 @@
-"""Rasa's SQL tracker store, less two costs measured on every turn (README, Load).
+"""Rasa's SQL tracker store, less two costs measured on every turn (bench/README.md).
 
 - SQLAlchemy 1.4 opens a new SQLite connection for every session (its default pool for a
   SQLite file), and every new connection reads the schema again; here connections are pooled.

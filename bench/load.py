@@ -1,4 +1,5 @@
-"""Load benchmark: ``make bench`` (``python -m bench.load``). Not part of the test run.
+"""Load benchmark: ``make bench`` (``python -m bench.load``). Not part of the test run; its
+method and figures are in bench/README.md.
 
 Starts the action server, Rasa and bot/ on this machine (as ``make run`` does, with a fresh
 tracker store in a temporary folder), then:
