@@ -307,6 +307,11 @@ class Result:
     # Latencies by position in SCRIPT: under load, some turns cost Rasa far more than others.
     by_turn: dict[int, list[float]] = field(default_factory=dict)
 
+    @property
+    def rate(self) -> float:
+        """Messages a second (0 for a run that took no time)."""
+        return self.messages / self.seconds if self.seconds else 0.0
+
 
 Turn = Callable[[str], Awaitable[tuple[float, list[str]]]]
 
@@ -583,13 +588,12 @@ def print_report(users: int, runs: list[Run], prof: dict[str, Any] | None) -> No
     print(head)
     print("|---" * (8 + len(names)) + "|")
     for door, result, per_message, peak in rows:
-        rate = result.messages / result.seconds if result.seconds else 0.0
         cells = [
             door,
             ms(percentile(result.latencies, 50)),
             ms(percentile(result.latencies, 95)),
             ms(percentile(result.latencies, 99)),
-            f"{rate:.1f}",
+            f"{result.rate:.1f}",
             str(result.failed),
             str(result.lost),
             str(result.out_of_order),
@@ -611,14 +615,14 @@ def print_ratios(runs: list[Run], doors: list[str]) -> None:
     """Each door over plain Rasa, pooled and round by round."""
     base, _, _ = _pooled([r for r in runs if r[0] == RestDoor.name])
     base_p95 = percentile(base.latencies, 95)
-    base_rate = base.messages / base.seconds
+    base_rate = base.rate
     print("\nbot/ over plain Rasa (every run of each door together):")
     for door in doors:
         result, _, _ = _pooled([r for r in runs if r[0] == door])
         if door == RestDoor.name or not result.latencies:
             continue
         p95 = percentile(result.latencies, 95)
-        rate = result.messages / result.seconds
+        rate = result.rate
         print(
             f"- {door}: p95 x{p95 / base_p95:.2f} ({(p95 / base_p95 - 1):+.0%}), "
             f"throughput x{rate / base_rate:.2f} ({(rate / base_rate - 1):+.0%})"
@@ -648,10 +652,9 @@ def print_rounds(runs: list[Run], doors: list[str]) -> None:
         ran = runs[start : start + len(doors)]
         cells = {}
         for place, (door, result, meter) in enumerate(ran, 1):
-            rate = result.messages / result.seconds if result.seconds else 0.0
             actions = meter.cpu.get("actions", 0.0) * 1000 / max(1, result.messages)
             p95 = ms(percentile(result.latencies, 95))
-            cells[door] = f"{rate:.1f} / {p95} / {actions:.2f} ({place})"
+            cells[door] = f"{result.rate:.1f} / {p95} / {actions:.2f} ({place})"
         print(f"| {number} | " + " | ".join(cells.get(door, "-") for door in doors) + " |")
 
 
@@ -696,7 +699,7 @@ def round_ratios(runs: list[Run], door: str) -> list[tuple[float, float]]:
     mine = [result for name, result, _ in runs if name == door]
     return [
         (
-            (ours.messages / ours.seconds) / (theirs.messages / theirs.seconds),
+            ours.rate / theirs.rate,
             percentile(ours.latencies, 95) / percentile(theirs.latencies, 95),
         )
         for ours, theirs in zip(mine, base, strict=False)
