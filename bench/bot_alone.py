@@ -10,6 +10,11 @@ here says how fast the assistant is: only what bot/ itself costs.
 
 ``--profile FILE`` writes a cProfile of bot/, timed by its CPU time (``bench.cpu_profile``);
 ``--doors telegram`` drives one door only, so the profile is that door's.
+
+Then bursts: N new people's first turns at once, straight at the stub Rasa and through each door,
+timed from the moment they are sent to their arrival at the stub. A front door passes a burst on
+one message after another, on the cores Rasa needs, so the last arrives later than it would have
+straight; in ``make bench`` that spread is where the first turn's longer tail through bot/ starts.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
@@ -30,7 +36,7 @@ from aiohttp import web
 
 from bench.bot_api_peer import MODES as TELEGRAM_MODES
 from bench.bot_api_peer import WEBHOOK_SECRET, BotApiPeer, text_update
-from bench.load import TOKEN, _cpu_seconds
+from bench.load import TOKEN, _cpu_seconds, percentile
 from scripts.processes import VENV_BIN, Process, base_env, free_port, http_ok
 
 TEXT = "they recorded me on skype"
@@ -47,8 +53,12 @@ Turn = Callable[[], Awaitable[None]]
 DOORS = ("widget", "telegram")
 
 
-def stub_rasa() -> web.Application:
+def stub_rasa(arrivals: list[float] | None = None) -> web.Application:
+    """``arrivals`` gets the moment (``time.perf_counter``) each message reaches it."""
+
     async def webhook(request: web.Request) -> web.Response:
+        if arrivals is not None:
+            arrivals.append(time.perf_counter())
         await request.read()
         return web.json_response(STUB_REPLIES)
 
@@ -59,6 +69,19 @@ def stub_rasa() -> web.Application:
     app.router.add_post("/webhooks/rest/webhook", webhook)
     app.router.add_get("/conversations/{sender}/tracker", tracker)
     return app
+
+
+def straight_person(http: aiohttp.ClientSession, rasa_url: str) -> Turn:
+    """Someone talking to (the stub) Rasa's REST channel itself, as ``make bench``'s REST door."""
+    sender = uuid.uuid4().hex
+
+    async def turn() -> None:
+        body = {"sender": sender, "message": TEXT}
+        async with http.post(f"{rasa_url}/webhooks/rest/webhook", json=body) as response:
+            if not await response.json():
+                raise AssertionError("no reply")
+
+    return turn
 
 
 def widget_person(http: aiohttp.ClientSession, bot_url: str) -> Turn:
@@ -99,13 +122,51 @@ async def drive(people: list[Turn], turns: int) -> None:
     await asyncio.gather(*(one(turn) for turn in people))
 
 
+@dataclass(frozen=True)
+class Burst:
+    """A burst of first turns, in ms from their sending: when the last and the middle one
+    reached Rasa, and when all were answered."""
+
+    last_arrival: float
+    median_arrival: float
+    answered: float
+
+
+async def burst(people: list[Turn], arrivals: list[float]) -> Burst:
+    """Everyone's turn at once; ``arrivals`` is where the stub Rasa records them."""
+    arrivals.clear()
+    sent = time.perf_counter()
+    await asyncio.gather(*(turn() for turn in people))
+    answered = time.perf_counter()
+    if len(arrivals) != len(people):
+        raise AssertionError(f"{len(arrivals)} of {len(people)} messages reached Rasa")
+    after = [1000 * (moment - sent) for moment in arrivals]
+    return Burst(max(after), percentile(after, 50), 1000 * (answered - sent))
+
+
+def print_bursts(bursts: dict[str, list[Burst]], size: int) -> None:
+    """The median burst of each way in: straight at Rasa, then through bot/'s doors."""
+    repeats = min(len(runs) for runs in bursts.values())
+    print(f"\n{size} first turns at once, ms from sending (median of {repeats} bursts):")
+    print("| way in | last reaches Rasa | middle one reaches Rasa | all answered |")
+    print("|---|---:|---:|---:|")
+    for name, runs in bursts.items():
+        figures = [
+            statistics.median(getattr(run, field) for run in runs)
+            for field in ("last_arrival", "median_arrival", "answered")
+        ]
+        print(f"| {name} | " + " | ".join(f"{figure:.1f}" for figure in figures) + " |")
+
+
 async def main_async(args: argparse.Namespace) -> None:
     peer = BotApiPeer()
     peer_url = await peer.start()
-    runner = web.AppRunner(stub_rasa(), access_log=None)
+    arrivals: list[float] = []
+    runner = web.AppRunner(stub_rasa(arrivals), access_log=None)
     await runner.setup()
     rasa_port = free_port()
     await web.TCPSite(runner, "127.0.0.1", rasa_port).start()
+    rasa_url = f"http://127.0.0.1:{rasa_port}"
     bot_port = free_port()
     bot_url = f"http://127.0.0.1:{bot_port}"
     with tempfile.TemporaryDirectory(prefix="aic-bench-bot-") as folder:
@@ -116,7 +177,7 @@ async def main_async(args: argparse.Namespace) -> None:
             AIC_PSEUDONYM_SECRET="bench-pseudonym-secret-0123456789abcdef",
             AIC_DATA_DIR=str(work / "bot"),
             AIC_TRACKER_DB=str(work / "tracker.db"),
-            AIC_RASA_URL=f"http://127.0.0.1:{rasa_port}",
+            AIC_RASA_URL=rasa_url,
             AIC_RATE_LIMIT_PER_MINUTE="100000",
             AIC_TELEGRAM_TOKEN=TOKEN,
             AIC_TELEGRAM_MODE=args.telegram_mode,
@@ -157,6 +218,17 @@ async def main_async(args: argparse.Namespace) -> None:
                         costs.append(1000 * (_cpu_seconds(bot.popen.pid) - cpu) / messages)
                         print(f"| {name} | {number} | {costs[-1]:.2f} | {messages / seconds:.0f} |")
                     print(f"| {name} | median | {statistics.median(costs):.2f} | |", flush=True)
+                if args.bursts:
+                    ways: dict[str, Callable[[int], Turn]] = {
+                        "straight": lambda index: straight_person(http, rasa_url),
+                        **{name: make for name, make in doors.items() if name in args.doors},
+                    }
+                    bursts: dict[str, list[Burst]] = {name: [] for name in ways}
+                    for _ in range(args.bursts):
+                        for name, make in ways.items():
+                            people = [make(next(people_made)) for _ in range(args.users)]
+                            bursts[name].append(await burst(people, arrivals))
+                    print_bursts(bursts, args.users)
         finally:
             # Off the loop: bot/ may still be talking to the stub Rasa or the Bot API peer,
             # which this loop serves.
@@ -171,6 +243,9 @@ def main() -> int:
     parser.add_argument("--turns", type=int, default=30, help="messages per person a round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", help="write a cProfile of bot/ to this file")
+    parser.add_argument(
+        "--bursts", type=int, default=10, help="bursts of first turns through each way (0: none)"
+    )
     parser.add_argument(
         "--telegram-mode",
         choices=TELEGRAM_MODES,

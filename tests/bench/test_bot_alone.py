@@ -14,7 +14,13 @@ from bench.bot_api_peer import MODES
 async def test_the_bot_alone_bench_drives_both_doors_and_reports(capsys, telegram_mode):
     await main_async(
         argparse.Namespace(
-            users=3, turns=2, rounds=1, profile=None, doors=DOORS, telegram_mode=telegram_mode
+            users=3,
+            turns=2,
+            rounds=1,
+            bursts=2,
+            profile=None,
+            doors=DOORS,
+            telegram_mode=telegram_mode,
         )
     )
     out = capsys.readouterr().out
@@ -24,3 +30,11 @@ async def test_the_bot_alone_bench_drives_both_doors_and_reports(capsys, telegra
     assert set(figures) == {"widget", "telegram"}
     for row in figures.values():
         assert float(row[3]) >= 0 and float(row[4]) > 0
+    assert "3 first turns at once, ms from sending (median of 2 bursts)" in out
+    bursts = {
+        row[1].strip(): row[2:5] for row in rows if len(row) == 6 and row[2].strip()[0].isdigit()
+    }
+    assert set(bursts) == {"straight", "widget", "telegram"}
+    for last, middle, answered in bursts.values():
+        # Each reached Rasa before all were answered, the middle one no later than the last.
+        assert 0 < float(middle) <= float(last) <= float(answered)
