@@ -38,6 +38,7 @@ import asyncio
 import hashlib
 import hmac
 import os
+import random
 import statistics
 import sys
 import tempfile
@@ -438,6 +439,14 @@ class TelegramDoor(Door):
         return pseudonym("telegram", chat_id), turn
 
 
+def pause(think: float, person: int, turn: int) -> float:
+    """Seconds a person waits after a turn's answer: ``think`` on average, from half to one and
+    a half times it. People who all start together and pause alike would go on arriving at once,
+    turn after turn, whichever door they use. The same person's same turn pauses as long
+    through every door, so each door meets the same arrivals."""
+    return think * random.Random(f"{person}/{turn}").uniform(0.5, 1.5)
+
+
 async def run_people(door: Door, users: int, think: float, script: list[str] = SCRIPT) -> Result:
     """``users`` people at once through ``door``, each saying ``script`` (a prefix of SCRIPT)."""
     result = Result()
@@ -458,7 +467,7 @@ async def run_people(door: Door, users: int, think: float, script: list[str] = S
             if not replies or any(SAFETY in r for r in replies):
                 result.failed += 1
             if think:
-                await asyncio.sleep(think)
+                await asyncio.sleep(pause(think, index, number))
 
     started = time.perf_counter()
     await asyncio.gather(*(one(i) for i in range(users)))
@@ -754,7 +763,9 @@ async def main_async(args: argparse.Namespace) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--think", type=float, default=0.0, help="seconds between turns")
+    parser.add_argument(
+        "--think", type=float, default=0.0, help="seconds between turns, on average"
+    )
     parser.add_argument("--model", help="a trained model (default: python -m scripts.model)")
     parser.add_argument("--redis", action="store_true", help="Rasa and bot/ on Redis")
     parser.add_argument(

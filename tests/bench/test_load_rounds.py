@@ -16,11 +16,23 @@ from bench.load import (
     Stack,
     TelegramDoor,
     WidgetDoor,
+    pause,
     print_cold_start,
     round_order,
     run_people,
 )
 from tests.loopback import serving
+
+
+def test_pauses_between_turns_differ_from_person_to_person_and_are_the_same_through_every_door():
+    pauses = [[pause(2.0, person, turn) for turn in range(12)] for person in range(50)]
+    assert all(1.0 <= seconds <= 3.0 for row in pauses for seconds in row)
+    # Nobody keeps in step with anyone else: no two people pause alike after their first turn.
+    assert len({row[0] for row in pauses}) == 50
+    assert 1.8 < sum(map(sum, pauses)) / (50 * 12) < 2.2
+    # Asked again (as for the next door), each person's pauses are the same.
+    assert pauses == [[pause(2.0, person, turn) for turn in range(12)] for person in range(50)]
+    assert pause(0.0, 3, 4) == 0.0
 
 
 def test_each_door_runs_first_middle_and_last_in_turn():
