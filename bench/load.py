@@ -440,10 +440,10 @@ class TelegramDoor(Door):
 
 
 def pause(think: float, person: int, turn: int) -> float:
-    """Seconds a person waits after a turn's answer: ``think`` on average, from half to one and
-    a half times it. People who all start together and pause alike would go on arriving at once,
-    turn after turn, whichever door they use. The same person's same turn pauses as long
-    through every door, so each door meets the same arrivals."""
+    """Seconds a person waits once turn ``turn`` is answered (-1: before the first turn):
+    ``think`` on average, from half to one and a half times it, so that people arrive one by one
+    rather than in step. The same person's same turn waits as long through every door: each
+    door meets the same arrivals."""
     return think * random.Random(f"{person}/{turn}").uniform(0.5, 1.5)
 
 
@@ -455,6 +455,9 @@ async def run_people(door: Door, users: int, think: float, script: list[str] = S
     async def one(index: int) -> None:
         sender, turn = door.person(index)
         senders.append(sender)
+        if think:
+            # With pauses, people come and go as they would: one at a time, not all at once.
+            await asyncio.sleep(pause(think, index, -1))
         for number, text in enumerate(script):
             try:
                 latency, replies = await turn(text)

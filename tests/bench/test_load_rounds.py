@@ -25,13 +25,14 @@ from tests.loopback import serving
 
 
 def test_pauses_between_turns_differ_from_person_to_person_and_are_the_same_through_every_door():
-    pauses = [[pause(2.0, person, turn) for turn in range(12)] for person in range(50)]
+    # Turn -1: before the first turn, so people do not all start at once either.
+    pauses = [[pause(2.0, person, turn) for turn in range(-1, 12)] for person in range(50)]
     assert all(1.0 <= seconds <= 3.0 for row in pauses for seconds in row)
-    # Nobody keeps in step with anyone else: no two people pause alike after their first turn.
-    assert len({row[0] for row in pauses}) == 50
-    assert 1.8 < sum(map(sum, pauses)) / (50 * 12) < 2.2
+    # Nobody keeps in step with anyone else: no two people start or pause alike.
+    assert len({row[0] for row in pauses}) == len({row[1] for row in pauses}) == 50
+    assert 1.8 < sum(map(sum, pauses)) / (50 * 13) < 2.2
     # Asked again (as for the next door), each person's pauses are the same.
-    assert pauses == [[pause(2.0, person, turn) for turn in range(12)] for person in range(50)]
+    assert pauses == [[pause(2.0, person, turn) for turn in range(-1, 12)] for person in range(50)]
     assert pause(0.0, 3, 4) == 0.0
 
 
