@@ -28,7 +28,8 @@ more), ``--rasa-processes N`` (N Rasa servers; bot/ gives each conversation a ho
 the REST door does the same),
 ``--rasa-workers N`` (Sanic workers in one server; needs ``--redis``, since several workers
 need Rasa's Redis lock store), ``--redis`` (Rasa on deploy/endpoints.redis.yml and bot/'s
-state on Redis too), ``--profile-bot FILE`` (a cProfile of the bot/ process, by CPU time).
+state on Redis too), ``--profile-bot FILE`` (a cProfile of the bot/ process, by CPU time),
+``--think S`` (a pause of S seconds on average before each turn: people then arrive one by one).
 """
 
 from __future__ import annotations
