@@ -64,7 +64,7 @@ format:  ## ruff format
 bench-nlu: install  ## NLU quality: held-out set and cross-validation
 	$(PY) -m bench.nlu_benchmark
 
-# Two Rasa processes (one per core), each door five times over: one run varies by 10% or more.
+# Two Rasa processes (one per core), each door ten times over: one run varies by 10% or more.
 BENCH_ARGS ?= --rasa-processes 2 --rounds 10
 bench: install train  ## Load: latency and throughput of bot/ against plain Rasa (BENCH_ARGS=...)
 	$(PY) -m bench.load $(BENCH_ARGS)
