@@ -90,6 +90,8 @@ SCRIPT = [
 ]
 SAFETY = "can't answer properly"  # utter_frontdoor_unavailable
 TURN_TIMEOUT = 60.0
+# Draws of the rounds for the range of the pooled p95 ratio (resampled_p95_ratio).
+RESAMPLES = 1000
 
 
 def pseudonym(channel: str, key: str | int) -> str:
@@ -649,6 +651,12 @@ def print_ratios(runs: list[Run], doors: list[str]) -> None:
                 f"median p95 x{p95_median:.2f} ({p95_median - 1:+.0%}), "
                 f"throughput x{rate_median:.2f} ({rate_median - 1:+.0%})"
             )
+        if spread := resampled_p95_ratio(runs, door):
+            low, high = spread
+            print(
+                f"  rounds drawn again {RESAMPLES} times: pooled p95 x{low:.2f} to x{high:.2f}"
+                f" ({low - 1:+.0%} to {high - 1:+.0%}) in 90% of the draws"
+            )
 
 
 def print_rounds(runs: list[Run], doors: list[str]) -> None:
@@ -704,20 +712,49 @@ def round_order(doors: Sequence[T], round_number: int) -> list[T]:
     return [*doors[shift:], *doors[:shift]]
 
 
+def round_pairs(runs: list[Run], door: str) -> list[tuple[Result, Result]]:
+    """Each round's (run of ``door``, run of plain Rasa), for the rounds where both ran."""
+    base = [result for name, result, _ in runs if name == RestDoor.name]
+    mine = [result for name, result, _ in runs if name == door]
+    return [
+        (ours, theirs)
+        for ours, theirs in zip(mine, base, strict=False)
+        if ours.seconds and theirs.seconds and ours.latencies and theirs.latencies
+    ]
+
+
 def round_ratios(runs: list[Run], door: str) -> list[tuple[float, float]]:
     """Each round's (throughput, p95) of ``door`` over plain Rasa's in the same round. The
     machine's speed drifts from one minute to the next; their spread shows how far to trust
     the pooled ratio."""
-    base = [result for name, result, _ in runs if name == RestDoor.name]
-    mine = [result for name, result, _ in runs if name == door]
     return [
         (
             ours.rate / theirs.rate,
             percentile(ours.latencies, 95) / percentile(theirs.latencies, 95),
         )
-        for ours, theirs in zip(mine, base, strict=False)
-        if ours.seconds and theirs.seconds and ours.latencies and theirs.latencies
+        for ours, theirs in round_pairs(runs, door)
     ]
+
+
+def resampled_p95_ratio(
+    runs: list[Run], door: str, resamples: int = RESAMPLES, seed: int = 1
+) -> tuple[float, float] | None:
+    """The range (5th to 95th percentile) of the pooled p95 ratio of ``door`` over plain Rasa
+    when the rounds are drawn again with replacement, each round's two runs together (they met
+    the same machine). A slow spell falls on one round, so the rounds, not single turns, are
+    what varies: if the whole range is under the aim, the aim is met whatever spells came.
+    None with fewer than two rounds."""
+    pairs = round_pairs(runs, door)
+    if len(pairs) < 2:
+        return None
+    draw = random.Random(seed)
+    ratios = []
+    for _ in range(resamples):
+        drawn = [draw.choice(pairs) for _ in pairs]
+        ours = [latency for result, _ in drawn for latency in result.latencies]
+        theirs = [latency for _, result in drawn for latency in result.latencies]
+        ratios.append(percentile(ours, 95) / percentile(theirs, 95))
+    return percentile(ratios, 5), percentile(ratios, 95)
 
 
 async def main_async(args: argparse.Namespace) -> int:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from bench.load import Meter, RestDoor, Result, TelegramDoor, WidgetDoor, print_report, round_ratios
+from bench.load import (
+    Meter,
+    RestDoor,
+    Result,
+    TelegramDoor,
+    WidgetDoor,
+    print_report,
+    resampled_p95_ratio,
+    round_ratios,
+)
 
 
 def run(door: str, rate: float, p95_ms: float) -> tuple[str, Result, Meter]:
@@ -90,3 +99,37 @@ def test_the_report_gives_each_turn_of_the_script_its_percentiles(capsys):
     assert "| 1. hello | 400 / 400 | 500 / 500 |" in lines
     assert f"| {place + 1}. Wrexham | 500 / 500 | 600 / 630 |" in lines
     assert len([line for line in lines if line.startswith("| ") and ". " in line]) == len(SCRIPT)
+
+
+def spread_run(door: str, scale: float) -> tuple[str, Result, Meter]:
+    """A run of 100 messages in 10 s with latencies spread from 10 ms to 1 s, times ``scale``."""
+    latencies = [scale * n / 100 for n in range(1, 101)]
+    return door, Result(latencies=latencies, seconds=10, messages=100), Meter({})
+
+
+def test_a_door_slower_by_the_same_share_in_every_round_has_no_range():
+    runs = []
+    for scale in (1.0, 1.5, 0.8, 1.2):
+        runs += [spread_run(RestDoor.name, scale), spread_run(WidgetDoor.name, scale * 1.08)]
+    low, high = resampled_p95_ratio(runs, WidgetDoor.name)
+    assert low == pytest.approx(1.08) and high == pytest.approx(1.08)
+
+
+def test_rounds_that_disagree_give_a_range_around_the_pooled_ratio(capsys):
+    runs = []
+    for ratio in (0.9, 1.0, 1.05, 1.3):
+        runs += [spread_run(RestDoor.name, 1.0), spread_run(TelegramDoor.name, ratio)]
+    low, high = resampled_p95_ratio(runs, TelegramDoor.name)
+    assert 0.9 <= low < 1.05 < high <= 1.3
+    assert resampled_p95_ratio(runs, TelegramDoor.name) == (low, high)  # the same draws each time
+    print_report(50, runs, None)
+    out = capsys.readouterr().out
+    assert (
+        f"  rounds drawn again 1000 times: pooled p95 x{low:.2f} to x{high:.2f}"
+        f" ({low - 1:+.0%} to {high - 1:+.0%}) in 90% of the draws"
+    ) in out
+
+
+def test_one_round_has_no_resampled_range():
+    runs = [spread_run(RestDoor.name, 1.0), spread_run(WidgetDoor.name, 1.1)]
+    assert resampled_p95_ratio(runs, WidgetDoor.name) is None
