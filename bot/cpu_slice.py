@@ -6,8 +6,8 @@ custom slices from 6.12) gives every task a slice, 0.7 ms times a factor for the
 cores (1.4 ms on 2 cores); a task that wakes while both cores run Rasa can wait for a slice to
 end. A task may ask for a shorter one (``sched_setattr``'s ``sched_runtime``, no privilege
 needed): its deadline then comes sooner, so it runs as soon as it wakes. It gets no more CPU
-than before, only sooner. Threads started later inherit it. At 30 messages a second it took
-the widget's p95 over plain Rasa's from +11-21% to +4-6% (bench/README.md).
+than before, only sooner. Threads started later inherit it. What it changes under load is in
+bench/README.md.
 
 Elsewhere (another OS, an older kernel, an architecture not listed) nothing changes and
 ``ask_for_slice`` says so.
