@@ -10,7 +10,7 @@ import signal
 import uvloop
 from aiohttp import web
 
-from bot import cpu_slice, logs
+from bot import logs
 from bot.app import create_app
 from bot.settings import Settings
 
@@ -44,12 +44,6 @@ async def serve(settings: Settings) -> None:
 def main() -> None:
     settings = Settings.from_env()
     logs.configure(settings.log_level)
-    # Before any thread starts: those started later inherit it.
-    if settings.cpu_slice_ms:
-        if cpu_slice.ask_for_slice(settings.cpu_slice_ms):
-            log.info("CPU slice %s ms", cpu_slice.current_slice_ms())
-        else:
-            log.info("CPU slice: the kernel's default (custom slices need Linux 6.12 or later)")
     # Opt in to python-telegram-bot's timedelta durations (its int form is deprecated).
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     # uvloop, as Rasa's and the action server's Sanic already use: 5-10% less of bot/'s CPU a

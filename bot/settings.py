@@ -60,8 +60,6 @@ class Settings:
     purge_interval_minutes: float = 15.0
     redis_url: str | None = field(default=None, repr=False)
     tracker_redis_url: str | None = field(default=None, repr=False)
-    # The CPU slice bot/ asks Linux for (bot/cpu_slice.py); 0 keeps the kernel's default.
-    cpu_slice_ms: float = 0.2
 
     @property
     def retention_seconds(self) -> float:
@@ -172,13 +170,10 @@ class Settings:
             # Set when Rasa keeps trackers in Redis (deploy/endpoints.redis.yml); otherwise
             # /forget and retention delete from the SQLite tracker store at AIC_TRACKER_DB.
             tracker_redis_url=get("TRACKER_REDIS_URL"),
-            cpu_slice_ms=_number(
-                get("CPU_SLICE_MS"), cls.cpu_slice_ms, float, "AIC_CPU_SLICE_MS", zero_ok=True
-            ),
         )
 
 
-def _number(raw: str | None, default, kind, name: str, zero_ok: bool = False):
+def _number(raw: str | None, default, kind, name: str):
     if raw is None:
         return default
     try:
@@ -187,8 +182,8 @@ def _number(raw: str | None, default, kind, name: str, zero_ok: bool = False):
         raise SettingsError(f"{name} must be a number") from None
     if not math.isfinite(value):
         raise SettingsError(f"{name} must be a number")
-    if value < 0 or (value == 0 and not zero_ok):
-        raise SettingsError(f"{name} must be {'0 or more' if zero_ok else 'positive'}")
+    if value <= 0:
+        raise SettingsError(f"{name} must be positive")
     return value
 
 

@@ -66,7 +66,6 @@ def test_everything_can_be_set(tmp_path: Path):
             "AIC_RATE_LIMIT_PER_MINUTE": "5",
             "AIC_MAX_MESSAGE_CHARS": "300",
             "AIC_DOMAIN_PATH": "domain",
-            "AIC_CPU_SLICE_MS": "0.5",
         }
     )
     assert (settings.host, settings.port, settings.rasa_url) == (
@@ -78,13 +77,6 @@ def test_everything_can_be_set(tmp_path: Path):
     assert settings.telegram_mode == "webhook"
     assert settings.telegram_enabled
     assert (settings.rate_limit_per_minute, settings.max_message_chars) == (5, 300)
-    assert settings.cpu_slice_ms == 0.5
-
-
-def test_a_cpu_slice_of_zero_keeps_the_kernels_default(tmp_path: Path):
-    assert Settings().cpu_slice_ms == 0.2
-    env = {"AIC_DATA_DIR": str(tmp_path), "AIC_CPU_SLICE_MS": "0"}
-    assert Settings.from_env(env).cpu_slice_ms == 0
 
 
 def test_the_derived_webhook_secret_is_stable_and_telegram_safe(tmp_path: Path):
@@ -105,8 +97,6 @@ def test_the_derived_webhook_secret_is_stable_and_telegram_safe(tmp_path: Path):
         {"AIC_RATE_LIMIT_PER_MINUTE": "0"},
         {"AIC_RASA_TIMEOUT": "nan"},
         {"AIC_RASA_TIMEOUT": "inf"},
-        {"AIC_CPU_SLICE_MS": "-1"},
-        {"AIC_CPU_SLICE_MS": "nan"},
         {"AIC_RASA_URL": " , "},
         {"AIC_TELEGRAM_PROXY_URL": "socks5://proxy:1080"},
     ],
