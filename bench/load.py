@@ -742,8 +742,9 @@ def resampled_p95_ratio(
     """The range (5th to 95th percentile) of the pooled p95 ratio of ``door`` over plain Rasa
     when the rounds are drawn again with replacement, each round's two runs together (they met
     the same machine). A slow spell falls on one round, so the rounds, not single turns, are
-    what varies: if the whole range is under the aim, the aim is met whatever spells came.
-    None with fewer than two rounds."""
+    what varies. A spell that lasted a door's whole run is in every draw of that round, so a
+    narrow range does not rule it out: runs still have to be repeated. None with fewer than two
+    rounds."""
     pairs = round_pairs(runs, door)
     if len(pairs) < 2:
         return None
