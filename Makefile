@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 RASA := RASA_TELEMETRY_ENABLED=false $(VENV)/bin/rasa
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help install train validate test test-unit test-e2e test-rasa test-py run shell lint format bench bench-bot bench-nlu purge clean
+.PHONY: help install train validate test test-unit test-e2e test-rasa test-py run shell lint format bench bench-aim bench-bot bench-nlu purge clean
 
 help:  ## List the commands
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -68,6 +68,11 @@ bench-nlu: install  ## NLU quality: held-out set and cross-validation
 BENCH_ARGS ?= --rasa-processes 2 --rounds 10
 bench: install train  ## Load: latency and throughput of bot/ against plain Rasa (BENCH_ARGS=...)
 	$(PY) -m bench.load $(BENCH_ARGS)
+
+# The aim's load, about 30 messages a second with people arriving one by one, every door at
+# once: the machine's slow spells then fall on all of them alike (about 7 minutes).
+bench-aim: install train  ## Latency at 30 msg/s, bot/ against plain Rasa at the same moments
+	$(PY) -m bench.load --rasa-processes 2 --think 1.3 --rounds 12 --together
 
 bench-bot: install  ## bot/'s own CPU a message, against a stub Rasa (no model needed)
 	$(PY) -m bench.bot_alone

@@ -29,7 +29,9 @@ the REST door does the same),
 ``--rasa-workers N`` (Sanic workers in one server; needs ``--redis``, since several workers
 need Rasa's Redis lock store), ``--redis`` (Rasa on deploy/endpoints.redis.yml and bot/'s
 state on Redis too), ``--profile-bot FILE`` (a cProfile of the bot/ process, by CPU time),
-``--think S`` (a pause of S seconds on average before each turn: people then arrive one by one).
+``--think S`` (a pause of S seconds on average before each turn: people then arrive one by one),
+``--together`` (every door at once in each round, the people shared out over them, so that the
+machine's slow spells fall on every door alike; ``make bench-aim``).
 """
 
 from __future__ import annotations
@@ -450,13 +452,18 @@ def pause(think: float, person: int, turn: int) -> float:
     return think * random.Random(f"{person}/{turn}").uniform(0.5, 1.5)
 
 
-async def run_people(door: Door, users: int, think: float, script: list[str] = SCRIPT) -> Result:
-    """``users`` people at once through ``door``, each saying ``script`` (a prefix of SCRIPT)."""
+async def run_people(
+    door: Door, people: int | Sequence[int], think: float, script: list[str] = SCRIPT
+) -> Result:
+    """People at once through ``door``, each saying ``script`` (a prefix of SCRIPT): ``people``
+    of them, or the people so numbered (a number sets a person's pauses). The Rasa servers are
+    shared out by a person's place in the list."""
+    people = range(people) if isinstance(people, int) else people
     result = Result()
     senders: list[str] = []
 
-    async def one(index: int) -> None:
-        sender, turn = door.person(index)
+    async def one(place: int, index: int) -> None:
+        sender, turn = door.person(place)
         senders.append(sender)
         if think:
             # With pauses, people come and go as they would: one at a time, not all at once.
@@ -476,7 +483,7 @@ async def run_people(door: Door, users: int, think: float, script: list[str] = S
                 await asyncio.sleep(pause(think, index, number))
 
     started = time.perf_counter()
-    await asyncio.gather(*(one(i) for i in range(users)))
+    await asyncio.gather(*(one(place, index) for place, index in enumerate(people)))
     result.seconds = time.perf_counter() - started
     # Read every conversation back: each message there once, in the order sent.
     for sender in senders:
@@ -490,6 +497,53 @@ async def run_people(door: Door, users: int, think: float, script: list[str] = S
         if not missing and said != script:
             result.out_of_order += 1
     return result
+
+
+def together_split(users: int, doors: int, round_number: int) -> list[list[int]]:
+    """The people of a round with every door at once, door by door: person i goes through door
+    (i + round_number) mod ``doors``, so over the rounds each door meets everyone's pauses."""
+    groups: list[list[int]] = [[] for _ in range(doors)]
+    for person in range(users):
+        groups[(person + round_number) % doors].append(person)
+    return groups
+
+
+async def run_together(
+    doors: Sequence[Door], users: int, think: float, round_number: int
+) -> list[Result]:
+    """``users`` people at once, shared out over ``doors`` (together_split): every door meets
+    the same moments of the machine, so its slow spells fall on all of them alike."""
+    groups = together_split(users, len(doors), round_number)
+    return list(
+        await asyncio.gather(
+            *(run_people(door, group, think) for door, group in zip(doors, groups, strict=True))
+        )
+    )
+
+
+@dataclass
+class Usage:
+    """A door's share of a round's CPU seconds, and the round's peak memory (KiB)."""
+
+    cpu: dict[str, float]
+    peak: dict[str, int]
+
+
+def shared_out(meter: Meter, results: Sequence[Result]) -> list[Usage]:
+    """A round of doors run at once: each door's share of every process's CPU, by its share of
+    the round's messages, so that CPU a message is the round's through every door (what each
+    door costs apart shows in runs one door at a time)."""
+    total = sum(result.messages for result in results)
+    return [
+        Usage(
+            cpu={
+                name: seconds * result.messages / max(1, total)
+                for name, seconds in meter.cpu.items()
+            },
+            peak=dict(meter.peak),
+        )
+        for result in results
+    ]
 
 
 # --- Profile -----------------------------------------------------------------------------------
@@ -551,7 +605,7 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f}"
 
 
-Run = tuple[str, Result, Meter]  # door name, what it measured, CPU and memory
+Run = tuple[str, Result, Meter | Usage]  # door name, what it measured, CPU and memory
 
 
 def _pooled(runs: list[Run]) -> tuple[Result, dict[str, float], dict[str, int]]:
@@ -574,7 +628,13 @@ def _pooled(runs: list[Run]) -> tuple[Result, dict[str, float], dict[str, int]]:
     return pooled, per_message, peak
 
 
-def print_report(users: int, runs: list[Run], prof: dict[str, Any] | None) -> None:
+def print_report(
+    users: int,
+    runs: list[Run],
+    prof: dict[str, Any] | None,
+    think: float = 0.0,
+    together: bool = False,
+) -> None:
     if prof:
         total = prof["turn_bot"]
         print("\nWhere one turn's time goes (one person, no load):")
@@ -588,7 +648,13 @@ def print_report(users: int, runs: list[Run], prof: dict[str, Any] | None) -> No
             print(f"| {label} | {ms(prof[key])} | {prof[key] / total:.0%} |")
         print(f"| whole turn through bot/ | {ms(total)} | 100% |")
 
-    print(f"\nLoad: {users} people at once, {len(SCRIPT)} messages each, no pause between turns")
+    pauses = f"{think:g} s between turns on average" if think else "no pause between turns"
+    print(f"\nLoad: {users} people at once, {len(SCRIPT)} messages each, {pauses}")
+    if together:
+        print(
+            "Every door at once in each round, the people shared out over them; CPU a message"
+            " is the round's, every door together"
+        )
     names = sorted({n for _, _, meter in runs for n in meter.peak})
     doors = list(dict.fromkeys(door for door, _, _ in runs))
     rounds = max(sum(door == d for d, _, _ in runs) for door in doors)
@@ -620,37 +686,41 @@ def print_report(users: int, runs: list[Run], prof: dict[str, Any] | None) -> No
         " CPU ms a second, shared by every process of the stack."
     )
     if rounds > 1:
-        print_rounds(runs, doors)
+        print_rounds(runs, doors, together)
     if RestDoor.name in doors:
-        print_ratios(runs, doors)
+        print_ratios(runs, doors, together)
     print_turns(runs, doors)
 
 
-def print_ratios(runs: list[Run], doors: list[str]) -> None:
-    """Each door over plain Rasa, pooled and round by round."""
+def print_ratios(runs: list[Run], doors: list[str], together: bool = False) -> None:
+    """Each door over plain Rasa, pooled and round by round. Run together, the doors share the
+    people and so their pace: then only latency is compared."""
     base, _, _ = _pooled([r for r in runs if r[0] == RestDoor.name])
     base_p95 = percentile(base.latencies, 95)
     base_rate = base.rate
     print("\nbot/ over plain Rasa (every run of each door together):")
+    if together:
+        print("(throughput is the people's pace when the doors run together: `make bench` has it)")
     for door in doors:
         result, _, _ = _pooled([r for r in runs if r[0] == door])
         if door == RestDoor.name or not result.latencies:
             continue
         p95 = percentile(result.latencies, 95)
         rate = result.rate
-        print(
-            f"- {door}: p95 x{p95 / base_p95:.2f} ({(p95 / base_p95 - 1):+.0%}), "
-            f"throughput x{rate / base_rate:.2f} ({(rate / base_rate - 1):+.0%})"
-        )
+        line = f"- {door}: p95 x{p95 / base_p95:.2f} ({(p95 / base_p95 - 1):+.0%})"
+        if not together:
+            line += f", throughput x{rate / base_rate:.2f} ({(rate / base_rate - 1):+.0%})"
+        print(line)
         if len(ratios := round_ratios(runs, door)) > 1:
             rates, p95s = zip(*ratios, strict=True)
             p95_median, rate_median = statistics.median(p95s), statistics.median(rates)
-            print(
-                f"  round by round: p95 x{min(p95s):.2f} to x{max(p95s):.2f}, "
-                f"throughput x{min(rates):.2f} to x{max(rates):.2f}; "
-                f"median p95 x{p95_median:.2f} ({p95_median - 1:+.0%}), "
-                f"throughput x{rate_median:.2f} ({rate_median - 1:+.0%})"
-            )
+            line = f"  round by round: p95 x{min(p95s):.2f} to x{max(p95s):.2f}"
+            if not together:
+                line += f", throughput x{min(rates):.2f} to x{max(rates):.2f}"
+            line += f"; median p95 x{p95_median:.2f} ({p95_median - 1:+.0%})"
+            if not together:
+                line += f", throughput x{rate_median:.2f} ({rate_median - 1:+.0%})"
+            print(line)
         if spread := resampled_p95_ratio(runs, door):
             low, high = spread
             print(
@@ -659,7 +729,7 @@ def print_ratios(runs: list[Run], doors: list[str]) -> None:
             )
 
 
-def print_rounds(runs: list[Run], doors: list[str]) -> None:
+def print_rounds(runs: list[Run], doors: list[str], together: bool = False) -> None:
     """Each round's runs: rate, p95 and the action server's CPU a message, which is the same
     work through every door, so a run where it costs more ran while the machine was slow, for
     every process at once."""
@@ -675,7 +745,8 @@ def print_rounds(runs: list[Run], doors: list[str]) -> None:
         for place, (door, result, meter) in enumerate(ran, 1):
             actions = meter.cpu.get("actions", 0.0) * 1000 / max(1, result.messages)
             p95 = ms(percentile(result.latencies, 95))
-            cells[door] = f"{result.rate:.1f} / {p95} / {actions:.2f} ({place})"
+            order = "together" if together else place
+            cells[door] = f"{result.rate:.1f} / {p95} / {actions:.2f} ({order})"
         print(f"| {number} | " + " | ".join(cells.get(door, "-") for door in doors) + " |")
 
 
@@ -781,15 +852,28 @@ async def main_async(args: argparse.Namespace) -> int:
             # A whole untimed round through every door first: the first timed round was
             # often slow for every process, whichever door it was.
             print("one untimed round through each door, to warm up...", flush=True)
-            warm = [await run_people(door, args.users, args.think) for door in doors]
+            if args.together:
+                warm = await run_together(doors, args.users, args.think, 0)
+            else:
+                warm = [await run_people(door, args.users, args.think) for door in doors]
             runs: list[Run] = []
             for round_number in range(1, args.rounds + 1):
+                if args.together:
+                    print(
+                        f"every door at once, {args.users} people (round {round_number})...",
+                        flush=True,
+                    )
+                    with Meter(stack.pids, alone=frozenset({BENCH})) as meter:
+                        results = await run_together(doors, args.users, args.think, round_number)
+                    usages = shared_out(meter, results)
+                    runs += [(d.name, r, u) for d, r, u in zip(doors, results, usages, strict=True)]
+                    continue
                 for door in round_order(doors, round_number):
                     print(f"{door.name}: {args.users} people (round {round_number})...", flush=True)
                     with Meter(stack.pids, alone=frozenset({BENCH})) as meter:
                         result = await run_people(door, args.users, args.think)
                     runs.append((door.name, result, meter))
-            print_report(args.users, runs, prof)
+            print_report(args.users, runs, prof, args.think, args.together)
             print_cold_start(cold)
             if "telegram" in args.doors:
                 print(f"\nTelegram door ({args.telegram_mode}): {stack.peer.summary()}")
@@ -837,6 +921,11 @@ def main() -> int:
         default="rest,widget,telegram",
         type=lambda text: [key.strip() for key in text.split(",") if key.strip()],
         help="which doors to load, in this order, comma-separated (default: all three)",
+    )
+    parser.add_argument(
+        "--together",
+        action="store_true",
+        help="every door at once in each round, the people shared out over them",
     )
     args = parser.parse_args()
     if unknown := set(args.doors) - {"rest", "widget", "telegram"}:

@@ -13,6 +13,8 @@ from bench.load import (
     print_report,
     resampled_p95_ratio,
     round_ratios,
+    shared_out,
+    together_split,
 )
 
 
@@ -133,3 +135,39 @@ def test_rounds_that_disagree_give_a_range_around_the_pooled_ratio(capsys):
 def test_one_round_has_no_resampled_range():
     runs = [spread_run(RestDoor.name, 1.0), spread_run(WidgetDoor.name, 1.1)]
     assert resampled_p95_ratio(runs, WidgetDoor.name) is None
+
+
+def test_doors_run_together_share_the_people_and_over_the_rounds_each_meets_everyone():
+    for round_number in (1, 2, 3):
+        groups = together_split(50, 3, round_number)
+        assert sorted(p for group in groups for p in group) == list(range(50))
+        assert {len(group) for group in groups} == {16, 17}
+    seen = [set(), set(), set()]
+    for round_number in (1, 2, 3):
+        for door, group in enumerate(together_split(50, 3, round_number)):
+            seen[door] |= set(group)
+    assert all(people == set(range(50)) for people in seen)
+    assert together_split(4, 2, 1) == [[1, 3], [0, 2]]
+
+
+def test_doors_run_together_share_the_rounds_cpu_by_their_messages():
+    meter = Meter({})
+    meter.cpu, meter.peak = {"rasa": 6.0, "bot": 0.3}, {"rasa": 900_000, "bot": 80_000}
+    results = [Result(messages=100), Result(messages=200), Result(messages=0)]
+    usages = shared_out(meter, results)
+    assert [u.cpu["rasa"] for u in usages] == pytest.approx([2.0, 4.0, 0.0])
+    assert sum(u.cpu["bot"] for u in usages) == pytest.approx(0.3)
+    assert all(u.peak == meter.peak for u in usages)
+    # CPU a message is then the round's, through every door.
+    assert usages[0].cpu["rasa"] / 100 == pytest.approx(usages[1].cpu["rasa"] / 200)
+
+
+def test_the_report_says_when_the_doors_ran_together(capsys):
+    runs = [run(RestDoor.name, 15, 60), run(WidgetDoor.name, 15, 63)] * 2
+    print_report(50, runs, None, think=1.3, together=True)
+    out = capsys.readouterr().out
+    assert "50 people at once, 12 messages each, 1.3 s between turns on average" in out
+    assert "Every door at once in each round" in out
+    assert "| 1 | 15.0 / 60 / 0.00 (together) | 15.0 / 63 / 0.00 (together) |" in out
+    assert "- bot/ widget: p95 x1.05 (+5%)\n" in out  # the pace is the people's: no throughput
+    assert "  round by round: p95 x1.05 to x1.05; median p95 x1.05 (+5%)\n" in out
