@@ -30,6 +30,7 @@ the REST door does the same),
 need Rasa's Redis lock store), ``--redis`` (Rasa on deploy/endpoints.redis.yml and bot/'s
 state on Redis too), ``--profile-bot FILE`` (a cProfile of the bot/ process, by CPU time),
 ``--think S`` (a pause of S seconds on average before each turn: people then arrive one by one),
+``--doors control,...`` (plain Rasa again under another name: a control for the method),
 ``--together`` (every door at once in each round, the people shared out over them, so that the
 machine's slow spells fall on every door alike; ``make bench-aim``).
 """
@@ -363,6 +364,14 @@ class RestDoor(Door):
             return time.perf_counter() - started, [r.get("text", "") for r in data]
 
         return sender, turn
+
+
+class ControlDoor(RestDoor):
+    """Straight at Rasa again, under another name: beside the REST door (``--together``), the
+    ratio of two doors that differ in nothing shows how far the method alone moves it."""
+
+    name = "Rasa REST again (control)"
+    key = "control"
 
 
 class WidgetDoor(Door):
@@ -840,6 +849,7 @@ async def main_async(args: argparse.Namespace) -> int:
             prof = await profile(stack, http)
             available: list[Door] = [
                 RestDoor(stack, http),
+                ControlDoor(stack, http),
                 WidgetDoor(stack, http),
                 TelegramDoor(stack, http, prof["expected"], args.telegram_mode),
             ]
@@ -920,7 +930,8 @@ def main() -> int:
         "--doors",
         default="rest,widget,telegram",
         type=lambda text: [key.strip() for key in text.split(",") if key.strip()],
-        help="which doors to load, in this order, comma-separated (default: all three)",
+        help="which doors to load, in this order, comma-separated (default: rest, widget and"
+        " telegram; 'control' is plain Rasa again, beside 'rest' with --together)",
     )
     parser.add_argument(
         "--together",
@@ -928,7 +939,9 @@ def main() -> int:
         help="every door at once in each round, the people shared out over them",
     )
     args = parser.parse_args()
-    if unknown := set(args.doors) - {"rest", "widget", "telegram"}:
+    if unknown := set(args.doors) - {
+        door.key for door in (RestDoor, ControlDoor, WidgetDoor, TelegramDoor)
+    }:
         parser.error(f"unknown doors: {', '.join(sorted(unknown))}")
     if args.rasa_workers > 1 and not args.redis:
         parser.error("--rasa-workers needs --redis (Rasa's lock store must be shared)")

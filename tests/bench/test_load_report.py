@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bench.load import (
+    ControlDoor,
     Meter,
     RestDoor,
     Result,
@@ -171,3 +172,10 @@ def test_the_report_says_when_the_doors_ran_together(capsys):
     assert "| 1 | 15.0 / 60 / 0.00 (together) | 15.0 / 63 / 0.00 (together) |" in out
     assert "- bot/ widget: p95 x1.05 (+5%)\n" in out  # the pace is the people's: no throughput
     assert "  round by round: p95 x1.05 to x1.05; median p95 x1.05 (+5%)\n" in out
+
+
+def test_a_control_door_is_compared_with_plain_rasa_like_any_other(capsys):
+    runs = [run(RestDoor.name, 15, 60), run(ControlDoor.name, 15, 57)] * 2
+    print_report(50, runs, None, think=1.3, together=True)
+    assert "- Rasa REST again (control): p95 x0.95 (-5%)\n" in capsys.readouterr().out
+    assert ControlDoor.key not in {RestDoor.key, WidgetDoor.key, TelegramDoor.key}
