@@ -70,7 +70,7 @@ bench: install train  ## Load: latency and throughput of bot/ against plain Rasa
 	$(PY) -m bench.load $(BENCH_ARGS)
 
 # The aim's load, about 30 messages a second with people arriving one by one, every door at
-# once: the machine's slow spells then fall on all of them alike (about 6 minutes).
+# once: the machine's slow spells then fall on all of them alike (about 5 minutes).
 bench-aim: install train  ## Latency at 30 msg/s, bot/ against plain Rasa at the same moments
 	$(PY) -m bench.load --rasa-processes 2 --think 1.3 --rounds 12 --together
 
