@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import knowledge
-from actions.facts import TriageFacts
+from actions.facts import TRIAGE_SLOTS, TriageFacts, known_facts
+from actions.statements import new_facts
 
 STEP_SEPARATOR = "+"
 
@@ -105,17 +106,51 @@ def send_step_and_prompt(
     return [SlotSet("advice_position", float(position + 1))]
 
 
+def takes_in_new_facts(tracker: Tracker) -> bool:
+    message = tracker.latest_message or {}
+    intent = (message.get("intent") or {}).get("name")
+    return bool(new_facts(message.get("text") or "", intent, known_facts(tracker)))
+
+
+def facts_changed_this_turn(tracker: Tracker) -> bool:
+    """Whether the triage changed a fact since the person's last message."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "slot" and event.get("name") in TRIAGE_SLOTS:
+            return True
+    return False
+
+
+def updated_plan(given: list[str], new_plan: list[str]) -> list[str]:
+    """The steps already given, then the new plan's steps not among them: a fact that changes
+    during the steps changes only what is still to come."""
+    return [*given, *(step for step in new_plan if step not in given)]
+
+
 class ActionStartAdvice(Action):
     def name(self) -> str:
         return "action_start_advice"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
-        if tracker.get_slot("advice_plan"):
-            dispatcher.utter_message(response="utter_advice_already_given")
-            return []
         facts = TriageFacts.from_tracker(tracker)
         plan = [STEP_SEPARATOR.join(step) for step in plan_advice(facts)]
-        return [SlotSet("advice_plan", plan), *send_step_and_prompt(dispatcher, plan, 0, facts)]
+        old_plan = tracker.get_slot("advice_plan")
+        if not old_plan:
+            return [SlotSet("advice_plan", plan), *send_step_and_prompt(dispatcher, plan, 0, facts)]
+        # The triage was opened again during the steps by something new: take it in and keep
+        # the person's place.
+        position = int(tracker.get_slot("advice_position") or 0)
+        plan = updated_plan(old_plan[:position], plan)
+        if position >= len(plan):
+            dispatcher.utter_message(response="utter_advice_already_given")
+            return [SlotSet("advice_plan", plan)]
+        if facts_changed_this_turn(tracker):
+            dispatcher.utter_message(response="utter_steps_updated")
+            dispatcher.utter_message(response="utter_advice_next")
+        else:
+            dispatcher.utter_message(response="utter_resume_advice")
+        return [SlotSet("advice_plan", plan)]
 
 
 class ActionNextAdviceStep(Action):
@@ -125,9 +160,10 @@ class ActionNextAdviceStep(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
         plan = tracker.get_slot("advice_plan") or []
         position = int(tracker.get_slot("advice_position") or 0)
-        if not plan:
-            dispatcher.utter_message(response="utter_no_advice_yet")
-            return []
+        if not plan or takes_in_new_facts(tracker):
+            # "What should I do?" before the triage starts it; "actually I'm 15" opens it again,
+            # to be read there, and the steps to come follow it (ActionStartAdvice).
+            return [FollowupAction("triage_form")]
         if position >= len(plan):
             dispatcher.utter_message(response="utter_advice_already_given")
             return []

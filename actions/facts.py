@@ -7,6 +7,16 @@ from dataclasses import dataclass, field
 from rasa_sdk import Tracker
 
 SOMEONE_ELSE = "someone_else"
+# The slots the triage fills (validate_triage_form, actions/triage.py).
+TRIAGE_SLOTS = (
+    "incident_type", "platforms", "paid", "payment_method", "amount", "collected", "under_18",
+    "safe_now", "force_area", "asking_for",
+)  # fmt: skip
+
+
+def known_facts(tracker: Tracker) -> dict:
+    """The triage's slots as they stand."""
+    return {slot: tracker.get_slot(slot) for slot in TRIAGE_SLOTS}
 
 
 @dataclass(frozen=True)

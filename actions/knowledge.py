@@ -29,6 +29,14 @@ def _normalise(text: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[^\w\s\-'.()]", " ", text.lower())).strip()
 
 
+_PLAIN_LETTERS = str.maketrans("âêîôûŵŷäëïöüáéíóú", "aeiouwyaeiouaeiou")
+
+
+def plain_spelling(text: str) -> str:
+    """Without accents, hyphens as spaces: "Pont-y-pŵl" and "pont y pwl" are one place."""
+    return text.translate(_PLAIN_LETTERS).replace("-", " ")
+
+
 @lru_cache(maxsize=1)
 def _place_index() -> dict[str, str]:
     index = {place: ELSEWHERE for place in knowledge()["elsewhere_places"]}
@@ -37,7 +45,7 @@ def _place_index() -> dict[str, str]:
         index[force_id.replace("_", " ")] = force_id
         for place in force["places"]:
             index[place] = force_id
-    return index
+    return {**{plain_spelling(place): force for place, force in index.items()}, **index}
 
 
 def _find_in_text(text: str, index: dict[str, str]) -> str | None:
@@ -53,7 +61,9 @@ def _find_in_text(text: str, index: dict[str, str]) -> str | None:
 
 def force_for_place(text: str) -> str | None:
     """A force id, `elsewhere` for the rest of the UK, or None when the place is not known."""
-    return _find_in_text(text, _place_index())
+    return _find_in_text(text, _place_index()) or _find_in_text(
+        plain_spelling(_normalise(text)), _place_index()
+    )
 
 
 def force_details(force_id: str | None) -> dict[str, str]:
@@ -79,7 +89,8 @@ def force_details(force_id: str | None) -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
-def _platform_index() -> dict[str, str]:
+def platform_aliases() -> dict[str, str]:
+    """Every name a platform goes by -> its id."""
     return {
         alias: platform_id
         for platform_id, platform in knowledge()["platforms"].items()
@@ -88,7 +99,7 @@ def _platform_index() -> dict[str, str]:
 
 
 def canonical_platform(text: str) -> str | None:
-    return _find_in_text(text, _platform_index())
+    return _find_in_text(text, platform_aliases())
 
 
 def platform_details(platform_id: str) -> dict[str, str]:
@@ -107,7 +118,8 @@ def platform_details(platform_id: str) -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
-def _payment_index() -> dict[str, str]:
+def payment_aliases() -> dict[str, str]:
+    """Every name a way of paying goes by -> its id."""
     return {
         alias: method_id
         for method_id, method in knowledge()["payment_methods"].items()
@@ -116,7 +128,7 @@ def _payment_index() -> dict[str, str]:
 
 
 def canonical_payment_method(text: str) -> str | None:
-    return _find_in_text(text, _payment_index())
+    return _find_in_text(text, payment_aliases())
 
 
 def payment_details(method_id: str | None) -> dict[str, str]:
@@ -250,7 +262,7 @@ _MONEY = re.compile(
 # Clauses: "I sent him pics and now he wants £500" is not a payment. Welsh "a" (and) only before
 # the words that start a new clause, since "a" is also the English article.
 _CLAUSES = re.compile(
-    r"[.,;!?\n]|\b(?:and|but|then|so|because|cos|ond|ac|wedyn|felly|achos)\b"
+    r"(?<!\d)[.,]|[.,](?!\d)|[;!?\n]|\b(?:and|but|then|so|because|cos|ond|ac|wedyn|felly|achos)\b"
     r"|\ba (?=nawr|rŵan|rwan|wedyn|mae|maen|ma|dyma|rwyf|dw|roedd|oedd)",
     re.IGNORECASE,
 )

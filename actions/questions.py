@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import knowledge
+from actions.advice import send_step_and_prompt, takes_in_new_facts
+from actions.answers import asks_to_move_on
+from actions.facts import TriageFacts
 
 ANSWERS = {
     "ask_will_they_post": "utter_answer_will_they_post",
@@ -50,22 +54,48 @@ def resume_response(
     return None
 
 
+# Said before the triage has started, these carry no question to answer: the triage starts.
+STARTS_QUIETLY = {"affirm", "deny", "skip", "next_step", "nlu_fallback"}
+MOVE_ON_INTENTS = {"skip", "next_step", "affirm"}
+
+
+def in_the_steps(advice_plan: list | None, advice_position: float | None) -> bool:
+    return bool(advice_plan) and int(advice_position or 0) < len(advice_plan or [])
+
+
 class ActionAnswerQuestion(Action):
     def name(self) -> str:
         return "action_answer_question"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
         intent = tracker.latest_message.get("intent", {}).get("name")
+        text = tracker.latest_message.get("text") or ""
+        in_form = tracker.active_loop.get("name") is not None
+        plan = tracker.get_slot("advice_plan")
+        position = tracker.get_slot("advice_position")
+        if not in_form and plan and takes_in_new_facts(tracker):
+            return [FollowupAction("triage_form")]  # read there; the steps to come follow it
+        if (
+            not in_form
+            and in_the_steps(plan, position)
+            and (intent in MOVE_ON_INTENTS or asks_to_move_on(text))
+        ):
+            # "I don't know, what should I do?" during the steps: the next step.
+            return send_step_and_prompt(
+                dispatcher, plan, int(position or 0), TriageFacts.from_tracker(tracker)
+            )
+        starts_triage = not in_form and not plan and intent not in NO_RESUME
+        if starts_triage and (intent in STARTS_QUIETLY or asks_to_move_on(text)):
+            return [FollowupAction("triage_form")]
         dispatcher.utter_message(
             response=answer_for(intent), **knowledge.force_details(tracker.get_slot("force_area"))
         )
+        if starts_triage:
+            # What they said may carry facts ("is it illegal? he's 14"): the form reads them.
+            return [FollowupAction("triage_form")]
         if intent in NO_RESUME:
             return []
-        follow_up = resume_response(
-            in_form=tracker.active_loop.get("name") is not None,
-            advice_plan=tracker.get_slot("advice_plan"),
-            advice_position=tracker.get_slot("advice_position"),
-        )
+        follow_up = resume_response(in_form=in_form, advice_plan=plan, advice_position=position)
         if follow_up:
             dispatcher.utter_message(response=follow_up)
         return []

@@ -1,22 +1,74 @@
-"""The triage form: which questions to ask, and turning answers into facts."""
+"""The triage form: which questions to ask, and what each message tells us.
+
+Every message in the triage is read here, in the context of the question it answers
+(actions/answers.py), and for anything else it states (actions/statements.py). A question is
+asked at most twice: an answer not understood gets a hint with the second asking, and after
+that the form takes "not sure" and moves on.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import knowledge
-from actions.facts import SOMEONE_ELSE
+from actions.answers import (
+    NO,
+    UNKNOWN,
+    YES,
+    amount_as_written,
+    asks_to_move_on,
+    normalise,
+    read_under_18,
+    read_yes_no,
+    says_dont_know,
+)
+from actions.facts import known_facts
+from actions.questions import answer_for
+from actions.statements import (
+    INCIDENT_INTENTS,
+    incident_type_from,
+    paid_from,
+    payment_method_in,
+    platforms_in,
+    stated_facts,
+)
 
-YES, NO, UNKNOWN = "yes", "no", knowledge.UNKNOWN
 ANSWERS = (YES, NO, UNKNOWN)
-# The kinds the triage knows (the incident_type mappings in domain.yml).
-INCIDENT_TYPES = ("webcam", "images", "phishing", "known_person", "other", UNKNOWN)
+# The kinds the triage knows (actions/statements.py reads them from intents and words).
+INCIDENT_TYPES = (*INCIDENT_INTENTS.values(), UNKNOWN)
 PAYMENT_QUESTIONS = ["payment_method", "amount", "collected"]
+FORM = "triage_form"
+MAX_ASKS = 2
+# Where a bot message in the tracker names the response it came from.
+UTTERED_BY = "utter" + "_action"
+# The rules take these: a person asking for a person, or to start again, leaves the form.
+LEAVE_FORM_INTENTS = {"talk_to_person", "restart"}
+# Questions and remarks that get their own answer before the question is asked again.
+ASIDE_INTENTS = {
+    "ask_will_they_post", "ask_in_trouble", "ask_tell_family", "ask_take_down",
+    "ask_deleted_chat", "ask_is_crime", "feeling_scared", "ask_privacy", "bot_capabilities",
+    "thank_you", "out_of_scope", "goodbye", "greet", "for_someone_else",
+}  # fmt: skip
+MOVE_ON_INTENTS = {"next_step", "skip"}
+BUTTON_ANSWERS = {"affirm": YES, "deny": NO, "skip": UNKNOWN}
+# Words that really ask for a person or a fresh start, whatever else the message answers.
+_LEAVING = re.compile(
+    r"\b(?:talk|speak|chat) (?:to|with) (?:a |an |someone|somebody|person|human|police|officer)"
+    r"|\b(?:real|actual) person|\bhuman\b|\bstart (?:again|over)|\brestart|\bsiarad (?:â|a|efo"
+    r"|gyda) (?:pherson|person|rhywun|heddwas|swyddog)|\bdechrau eto|\bperson go iawn"
+)
+_QUESTION = re.compile(
+    r"\?|^\s*(?:what|why|how|will|would|can|could|should|is|are|do|does|did|who|where|when"
+    r"|beth|be|pam|sut|fydd|fyddan|alla|ga i|ydy|ydw|oes|pwy|ble|lle|pryd)\b",
+    re.IGNORECASE,
+)
 
 
 def triage_questions(incident_type: str | None, paid: str | None) -> list[str]:
@@ -31,154 +83,217 @@ def triage_questions(incident_type: str | None, paid: str | None) -> list[str]:
     return questions
 
 
-def under_18_from_answer(answer: str) -> str | None:
-    if answer in ANSWERS:
-        return answer
-    bound = knowledge.age_bound(answer)
-    if bound:  # "under 18" is not 18; "over 12" says nothing either way
-        kind, limit = bound
-        if kind == "under":
-            return YES if limit <= 18 else None
-        return NO if limit >= 18 else None
-    age = knowledge.parse_age(answer)
-    if age is None:
+def next_question(known: dict[str, Any]) -> str | None:
+    questions = triage_questions(known.get("incident_type"), known.get("paid"))
+    return next((slot for slot in questions if known.get(slot) is None), None)
+
+
+def not_known(slot: str) -> Any:
+    return [UNKNOWN] if slot == "platforms" else UNKNOWN
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One message: what was typed (or a button's payload), and what the NLU made of it."""
+
+    text: str
+    intent: str | None = None
+    entities: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def is_button(self) -> bool:
+        return self.text.lstrip().startswith("/")
+
+    def entity(self, name: str) -> str | None:
+        return next((str(e["value"]) for e in self.entities if e.get("entity") == name), None)
+
+
+@dataclass
+class Outcome:
+    """What a message changes: slot values, responses to send first, or None for the rules."""
+
+    slots: dict[str, Any] = field(default_factory=dict)
+    responses: list[str] = field(default_factory=list)
+
+
+def read_button(slot: str, turn: Turn) -> Any:
+    """A button's payload as the answer to ``slot``'s question, or None."""
+    if turn.intent in BUTTON_ANSWERS:
+        value = BUTTON_ANSWERS[turn.intent]
+        if slot in ("paid", "collected", "under_18", "safe_now") or value == UNKNOWN:
+            return not_known(slot) if value == UNKNOWN else value
         return None
-    return YES if age < 18 else NO
+    if slot == "incident_type":
+        return INCIDENT_INTENTS.get(turn.intent or "")
+    if slot == "platforms" and turn.entity("platform"):
+        return [knowledge.canonical_platform(turn.entity("platform") or "") or "other"]
+    if slot == "payment_method" and turn.entity("payment_method"):
+        return knowledge.canonical_payment_method(turn.entity("payment_method") or "") or "other"
+    if slot == "force_area" and turn.entity("place"):
+        return knowledge.force_for_place(turn.entity("place") or "")
+    if slot == "amount" and turn.entity("amount"):
+        return turn.entity("amount")
+    if slot == "under_18" and turn.entity("age"):
+        return read_under_18(turn.entity("age") or "")
+    return None
 
 
-def _keep_if_one_of(slot: str, allowed: tuple[str, ...]):
-    """A form validator keeping ``slot``'s value when it is one of ``allowed``, else None."""
-
-    def validate(
-        self: Any,
-        value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> dict[str, Any]:
-        return {slot: value if value in allowed else None}
-
-    return validate
+def _short_answer(text: str) -> bool:
+    """A few words that are not a question: what a person types to name something."""
+    said = normalise(text)
+    return 0 < len(said.split()) <= 6 and "?" not in text
 
 
-class ValidateTriageForm(FormValidationAction):
+def read_answer(slot: str, turn: Turn) -> tuple[Any, list[str]]:
+    """The typed answer to ``slot``'s question, or None; and any response it calls for."""
+    text = turn.text
+    if slot in ("paid", "collected", "safe_now"):
+        answer = read_yes_no(slot, text)
+        if slot == "paid" and answer is None:
+            answer = paid_from(text) or (
+                YES if amount_as_written(text, bare_numbers=False) else None
+            )
+        if slot == "safe_now" and turn.intent == "crisis":
+            answer = NO
+        return answer, []
+    if slot == "under_18":
+        return read_under_18(text), []
+    # A name wins over a doubt: "some dating app, can't remember which".
+    named = {
+        "incident_type": lambda: incident_type_from(turn.intent, text),
+        "platforms": lambda: platforms_in(text, answering=True) or None,
+        "payment_method": lambda: payment_method_in(text, answering=True),
+        "amount": lambda: amount_as_written(text),
+        "force_area": lambda: knowledge.force_for_place(text),
+    }[slot]()
+    if named:
+        return named, []
+    if says_dont_know(text):
+        return not_known(slot), []
+    if not _short_answer(text) or turn.intent in ASIDE_INTENTS | MOVE_ON_INTENTS:
+        return None, []
+    if slot == "platforms":
+        if read_yes_no("paid", text) in (YES, NO):
+            return None, []
+        return ["other"], ["utter_platform_not_recognised"]
+    if slot == "payment_method":
+        # "Another way" only for what is not a yes, no or "all good".
+        if any(read_yes_no(question, text) for question in ("paid", "safe_now")):
+            return None, []
+        return "other", []
+    if slot == "amount":
+        if normalise(text) in ("no", "nope", "nah", "na", "rather not", "none of your business"):
+            return UNKNOWN, []
+        return text.strip()[:60], []
+    return None, []
+
+
+def read_turn(
+    requested: str | None, known: dict[str, Any], turn: Turn, asked: int
+) -> Outcome | None:
+    """What one message in the triage changes. ``asked`` is how many times in a row the
+    requested question has been asked. None leaves the message to the rules."""
+    outcome = Outcome()
+    if turn.is_button:
+        if requested:
+            answer = read_button(requested, turn)
+            if answer is not None:
+                outcome.slots[requested] = answer
+        elif turn.intent in INCIDENT_INTENTS:
+            outcome.slots["incident_type"] = INCIDENT_INTENTS[turn.intent]
+    else:
+        outcome.slots.update(stated_facts(turn.text, turn.intent, known))
+        if requested:
+            answer, responses = read_answer(requested, turn)
+            if answer is not None:
+                if requested == "platforms" and outcome.slots.get("platforms"):
+                    answer = list(dict.fromkeys([*outcome.slots["platforms"], *answer]))
+                outcome.slots[requested] = answer
+                outcome.responses.extend(responses)
+    if turn.intent in LEAVE_FORM_INTENTS and (
+        requested not in outcome.slots or _LEAVING.search(normalise(turn.text))
+    ):
+        return None  # the rules offer the hand-off, or start again
+    if not requested or requested in outcome.slots:
+        return _with_consequences(outcome)
+    if turn.intent == "crisis" and not outcome.slots:
+        return None  # the crisis rule answers, then the form asks again
+    if turn.intent in MOVE_ON_INTENTS or asks_to_move_on(turn.text):
+        outcome.slots[requested] = not_known(requested)
+        return _with_consequences(outcome)
+    if turn.intent in ASIDE_INTENTS and not (outcome.slots and not _QUESTION.search(turn.text)):
+        # A question along the way is answered; a statement the classifier took for one
+        # ("actually I did pay him £100") was taken in above, and needs no answer.
+        outcome.responses.append(answer_for(turn.intent))
+    elif not outcome.slots and asked < MAX_ASKS:
+        outcome.responses.append(f"utter_hint_{requested}")
+    if asked >= MAX_ASKS:
+        outcome.slots[requested] = not_known(requested)
+        outcome.responses.append("utter_moving_on")
+    return _with_consequences(outcome)
+
+
+def _with_consequences(outcome: Outcome) -> Outcome:
+    if outcome.slots.get("safe_now") == NO:
+        outcome.responses.append("utter_crisis_unsafe")
+    return outcome
+
+
+def asks_in_a_row(events: list[dict[str, Any]], slot: str) -> int:
+    """How many times the question for ``slot`` was asked since another question or the form's
+    end (read from the bot's messages in the tracker)."""
+    asked = 0
+    for event in reversed(events):
+        if event.get("event") == "active_loop" and event.get("name") is None:
+            break
+        if event.get("event") != "bot":
+            continue
+        action = (event.get("metadata") or {}).get(UTTERED_BY) or ""
+        if action.startswith(f"utter_ask_{FORM}_"):
+            if action != f"utter_ask_{FORM}_{slot}":
+                break
+            asked += 1
+    return asked
+
+
+class ValidateTriageForm(Action):
+    """Rasa's form calls this on every message while it is active, and when it starts."""
+
     def name(self) -> str:
         return "validate_triage_form"
 
-    async def required_slots(
-        self,
-        domain_slots: list[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> list[str]:
-        return triage_questions(tracker.get_slot("incident_type"), tracker.get_slot("paid"))
-
-    # --- facts that a free-text message can carry without being asked ------------------------
-    async def extract_paid(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        if tracker.get_slot("paid") is None and knowledge.says_money_was_paid(
-            tracker.latest_message.get("text") or ""
-        ):
-            return {"paid": YES}
-        return {}
-
-    async def extract_under_18(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        age = tracker.get_slot("age")
-        if tracker.get_slot("under_18") is None and age:
-            answer = under_18_from_answer(str(age))
-            if answer:
-                return {"under_18": answer}
-        return {}
-
-    # --- answers ------------------------------------------------------------------------------
-    # The domain's mappings only ever give these values; anything else came from a hand-made
-    # payload (`/inform{"paid": "maybe"}` sent straight to Rasa) and the question is asked again.
-    validate_incident_type = _keep_if_one_of("incident_type", INCIDENT_TYPES)
-    validate_paid = _keep_if_one_of("paid", ANSWERS)
-    validate_collected = _keep_if_one_of("collected", ANSWERS)
-
-    def validate_platforms(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        said = value if isinstance(value, list) else [value]
-        if said == [UNKNOWN]:
-            return {"platforms": [UNKNOWN]}
-        platforms = []
-        for text in said:
-            platform = knowledge.canonical_platform(str(text))
-            if platform and platform not in platforms:
-                platforms.append(platform)
-        if not platforms:
-            dispatcher.utter_message(response="utter_platform_not_recognised")
-            platforms = ["other"]
-        return {"platforms": platforms}
-
-    def validate_payment_method(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        if value == UNKNOWN:
-            return {"payment_method": UNKNOWN}
-        method = knowledge.canonical_payment_method(str(value)) or "other"
-        events: dict[str, Any] = {"payment_method": method}
-        if tracker.get_slot("paid") is None and knowledge.says_money_was_paid(
-            tracker.latest_message.get("text") or ""
-        ):
-            events["paid"] = YES
-        return events
-
-    def validate_amount(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        if value == UNKNOWN:
-            return {"amount": UNKNOWN}
-        amount = knowledge.parse_amount(str(value))
-        if amount is None:
-            if tracker.get_slot("requested_slot") == "amount":
-                dispatcher.utter_message(response="utter_amount_not_understood")
-            return {"amount": None}
-        return {"amount": f"{amount:g}"}
-
-    def validate_under_18(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        answer = under_18_from_answer(str(value))
-        if answer is None:
-            dispatcher.utter_message(response="utter_age_not_understood")
-        return {"under_18": answer}
-
-    def validate_safe_now(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        if value == NO:
-            dispatcher.utter_message(response="utter_crisis_unsafe")
-        return {"safe_now": value}
-
-    def validate_force_area(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        if value == UNKNOWN:
-            return {"force_area": UNKNOWN}
-        force = knowledge.force_for_place(str(value))
-        if force is None:
-            dispatcher.utter_message(response="utter_place_not_recognised")
-        return {"force_area": force}
-
-    def validate_asking_for(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        # Only the for_someone_else intent sets this slot (domain.yml); a relation someone
-        # names ("should I tell my mum?") is never a sign they are asking for another person.
-        return {"asking_for": SOMEONE_ELSE if value == SOMEONE_ELSE else None}
-
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list:
+    ) -> list[dict[str, Any]]:
+        message = tracker.latest_message or {}
+        intent = (message.get("intent") or {}).get("name")
         # A crisis message that also answers a question ("I'm 15 and I want to die") fills a
         # slot, so the form is not interrupted by the crisis rule: say it here, first.
-        if tracker.latest_message.get("intent", {}).get("name") == "crisis":
+        if intent == "crisis":
             dispatcher.utter_message(response="utter_crisis")
-        return await super().run(dispatcher, tracker, domain)
+        active = (tracker.active_loop or {}).get("name") == FORM
+        requested = tracker.get_slot("requested_slot") if active else None
+        known = known_facts(tracker)
+        turn = Turn(
+            text=message.get("text") or "",
+            intent=intent,
+            entities=tuple(message.get("entities") or []),
+        )
+        asked = asks_in_a_row(tracker.events, requested) if requested else 0
+        outcome = read_turn(requested, known, turn, asked)
+        if outcome is None:
+            return []
+        for response in outcome.responses:
+            dispatcher.utter_message(
+                response=response, **knowledge.force_details(known.get("force_area"))
+            )
+        changed = {
+            slot: value
+            for slot, value in outcome.slots.items()
+            if known.get(slot) != value or slot == requested
+        }
+        known.update(changed)
+        events = [SlotSet(slot, value) for slot, value in changed.items()]
+        if requested and requested not in outcome.slots:
+            events.append(SlotSet(requested, None))  # handled here: the form asks again
+        return [*events, SlotSet("requested_slot", next_question(known))]

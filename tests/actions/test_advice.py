@@ -1,7 +1,7 @@
 import re
 
 import pytest
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 
 from actions import knowledge
 from actions.advice import (
@@ -198,12 +198,52 @@ async def test_walking_the_steps_reaches_the_end_with_the_force_and_platform_fil
     assert police_message["force_name"] == "South Wales Police"
 
 
-async def test_next_without_advice_invites_them_to_start(dispatcher, domain):
-    await ActionNextAdviceStep().run(dispatcher, make_tracker(), domain)
-    assert responses(dispatcher) == ["utter_no_advice_yet"]
+async def test_next_without_advice_starts_the_triage(dispatcher, domain):
+    events = await ActionNextAdviceStep().run(dispatcher, make_tracker(), domain)
+    assert events == [FollowupAction("triage_form")]
+    assert responses(dispatcher) == []
 
 
 async def test_advice_is_not_given_twice(dispatcher, domain):
-    tracker = make_tracker(slots={"advice_plan": ["utter_advice_intro"], "advice_position": 1.0})
-    assert await ActionStartAdvice().run(dispatcher, tracker, domain) == []
+    facts = {"incident_type": "webcam", "paid": "no", "under_18": "no"}
+    whole_plan = ["+".join(step) for step in plan_advice(TriageFacts(**facts))]
+    tracker = make_tracker(
+        slots={**facts, "advice_plan": whole_plan, "advice_position": float(len(whole_plan))}
+    )
+    assert await ActionStartAdvice().run(dispatcher, tracker, domain) == [
+        SlotSet("advice_plan", whole_plan)
+    ]
     assert responses(dispatcher) == ["utter_advice_already_given"]
+
+
+async def test_a_fact_given_during_the_steps_changes_only_the_steps_to_come(dispatcher, domain):
+    before = {"incident_type": "webcam", "paid": "no", "under_18": "no"}
+    plan = ["+".join(step) for step in plan_advice(TriageFacts(**before))]
+    # Two steps in, they say they are 15: the child route for the rest, their place kept.
+    tracker = make_tracker(
+        slots={**before, "under_18": "yes", "advice_plan": plan, "advice_position": 2.0}
+    )
+    tracker.events.extend(
+        [
+            {"event": "user", "text": "sorry, I'm 15"},
+            {"event": "slot", "name": "under_18", "value": "yes"},
+        ]
+    )
+    events = await ActionStartAdvice().run(dispatcher, tracker, domain)
+    new_plan = events[0]["value"]
+    assert new_plan[:2] == plan[:2]
+    assert any("utter_advice_child_ceop" in step for step in new_plan[2:])
+    assert not any("utter_advice_stopncii" in step for step in new_plan[2:])
+    assert responses(dispatcher) == ["utter_steps_updated", "utter_advice_next"]
+    assert not any(e.get("name") == "advice_position" for e in events)
+
+
+async def test_nothing_new_during_the_steps_claims_no_change(dispatcher, domain):
+    facts = {"incident_type": "webcam", "paid": "no", "under_18": "no"}
+    plan = ["+".join(step) for step in plan_advice(TriageFacts(**facts))]
+    tracker = make_tracker(slots={**facts, "advice_plan": plan, "advice_position": 2.0})
+    tracker.events.append({"event": "user", "text": "ok"})
+    assert await ActionStartAdvice().run(dispatcher, tracker, domain) == [
+        SlotSet("advice_plan", plan)
+    ]
+    assert responses(dispatcher) == ["utter_resume_advice"]

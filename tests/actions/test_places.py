@@ -18,13 +18,11 @@ from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions import knowledge
-from actions.triage import ValidateTriageForm
-from tests.actions.conftest import make_tracker
+from actions.triage import Turn, read_turn
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACE_FORCES = yaml.safe_load((ROOT / "bench" / "heldout" / "place_forces.yml").read_text())
 ALIASES = yaml.safe_load((ROOT / "bench" / "heldout" / "alias_suggestions.yml").read_text())
-FORM = ValidateTriageForm()
 
 
 def _load(files: list[str]) -> TrainingData:
@@ -57,12 +55,14 @@ def extracted_place(patterns: list[re.Pattern], text: str) -> str | None:
 
 
 @pytest.mark.parametrize(("place", "force"), sorted(PLACE_FORCES.items()))
-def test_every_reference_place_resolves_to_its_force(place, force, dispatcher, domain):
-    result = FORM.validate_force_area(place, dispatcher, make_tracker(), domain)
-    assert result == {"force_area": force}
+def test_every_reference_place_resolves_to_its_force(place, force):
+    assert read_turn("force_area", {}, Turn(place), asked=1).slots["force_area"] == force
     sentence = f"I live in {place.title()}"
-    assert FORM.validate_force_area(sentence, dispatcher, make_tracker(), domain) == result
-    assert dispatcher.messages == []
+    outcome = read_turn("force_area", {}, Turn(sentence), asked=1)
+    assert outcome.slots["force_area"] == force
+    assert outcome.responses == []
+    # Said in passing, at another question, the place is taken in too.
+    assert read_turn("safe_now", {}, Turn(sentence), asked=1).slots["force_area"] == force
 
 
 @pytest.mark.parametrize("place", sorted(PLACE_FORCES))

@@ -1,7 +1,8 @@
 import pytest
 
 from actions import knowledge
-from actions.triage import ValidateTriageForm, triage_questions, under_18_from_answer
+from actions.answers import read_under_18
+from actions.triage import Turn, ValidateTriageForm, asks_in_a_row, read_turn, triage_questions
 from tests.actions.conftest import make_tracker, responses
 
 FORM = ValidateTriageForm()
@@ -48,113 +49,193 @@ def test_safety_questions_are_always_asked():
     [
         ("yes", "yes"),
         ("no", "no"),
-        ("unknown", "unknown"),
+        ("dunno", "unknown"),
         ("15", "yes"),
         ("I'm 17", "yes"),
         ("i am 18", "no"),
         ("42", "no"),
-        ("dunno mate", None),
-    ],
-)
-def test_under_18_answers(answer, under_18):
-    assert under_18_from_answer(answer) == under_18
-
-
-async def test_a_payment_mentioned_in_passing_answers_the_paid_question(dispatcher, domain):
-    tracker = make_tracker(
-        text="a girl on Instagram recorded our video call, I sent her £200 by Western Union"
-    )
-    assert await FORM.extract_paid(dispatcher, tracker, domain) == {"paid": "yes"}
-
-
-async def test_a_demand_does_not_answer_the_paid_question(dispatcher, domain):
-    tracker = make_tracker(text="they recorded me on skype and want £500")
-    assert await FORM.extract_paid(dispatcher, tracker, domain) == {}
-
-
-async def test_a_stated_age_answers_the_under_18_question(dispatcher, domain):
-    tracker = make_tracker(slots={"age": "im 15"})
-    assert await FORM.extract_under_18(dispatcher, tracker, domain) == {"under_18": "yes"}
-
-
-def test_platforms_are_made_canonical(dispatcher, domain):
-    result = FORM.validate_platforms(["insta", "snap", "insta"], dispatcher, make_tracker(), domain)
-    assert result == {"platforms": ["instagram", "snapchat"]}
-    assert responses(dispatcher) == []
-
-
-def test_an_unknown_platform_is_accepted_kindly(dispatcher, domain):
-    assert FORM.validate_platforms("some random site", dispatcher, make_tracker(), domain) == {
-        "platforms": ["other"]
-    }
-    assert responses(dispatcher) == ["utter_platform_not_recognised"]
-
-
-def test_a_town_becomes_its_force(dispatcher, domain):
-    assert FORM.validate_force_area("Swansea", dispatcher, make_tracker(), domain) == {
-        "force_area": "south_wales"
-    }
-
-
-def test_an_unknown_place_is_asked_again(dispatcher, domain):
-    assert FORM.validate_force_area("atlantis", dispatcher, make_tracker(), domain) == {
-        "force_area": None
-    }
-    assert responses(dispatcher) == ["utter_place_not_recognised"]
-
-
-def test_amounts_are_read_or_asked_again(dispatcher, domain):
-    asked = make_tracker(slots={"requested_slot": "amount"})
-    assert FORM.validate_amount("£1,200", dispatcher, asked, domain) == {"amount": "1200"}
-    assert FORM.validate_amount("a lot", dispatcher, asked, domain) == {"amount": None}
-    assert responses(dispatcher) == ["utter_amount_not_understood"]
-
-
-def test_not_being_safe_brings_the_emergency_numbers_at_once(dispatcher, domain):
-    assert FORM.validate_safe_now("no", dispatcher, make_tracker(), domain) == {"safe_now": "no"}
-    assert responses(dispatcher) == ["utter_crisis_unsafe"]
-
-
-async def test_a_crisis_message_that_also_answers_a_question_still_gets_the_crisis_message_first(
-    dispatcher, domain
-):
-    tracker = make_tracker(
-        intent="crisis",
-        text="im 15 and i want to die",
-        active_loop="triage_form",
-        slots={"requested_slot": "under_18"},
-    )
-    await FORM.run(dispatcher, tracker, domain)
-    assert responses(dispatcher)[0] == "utter_crisis"
-
-
-def test_only_the_someone_else_value_frames_the_triage_for_someone_else(dispatcher, domain):
-    tracker = make_tracker()
-    assert FORM.validate_asking_for("someone_else", dispatcher, tracker, domain) == {
-        "asking_for": "someone_else"
-    }
-    assert FORM.validate_asking_for("mum", dispatcher, tracker, domain) == {"asking_for": None}
-
-
-@pytest.mark.parametrize(
-    ("answer", "under_18"),
-    [
         ("I'm under 18", "yes"),
         ("under 16", "yes"),
         ("o dan 18", "yes"),
-        ("dw i dan 18 oed", "yes"),
         ("over 18", "no"),
         ("18+", "no"),
         ("dros 18", "no"),
         ("dw i'n 15 oed", "yes"),
         ("mae e'n 14", "yes"),
         ("dw i'n 34", "no"),
-        ("under 21", None),
+        ("fifteen", "yes"),
+        ("i'm seventeen", "yes"),
+        ("nineteen", "no"),
+        ("dw i'n bymtheg", "yes"),
+        ("o dan ddeunaw", "yes"),
+        ("year 10", "yes"),
+        ("she's in year 9", "yes"),
+        ("ym mlwyddyn 11", "yes"),
+        ("nearly 18", "yes"),
+        ("I'm at uni", "no"),
+        ("in my thirties", "no"),
         ("over 12", None),
     ],
 )
-def test_age_bounds_and_welsh_ages(answer, under_18):
-    assert under_18_from_answer(answer) == under_18
+def test_under_18_answers(answer, under_18):
+    assert read_under_18(answer) == under_18
+
+
+@pytest.mark.parametrize(
+    ("question", "typed", "fact"),
+    [
+        # The examples: read in the context of their question.
+        ("safe_now", "I'm fine", "yes"),
+        ("safe_now", "im fine", "yes"),
+        ("safe_now", "I'm ok", "yes"),
+        ("safe_now", "no im fine", "yes"),
+        ("safe_now", "they're ok", "yes"),
+        ("safe_now", "not really", "no"),
+        ("safe_now", "dw i'n iawn", "yes"),
+        ("collected", "I don't think it's been collected yet", "no"),
+        ("collected", "not yet", "no"),
+        ("collected", "I think so", "yes"),
+        ("collected", "no idea", "unknown"),
+        ("collected", "dw i ddim yn meddwl ei fod wedi mynd", "no"),
+        ("paid", "he hasn't paid", "no"),
+        ("paid", "nope", "no"),
+        ("paid", "ye", "yes"),
+        ("paid", "probably", "yes"),
+        ("paid", "naddo", "no"),
+        ("paid", "do", "yes"),
+        ("paid", "sai'n gwbod", "unknown"),
+        ("amount", "two hundred quid", "two hundred quid"),
+        ("amount", "0.01 bitcoin", "0.01 bitcoin"),
+        ("amount", "$500", "$500"),
+        ("amount", "a couple of hundred", "a couple of hundred"),
+        ("platforms", "Facebook", ["facebook"]),
+        ("platforms", "insta then snap", ["instagram", "snapchat"]),
+        ("force_area", "pont y pwl", "gwent"),
+    ],
+)
+def test_typed_answers_are_read_in_the_context_of_their_question(question, typed, fact):
+    outcome = read_turn(question, {}, Turn(typed), asked=1)
+    assert outcome.slots[question] == fact
+
+
+def test_facts_in_the_first_message_are_all_taken():
+    outcome = read_turn(
+        None,
+        {},
+        Turn(
+            "a girl on Instagram recorded our video call, I sent her £200 by Western Union",
+            intent="report_webcam",
+        ),
+        asked=0,
+    )
+    assert outcome.slots == {
+        "incident_type": "webcam",
+        "platforms": ["instagram"],
+        "paid": "yes",
+        "payment_method": "money_transfer_service",
+        "amount": "£200",
+    }
+
+
+@pytest.mark.parametrize(
+    ("typed", "facts"),
+    [
+        ("someone recorded me on skype, I haven't paid", {"paid": "no"}),
+        ("I've already sent them 0.01 bitcoin", {"paid": "yes", "amount": "0.01 bitcoin"}),
+        ("i paid £300 and the money has already been picked up", {"collected": "yes"}),
+        ("my 14 year old son is being blackmailed with photos", {"under_18": "yes"}),
+        ("they recorded me on skype and want £500", {"incident_type": "webcam"}),
+    ],
+)
+def test_statements_in_an_opening_message(typed, facts):
+    slots = read_turn(None, {}, Turn(typed), asked=0).slots
+    assert {key: slots.get(key) for key in facts} == facts
+    if typed.endswith("want £500"):
+        assert "paid" not in slots
+
+
+def test_a_parent_describing_their_child_frames_the_triage_for_someone_else():
+    slots = read_turn(
+        None, {}, Turn("my 14 year old son, someone is blackmailing him with photos"), asked=0
+    ).slots
+    assert slots["asking_for"] == "someone_else"
+    assert slots["incident_type"] == "images"
+    assert slots["under_18"] == "yes"
+    assert read_turn(None, {}, Turn("should I tell my mum?"), asked=0).slots == {}
+
+
+def test_a_correction_changes_the_fact():
+    outcome = read_turn("safe_now", {"paid": "no"}, Turn("actually I did pay them"), asked=1)
+    assert outcome.slots["paid"] == "yes"
+    assert read_turn("safe_now", {"under_18": "no"}, Turn("sorry, I'm 16"), 1).slots == {
+        "under_18": "yes"
+    }
+
+
+def test_an_answer_not_understood_gets_a_hint_then_moves_on():
+    first = read_turn("safe_now", {}, Turn("blue"), asked=1)
+    assert first.slots == {}
+    assert first.responses == ["utter_hint_safe_now"]
+    second = read_turn("safe_now", {}, Turn("purple"), asked=2)
+    assert second.slots == {"safe_now": "unknown"}
+    assert second.responses == ["utter_moving_on"]
+
+
+@pytest.mark.parametrize(
+    "typed", ["I don't know, what should I do?", "help", "what now?", "beth ddylwn i wneud?"]
+)
+def test_what_should_i_do_moves_the_person_on(typed):
+    assert read_turn("paid", {}, Turn(typed), asked=1).slots["paid"] == "unknown"
+
+
+def test_a_question_along_the_way_is_answered_and_the_question_asked_again():
+    outcome = read_turn(
+        "paid", {}, Turn("will they actually post it?", intent="ask_will_they_post"), asked=1
+    )
+    assert outcome.slots == {}
+    assert outcome.responses == ["utter_answer_will_they_post"]
+
+
+def test_asking_for_a_person_leaves_the_form_to_the_rules():
+    assert read_turn("paid", {}, Turn("can I talk to someone", intent="talk_to_person"), 1) is None
+
+
+def test_buttons_still_answer():
+    assert read_turn("paid", {}, Turn("/affirm", intent="affirm"), 1).slots == {"paid": "yes"}
+    assert read_turn("platforms", {}, Turn("/skip", intent="skip"), 1).slots == {
+        "platforms": ["unknown"]
+    }
+    place = Turn('/inform{"place":"dorset"}', "inform", ({"entity": "place", "value": "dorset"},))
+    assert read_turn("force_area", {}, place, 1).slots == {"force_area": "dorset"}
+
+
+def test_asks_are_counted_from_the_bots_messages():
+    def ask(slot):
+        return {"event": "bot", "metadata": {"utter_action": f"utter_ask_triage_form_{slot}"}}
+
+    user = {"event": "user", "text": "x"}
+    events = [ask("paid"), user, ask("under_18"), user, ask("under_18"), user]
+    assert asks_in_a_row(events, "under_18") == 2
+    assert asks_in_a_row(events[:2], "paid") == 1
+
+
+async def test_the_form_asks_the_next_question_and_says_the_crisis_first(dispatcher, domain):
+    tracker = make_tracker(
+        intent="crisis",
+        text="im 15 and i want to die",
+        active_loop="triage_form",
+        slots={
+            "requested_slot": "under_18",
+            "incident_type": "images",
+            "platforms": ["kik"],
+            "paid": "no",
+        },
+    )
+    events = await FORM.run(dispatcher, tracker, domain)
+    assert responses(dispatcher)[0] == "utter_crisis"
+    slots = {event["name"]: event["value"] for event in events}
+    assert slots["under_18"] == "yes"
+    assert slots["requested_slot"] == "safe_now"
 
 
 @pytest.mark.parametrize(
@@ -211,60 +292,18 @@ def test_not_saying_money_was_paid(text):
     assert not knowledge.says_money_was_paid(text)
 
 
-async def test_a_welsh_payment_in_passing_answers_the_paid_question(dispatcher, domain):
-    tracker = make_tracker(text="recordiodd hi fi ar Skype a talais i £200 iddi drwy PayPal")
-    assert await FORM.extract_paid(dispatcher, tracker, domain) == {"paid": "yes"}
-
-
-async def test_a_welsh_demand_does_not_answer_the_paid_question(dispatcher, domain):
-    tracker = make_tracker(text="mae rhywun wedi fy recordio i ac eisiau £500")
-    assert await FORM.extract_paid(dispatcher, tracker, domain) == {}
-
-
 @pytest.mark.parametrize(
-    ("answer", "under_18"),
+    "text",
     [
-        ("fifteen", "yes"),
-        ("i'm seventeen", "yes"),
-        ("under eighteen", "yes"),
-        ("nineteen", "no"),
-        ("pymtheg oed", "yes"),
-        ("dw i'n bymtheg", "yes"),
-        ("mae e'n bedwar ar ddeg", "yes"),
-        ("un deg chwech", "yes"),
-        ("o dan ddeunaw", "yes"),
-        ("dros ddeunaw", "no"),
-        ("dw i'n ddau ddeg", "no"),
+        "recordiodd hi fi ar Skype a talais i £200 iddi drwy PayPal",
     ],
 )
-def test_ages_in_words(answer, under_18):
-    assert under_18_from_answer(answer) == under_18
+def test_a_welsh_payment_in_passing_answers_the_paid_question(text):
+    assert read_turn(None, {}, Turn(text), asked=0).slots["paid"] == "yes"
 
 
-@pytest.mark.parametrize(
-    ("slot", "good", "bad"),
-    [
-        (
-            "incident_type",
-            ["webcam", "images", "phishing", "known_person", "other", "unknown"],
-            "x",
-        ),
-        ("paid", ["yes", "no", "unknown"], "maybe"),
-        ("collected", ["yes", "no", "unknown"], "soon"),
-    ],
-)
-def test_only_the_answers_the_domain_gives_are_kept(dispatcher, domain, slot, good, bad):
-    validate = getattr(FORM, f"validate_{slot}")
-    for value in good:
-        assert validate(value, dispatcher, make_tracker(), domain) == {slot: value}
-    # A hand-made payload sent straight to Rasa: the question is asked again.
-    assert validate(bad, dispatcher, make_tracker(), domain) == {slot: None}
-    assert validate(["yes"], dispatcher, make_tracker(), domain) == {slot: None}
-    assert responses(dispatcher) == []
-
-
-def test_every_required_slot_has_a_validator():
-    # rasa_sdk logs a warning on every turn for a required slot without one.
-    for kind in ["webcam", "phishing"]:
-        for slot in triage_questions(kind, "yes"):
-            assert callable(getattr(FORM, f"validate_{slot}", None)), slot
+def test_a_welsh_demand_does_not_answer_the_paid_question():
+    assert (
+        "paid"
+        not in read_turn(None, {}, Turn("mae rhywun wedi fy recordio i ac eisiau £500"), 0).slots
+    )

@@ -14,8 +14,11 @@ class RestUser:
         self.sender = f"e2e-{uuid.uuid4().hex}"
         self.transcript: list[dict[str, Any]] = []
 
-    def say(self, text: str) -> list[dict[str, Any]]:
-        body = json.dumps({"sender": self.sender, "message": text}).encode()
+    def say(self, text: str, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        message: dict[str, Any] = {"sender": self.sender, "message": text}
+        if metadata is not None:
+            message["metadata"] = metadata  # as bot/ sends it: {"language": "cy"}
+        body = json.dumps(message).encode()
         request = urllib.request.Request(
             f"{self.rasa_url}/webhooks/rest/webhook",
             data=body,
@@ -50,3 +53,25 @@ def text_of(replies: list[dict[str, Any]]) -> str:
 
 def buttons_of(replies: list[dict[str, Any]]) -> list[str]:
     return [button["title"] for reply in replies for button in reply.get("buttons", [])]
+
+
+def asked_questions(tracker: dict[str, Any]) -> list[str]:
+    """The triage questions the assistant asked, in order (one entry each time it asked)."""
+    prefix = "utter_ask_triage_form_"
+    return [
+        event["metadata"]["utter_action"].removeprefix(prefix)
+        for event in tracker["events"]
+        if event.get("event") == "bot"
+        and (event.get("metadata") or {}).get("utter_action", "").startswith(prefix)
+    ]
+
+
+def most_asks_in_a_row(tracker: dict[str, Any]) -> int:
+    """How many times in a row, at most, the same question was asked."""
+    most = run = 0
+    previous = None
+    for question in asked_questions(tracker):
+        run = run + 1 if question == previous else 1
+        previous = question
+        most = max(most, run)
+    return most

@@ -166,10 +166,12 @@ def _extracted_slots(events: list, language_entity: str | None) -> list[tuple[st
     extraction sets the same, less a language slot set to the value it has."""
     domain = Domain.from_path(ROOT / "domain.yml")
     tracker = DialogueStateTracker.from_events("someone", events, slots=domain.slots)
-    entities = [{"entity": "platform", "value": "snapchat", "start": 0, "end": 8}]
+    entities = []
     if language_entity:
         entities.append({"entity": "language", "value": language_entity, "start": 0, "end": 8})
-    tracker.update(UserUttered("snapchat", {"name": "inform", "confidence": 1.0}, entities))
+    tracker.update(
+        UserUttered("for my son", {"name": "for_someone_else", "confidence": 1.0}, entities)
+    )
 
     def slots_set(run: Any) -> list[tuple[str, object]]:
         action = ActionExtractSlots(action_endpoint=None)
@@ -183,7 +185,7 @@ def _extracted_slots(events: list, language_entity: str | None) -> list[tuple[st
 
 def test_the_language_slot_is_set_only_when_it_changes():
     assert language.extract_slots is ActionExtractSlots.run  # installed by importing addons
-    others = [("platforms", ["snapchat"])]
+    others = [("asking_for", "someone_else")]
     # English is the slot's first value: saying so again on every turn sets nothing.
     assert _extracted_slots([], "en") == others
     assert _extracted_slots([], None) == others

@@ -1,0 +1,790 @@
+"""Reading a typed answer in the context of the question it answers, in English and Welsh.
+
+The intent classifier sees a message without its question: "I don't think it's been collected"
+looks like a yes, "I'm fine" like a greeting. These readers know the question. Each returns
+the fact the answer states, ``UNKNOWN`` for "don't know" or "rather not say", or None when it
+cannot tell (the form then asks once more, then moves on).
+
+A yes/no answer is read from three things, strongest first: words about the question's own
+subject ("safe", "collected", "paid", with any negation before them), a hedge ("I think so",
+"probably not", "dw i ddim yn meddwl"), then a bare yes or no ("nah", "yep", "naddo", "ydw").
+"""
+
+from __future__ import annotations
+
+import re
+
+from actions import knowledge
+
+YES, NO, UNKNOWN = "yes", "no", knowledge.UNKNOWN
+
+# Spelling as typed on a phone, to one form: "havent" -> "haven't", "im" -> "i'm".
+_SPELLINGS = {
+    "havent": "haven't", "hasnt": "hasn't", "hadnt": "hadn't", "didnt": "didn't",
+    "dont": "don't", "doesnt": "doesn't", "isnt": "isn't", "wasnt": "wasn't", "arent": "aren't",
+    "werent": "weren't", "wont": "won't", "cant": "can't", "aint": "ain't", "im": "i'm",
+    "ive": "i've", "id": "i'd", "hes": "he's", "shes": "she's", "theyre": "they're",
+    "theyve": "they've", "its": "it's", "u": "you", "r": "are", "ur": "your", "ya": "yeah",
+    "havnt": "haven't", "hvnt": "haven't", "havn't": "haven't", "didn": "didn't",
+    "dnt": "don't", "dunno": "don't know", "dno": "don't know", "idk": "i don't know",
+    "idek": "i don't know", "nt": "not", "thnk": "think", "tink": "think", "fink": "think",
+    "saf": "safe", "sfe": "safe", "siwr": "siŵr", "shwr": "siŵr", "sicr": "siŵr",
+    "gwbod": "gwybod", "gwbo": "gwybod", "wbod": "wybod", "wbo": "wybod", "ok": "okay",
+    "k": "okay", "kk": "okay", "oky": "okay", "okey": "okay", "ocê": "okay", "oce": "okay",
+    "iawn": "iawn", "ddim": "ddim", "dim": "dim", "prob": "probably", "probs": "probably",
+    "deffo": "definitely", "def": "definitely", "yh": "yeah", "yeh": "yeah", "yea": "yeah",
+    "ye": "yeah", "yep": "yeah", "yup": "yeah", "yas": "yeah", "yess": "yes", "yesss": "yes",
+    "noo": "no", "nooo": "no", "nop": "nope", "naa": "nah", "nahh": "nah", "na'": "na",
+}  # fmt: skip
+_WORD = re.compile(r"[a-zâêîôûŵŷäëïöüáéíóúàèìòù0-9£$€'.]+")
+
+
+def normalise(text: str) -> str:
+    """Lower case, one kind of apostrophe, no punctuation, common phone spellings mended."""
+    lowered = (text or "").lower().replace("’", "'").replace("‘", "'")
+    words = []
+    for word in _WORD.findall(lowered):
+        word = word.strip("'.")
+        if word:
+            words.append(_SPELLINGS.get(word, word))
+    return " ".join(words)
+
+
+def _any(patterns: str) -> re.Pattern[str]:
+    """One pattern of many, one a line, each as whole words."""
+    alternatives = [line.strip() for line in patterns.splitlines() if line.strip()]
+    return re.compile(r"(?<![\w'])(?:" + "|".join(alternatives) + r")(?!\w)")
+
+
+# --- "I don't know" and "what should I do?" -----------------------------------------------------
+_DONT_KNOW = _any(
+    r"""
+    (?:i )?don't know
+    do not know
+    (?:sai'n|sa i'n|dw i ddim yn|dwi ddim yn|ddim yn|dwi'm yn|dw i'm yn) cofio
+    cofio'n (?:iawn|union)
+    cofio dim
+    (?:g)?well gen i (?:beidio|peidio)(?: (?:deud|dweud))?
+    ddim yn fodlon (?:deud|dweud)(?: wrtha i)?
+    won't (?:say|tell)(?: me)?
+    wouldn't (?:say|tell)(?: me)?
+    (?:doesn't|does not|don't) want to (?:say|tell)
+    (?:hasn't|haven't|didn't) (?:told|tell) me
+    (?:ddim|heb) (?:wedi )?(?:deud|dweud|ddeud|ddweud) wrtha i
+    anodd (?:deud|dweud)
+    hard to tell
+    (?:doesn't|does not|didn't|did not) know
+    lost (?:track|count)
+    forgot
+    forget
+    can't recall
+    not sure
+    unsure
+    no idea
+    no clue
+    not a clue
+    haven't a clue
+    haven't got a clue
+    can't remember
+    can't say
+    (?:i'd )?rather not (?:say|answer)
+    prefer not to (?:say|answer)
+    not saying
+    skip(?: it| this| that)?
+    pass
+    no comment
+    who knows
+    hard to say
+    maybe
+    might (?:have|be)
+    not certain
+    can't tell
+    not telling
+    no way of knowing
+    don't wanna say
+    don't want to say
+    (?:dw i |dwi |dw |sa i |sai |sa'i )?ddim yn (?:gwybod|siŵr|sicr|cofio)
+    sai(?:'n| yn) (?:gwybod|siŵr)
+    sa i(?:'n| yn) (?:gwybod|siŵr)
+    dwn i(?: ddim|'m)
+    dwn im
+    dim syniad
+    dim clem
+    sgen i(?:'m| ddim) syniad
+    does gen i ddim syniad
+    heb syniad
+    falle
+    efallai
+    hwyrach
+    pwy a ŵyr
+    gwell gen i (?:beidio|peidio)
+    byddai'n well gen i beidio
+    hepgor
+    ddim isio deud
+    ddim eisiau dweud
+    ddim yn siwr
+    """
+)
+# Said with a don't-know, these still lean one way: "not sure, I think it's gone".
+_LEANING = _any(
+    r"""
+    i think
+    i reckon
+    i believe
+    probably
+    most likely
+    looks like
+    seems
+    i guess
+    dw i'n meddwl
+    dwi'n meddwl
+    dw i'n credu
+    dwi'n credu
+    siŵr o fod
+    mwy na thebyg
+    """
+)
+_FORWARD = _any(
+    r"""
+    what (?:should|do|can|shall|would) (?:i|we) do(?: now| next)?
+    what (?:now|next|do i do now)
+    what happens (?:now|next)
+    help(?: me)?(?: please)?
+    what do you (?:suggest|recommend|think i should do)
+    what are my options
+    just tell me what to do
+    tell me what to do
+    move on
+    next question
+    carry on
+    go on
+    keep going
+    continue
+    beth (?:ddylwn|ddylen|dylwn|ydw|dw|wna|alla) (?:i|ni)(?: ei)? (?:wneud|neud|gwneud)
+    beth (?:nawr|rŵan|rwan|nesaf|nesa)
+    be (?:nawr|rŵan|rwan|nesa|wna i)
+    be ddylwn i (?:wneud|neud)
+    helpa fi
+    helpwch fi
+    help plis
+    help pls
+    symud ymlaen
+    cario ymlaen
+    ewch ymlaen
+    dos ymlaen
+    cer ymlaen
+    """
+)
+
+
+def says_dont_know(text: str) -> bool:
+    said = normalise(text)
+    return bool(_DONT_KNOW.search(said)) and not _LEANING.search(said)
+
+
+def asks_to_move_on(text: str) -> bool:
+    """ "What should I do?", "help", "what now?": the person wants to be moved forward."""
+    return bool(_FORWARD.search(normalise(text)))
+
+
+# --- yes and no ---------------------------------------------------------------------------------
+_NEGATORS = {
+    "not", "never", "neither", "nor", "hardly", "barely", "ddim", "heb", "nid", "nad", "byth",
+    "chwaith", "without", "doubt",
+}  # fmt: skip
+# These negate only the word right after them: "no money", but not "no, I'm fine".
+_NEGATORS_NEXT = {"no", "nothing", "none", "nobody", "nowhere", "zero", "dim", "na", "nac", "nag"}
+# A clause boundary ends a negation's reach: "no, I'm safe" is not "not safe".
+_BOUNDARIES = {"but", "though", "although", "ond", "just", "only", "and", "so", "because", "cos"}
+_THINK_NOT = re.compile(
+    r"(?<![\w'])(?:(?:i|we) (?:don't|do not|didn't) (?:think|believe|reckon)|i doubt"
+    r"|(?:dw i |dwi |dw |sa i |sai )?ddim yn (?:meddwl|credu)|sai'n (?:meddwl|credu))(?![\w'])"
+)
+_HEDGE_YES = _any(
+    r"""
+    i think so
+    i believe so
+    i reckon so
+    i guess so
+    probably
+    think so
+    most likely
+    likely
+    definitely
+    of course
+    sort of
+    kind of
+    kinda
+    sorta
+    a bit
+    partly
+    siŵr o fod
+    mwy na thebyg
+    (?:dw i|dwi|rwy|wi)'n (?:meddwl|credu) (?:bod|fod|felly)
+    yn bendant
+    wrth gwrs
+    """
+)
+_HEDGE_NO = _any(
+    r"""
+    probably not
+    likely not
+    unlikely
+    doubt it
+    i doubt
+    don't think so
+    don't believe so
+    don't reckon
+    not really
+    not as far as i know
+    not that i know(?: of)?
+    not that i'm aware
+    definitely not
+    of course not
+    absolutely not
+    no way
+    not at all
+    ddim felly
+    dim felly
+    (?:dw i |dwi )?ddim yn meddwl(?: felly)?
+    (?:dw i |dwi )?ddim yn credu(?: felly)?
+    sai'n meddwl
+    sai'n credu
+    dim o gwbl
+    ddim o gwbl
+    ddim rili
+    dim rili
+    ddim go iawn
+    """
+)
+_YES_WORDS = {
+    "yes", "yeah", "yep", "aye", "sure", "correct", "right", "true", "affirmative", "totally",
+    "absolutely", "indeed", "yess", "ie", "ia", "do", "ydw", "yndw", "ydy", "yndi", "ydi",
+    "ydyn", "ydan", "ydym", "oes", "wyf", "ydynt", "yn", "siŵr", "cywir", "wrth", "uh-huh",
+}  # fmt: skip
+_NO_WORDS = {
+    "no", "nope", "nah", "nay", "naw", "negative", "never", "naddo", "nadw", "nadi", "nac",
+    "nag", "na", "nid", "dim", "ddim", "nothing", "none", "nada", "nix",
+}  # fmt: skip
+# "i have", "he did", "they are" and their negatives, in English (answers by auxiliary).
+_AUX_ANSWER = re.compile(
+    r"^(?:yes |yeah |no |nope |nah )?(?:i|he|she|they|we|it)(?: (?:have|has|did|am|is|are|was"
+    r"|were|had)|'s|'re|'m|'ve)( not|n't)?$"
+)
+_AUX_NEG = re.compile(
+    r"^(?:no |nope |nah )?(?:i|he|she|they|we|it) (?:haven't|hasn't|didn't|isn't|aren't|wasn't"
+    r"|weren't|hadn't|ain't)$|^(?:no |nah |nope )?(?:i'm|he's|she's|they're|it's) not$"
+)
+# Each question's own subject, and what it means: a word for "yes" negated reads as "no".
+_SUBJECT_YES: dict[str, re.Pattern[str]] = {
+    "paid": _any(
+        r"""
+    paid
+
+    bought
+    prynu
+    brynu
+    prynais
+    brynais
+    prynodd
+    brynodd    pay(?:ed)?
+    sent (?:it|them|him|her|money|the money|cash|£|\$|€)
+    sent
+    transferred
+    gave (?:it|them|him|her)
+    handed over
+    talu
+    dalu
+    thalu
+    talais
+    dalais
+    thalais
+    talish
+    dalish
+    tales
+    dales
+    talodd
+    dalodd
+    anfon(?:ais|es|odd)?
+    yrru
+    gyrru
+    trosglwyddo
+    drosglwyddo
+    """
+    ),
+    "collected": _any(
+        r"""
+    collected
+    went(?: straight)?(?: away)?
+    it went
+    gone
+    taken
+    took it
+    withdrawn
+    withdrew
+    picked up
+    cashed(?: out| in)?
+    cleared
+    left
+    went through
+    gone through
+    gone out
+    come out
+    came out
+    redeemed
+    used
+    spent
+    claimed
+    received
+    got it
+    got the money
+    has it
+    have it
+    processed
+    casglu
+    gasglu
+    chasglu
+    wedi mynd
+    di mynd
+    wedi gadael
+    wedi'i gymryd
+    cymryd
+    gymryd
+    tynnu allan
+    wedi'i dynnu
+    wedi diflannu
+    mynd drwodd
+    wedi mynd drwodd
+    defnyddio
+    ddefnyddio
+    """
+    ),
+    "safe_now": _any(
+        r"""
+    safe
+    fine
+    okay
+    alright
+    all right
+    good
+    grand
+    sound
+    all good
+    at home
+    home
+    secure
+    not in danger
+    in no danger
+    ok
+    cool
+    well
+    better
+    sorted
+    saff
+    diogel
+    ddiogel
+    iawn
+    olreit
+    yn iawn
+    'n iawn
+    adref
+    adra
+    gartref
+    gartre
+    champion
+    with me
+    with us
+    here with me
+    gyda fi
+    efo fi
+    hefo fi
+    gyda ni
+    efo ni
+    tidy
+    bril
+    lush
+    """
+    ),
+    "under_18": _any(
+        r"""
+    under 18
+    under eighteen
+    minor
+    a child
+    a kid
+    child
+    kid
+    teenager
+    teen
+    at school
+    in school
+    school
+    secondary
+    high school
+    sixth form
+    gcses?
+    a levels?
+    dan 18
+    o dan 18
+    dan ddeunaw
+    plentyn
+    yn yr ysgol
+    ysgol
+    chweched dosbarth
+    arddegau
+    yn ei arddegau
+    yn ei harddegau
+    """
+    ),
+}
+_SUBJECT_NO: dict[str, re.Pattern[str]] = {
+    "paid": _any(
+        r"""
+    not a (?:single )?(?:penny|pound|thing)
+    (?:doesn't|didn't|don't|never|isn't|wasn't|not) (?:even )?(?:want|wanted|after) (?:any )?money
+    (?:doesn't|didn't|don't|never|isn't|wasn't|not) (?:even )?(?:ask|asked|asking) (?:me )?for money
+    (?:doesn't|didn't|don't|never|isn't|wasn't|not) (?:even )?(?:demand|demanded|demanding) money
+    not (?:about|after|asking for) (?:the )?money
+    no money (?:involved|asked|wanted|demanded)
+    (?:ddim|dim) (?:yn )?(?:eisiau|isio|isie|ishe|moyn|gofyn am) (?:arian|pres|dim arian)
+    (?:doesn't|does not|don't) want (?:anything|nothing)
+    nothing
+    no money
+    refused
+    won't pay
+    not paying
+    not going to pay
+    not gonna pay
+    ignored (?:it|them|him|her)
+    blocked
+    dim ceiniog
+    dim byd
+    dim arian
+    gwrthod
+    heb dalu
+    heb ei dalu
+    not yet
+    ddim eto
+    dim eto
+    heb eto
+    """
+    ),
+    "collected": _any(
+        r"""
+    pending
+    still there
+    still in
+    still pending
+    still showing
+    not yet
+    not collected
+    cancelled
+    stopped
+    on hold
+    frozen
+    got it back
+    refunded
+    reversed
+    bounced
+    hasn't gone
+    ddim eto
+    dim eto
+    heb eto
+    heb ei gasglu
+    heb gasglu
+    yno o hyd
+    dal yno
+    dal yn y cyfrif
+    dal yn yr
+    wedi'i atal
+    wedi'i ganslo
+    canslo
+    ganslo
+    yn yr arfaeth
+    """
+    ),
+    "safe_now": _any(
+        r"""
+    danger
+    unsafe
+    not safe
+    scared for my life
+    threatened to hurt
+    outside my house
+    outside
+    coming (?:round|over|here|to my house)
+    hurt me
+    he's here
+    she's here
+    they're here
+    kill myself
+    end it
+    don't want to live
+    want to die
+    perygl
+    peryg
+    mewn perygl
+    ddim yn saff
+    ddim yn ddiogel
+    ddim yn iawn
+    ofn am fy mywyd
+    terrified
+    panicking
+    not okay
+    not ok
+    not fine
+    not good
+    not great
+    not really
+    help me
+    """
+    ),
+    "under_18": _any(
+        r"""
+    adult
+    grown (?:man|woman|adult)
+    grown up
+    grown-up
+    over 18
+    over eighteen
+    18 or over
+    uni
+    university
+    at work
+    i work
+    retired
+    my twenties
+    my thirties
+    my forties
+    my fifties
+    oedolyn
+    prifysgol
+    coleg prifysgol
+    dros 18
+    dros ddeunaw
+    gweithio
+    wedi ymddeol
+    mum
+    dad
+    married
+    my wife
+    my husband
+    ugeiniau
+    tridegau
+    """
+    ),
+}
+_NOT_YET_MEANS_NO = {"paid", "collected"}
+
+
+def _words_before(said: str, start: int, reach: int = 4) -> list[str]:
+    words = said[:start].split()[-reach:]
+    kept: list[str] = []
+    for word in reversed(words):
+        if word in _BOUNDARIES:
+            break
+        kept.append(word)
+    return kept
+
+
+def _negated(said: str, start: int) -> bool:
+    before = _words_before(said, start)
+    if before and before[0] in _NEGATORS_NEXT:
+        return True
+    return any(word in _NEGATORS or word.endswith("n't") for word in before)
+
+
+def _subject_polarity(question: str, said: str) -> str | None:
+    """YES or NO from the words about the question's subject, negations applied."""
+    votes: list[str] = []
+    no_pattern = _SUBJECT_NO.get(question)
+    covered: list[tuple[int, int]] = []
+    if no_pattern:
+        for match in no_pattern.finditer(said):
+            votes.append(NO)
+            covered.append(match.span())
+    yes_pattern = _SUBJECT_YES.get(question)
+    if yes_pattern:
+        for match in yes_pattern.finditer(said):
+            if any(a <= match.start() < b for a, b in covered):
+                continue
+            votes.append(NO if _negated(said, match.start()) else YES)
+    if not votes:
+        return None
+    # "I haven't paid yet, but they keep asking": the first statement answers the question.
+    return votes[0] if votes.count(votes[0]) >= votes.count(_other(votes[0])) else _other(votes[0])
+
+
+def _other(answer: str) -> str:
+    return NO if answer == YES else YES
+
+
+_CLAUSE = re.compile(r"[,.;:!?\n]+|\s(?:but|and|so|though|ond|ac)\s")
+
+
+def _clause_answers(text: str) -> str | None:
+    """ "i have, im so embarrassed", "i was going to but i didnt": a clause that is only a
+    subject and an auxiliary answers the question."""
+    for clause in _CLAUSE.split((text or "").lower()):
+        said = normalise(clause)
+        said = re.sub(r"^(?:she|he|they) (?:says?|said|told me|reckons?) ", "", said)
+        if _AUX_NEG.match(said):
+            return NO
+        aux = _AUX_ANSWER.match(said)
+        if aux:
+            return NO if aux.group(1) else YES
+    return None
+
+
+def _particle(said: str) -> str | None:
+    words = said.split()
+    for index, word in enumerate(words[:3]):
+        if word in ("nac", "nag") or (word in _NO_WORDS and word not in ("dim", "ddim", "nid")):
+            return NO
+        if word in ("dim", "ddim") and index == 0:
+            return NO
+        if (
+            word in _YES_WORDS
+            and word not in ("yn", "wrth", "siŵr", "do")
+            or (word == "do" and index == 0)
+        ):
+            return YES
+    return None
+
+
+def read_yes_no(question: str, text: str) -> str | None:
+    """YES, NO or UNKNOWN for a yes/no question (paid, collected, safe_now, under_18)."""
+    said = normalise(text)
+    if not said:
+        return None
+    if said in ("yes", "y", "yeah", "no", "n", "nope", "nah"):
+        return YES if said[0] == "y" else NO
+    thinks_not = _THINK_NOT.search(said)
+    if _HEDGE_NO.search(said) and not _subject_polarity(question, said):
+        return NO
+    if says_dont_know(text):
+        return UNKNOWN
+    subject = _subject_polarity(question, said)
+    if subject:
+        # "I don't think it's been collected": the doubt negates what follows it.
+        if thinks_not:
+            return NO
+        return subject
+    if _HEDGE_NO.search(said) or thinks_not:
+        return NO
+    if question in _NOT_YET_MEANS_NO and re.search(r"\b(?:not yet|ddim eto|dim eto)\b", said):
+        return NO
+    if _HEDGE_YES.search(said):
+        return YES
+    return _clause_answers(text) or _particle(said)
+
+
+# --- ages ---------------------------------------------------------------------------------------
+_SCHOOL_YEAR = re.compile(r"\b(?:year|yr|blwyddyn|flwyddyn|mlwyddyn|bl)\s?(\d{1,2})\b")
+_AGE_RANGE = re.compile(r"\b(?:between|rhwng) (\d{1,2}) (?:and|a|ac) (\d{1,2})\b")
+_ADULT_DECADES = re.compile(
+    r"\b(?:thirty|forty|fifty|sixty|seventy|deugain|ddeugain|(?:tri|dri|pedwar|bedwar|pum|bum"
+    r"|chwe) deg|hanner cant|trigain|dri deg)\b"
+)
+_STATED_AGE = re.compile(
+    r"(?:\b(?:i'm|i am|i's|he's|he is|she's|she is|they're|they are|she|he|turned|aged|age"
+    r"|only|just|dw i'n|dwi'n|rwy'n|rydw i'n|wi'n|fi'n|mae e'n|mae o'n|mae hi'n|ma fe'n"
+    r"|ma hi'n|ma o'n|mae'n|ma'n|sy'n|yn) (?:actually |really |only |just |now )?(\d{1,2})\b(?! (?:mins?|minutes?|hours?|days?|weeks?"
+    r"|months?|pounds?|quid|grand|k|times?|messages?|pics?|photos?|videos?|%))"
+    r"|\b(\d{1,2}) ?(?:years? old|yrs? old|yr old|y/o|yo|year-old|oed|mlwydd oed|blwydd)\b"
+    r"|\b(?:nearly|almost|be|turning|turn|not yet|ddim yn|bron yn|bron|bydda i'n|fydda i'n"
+    r"|bydd e'n|bydd hi'n|fydd e'n|fydd hi'n|bydd o'n|fydd o'n) (\d{1,2})\b"
+    r"|\bmy (\d{1,2}) ?(?:year|yr)s?[ -]old)"
+)
+
+
+_ALMOST_GROUP = 3
+
+
+def age_in(text: str) -> int | None:
+    """The youngest age a message states ("I'm 15", "my 14 year old son", "mae hi'n 15",
+    "year 10"), or None. The youngest: "I'm 16 and he's 30" is about a child."""
+    said = normalise(text)
+    ages = []
+    for match in _STATED_AGE.finditer(said):
+        age = int(next(group for group in match.groups() if group))
+        if match.group(match.lastindex or 0) and match.lastindex == _ALMOST_GROUP:
+            age -= 1  # "nearly 18", "he'll be 17 in march": not that age yet
+        if 5 <= age <= 99:
+            ages.append(age)
+    for match in _SCHOOL_YEAR.finditer(said):
+        year = int(match.group(1))
+        if 1 <= year <= 13:
+            ages.append(min(year + 5, 17))
+    word_age = _word_age(said)
+    if word_age and re.search(
+        r"\b(?:i'm|i am|he's|she's|turned|aged|'n|yn|oed|years? old)\b", said
+    ):
+        ages.append(word_age)
+    return min(ages) if ages else None
+
+
+def _word_age(said: str) -> int | None:
+    return knowledge.parse_age(re.sub(r"\d", " ", said))
+
+
+def read_under_18(text: str) -> str | None:
+    """The answer to "Are you (or they) under 18?": an age, a school year, a bound or yes/no."""
+    said = normalise(text)
+    if not said:
+        return None
+    bound = knowledge.age_bound(said)
+    if bound:
+        kind, limit = bound
+        if kind == "under" and limit <= 18:
+            return YES
+        if kind == "over" and limit >= 17:
+            return NO
+    spread = _AGE_RANGE.search(said)
+    if spread and int(spread.group(1)) < 18 <= int(spread.group(2)):
+        return UNKNOWN
+    age = age_in(text)
+    if age is None and _ADULT_DECADES.search(said):
+        return NO
+    if age is None:
+        bare = re.fullmatch(r"(?:about |around |nearly |almost |just )?(\d{1,2})", said)
+        age = int(bare.group(1)) if bare else None
+        if age is None and len(said.split()) <= 4:
+            age = _word_age(said)
+    if age is not None and 5 <= age <= 99:
+        return YES if age < 18 else NO
+    if re.search(r"\b(?:twenties|thirties|forties|fifties|sixties|ugeiniau|tridegau)\b", said):
+        return NO
+    return read_yes_no("under_18", text)
+
+
+# --- amounts, as written ------------------------------------------------------------------------
+_NUMBER_WORDS = (
+    r"(?:a |one |two |three |four |five |six |seven |eight |nine |ten |twenty |thirty |forty "
+    r"|fifty |sixty |seventy |eighty |ninety |a couple of |a couple |couple of |couple |a few "
+    r"|few |several |un |dau |dwy |tri |tair |pedwar |pump |pum |chwe |chwech |saith |wyth "
+    r"|naw |deg |ugain |hanner |rhyw |tua )+"
+)
+_AMOUNT_AS_WRITTEN = re.compile(
+    r"[£$€]\s?\d[\d,.]*\s?(?:k|grand|thousand|hundred|m)?"
+    r"|\b\d[\d,.]*\s?(?:k|grand|thousand|hundred|quid|pounds?|gbp|usd|dollars?|euros?|eur|bucks"
+    r"|btc|bitcoins?|eth|usdt|ethereum|crypto|punt|bunt|bunnoedd|punnoedd|bunnau|punnau"
+    r"|o bunnoedd|o bunnau|o bunnau)\b"
+    rf"|\b{_NUMBER_WORDS}?(?:hundred|thousand|grand|ton|quid|pounds?|cant|gant|chant|canpunt"
+    r"|ganpunt|mil|fil|punt|bunt|bunnoedd|bunnau)(?: (?:and )?[a-z]+)?(?: (?:quid|pounds?"
+    r"|dollars?|euros?|o bunnoedd|o bunnau|punt|bunt))?\b",
+    re.IGNORECASE,
+)
+_BARE_NUMBER = re.compile(r"\b\d[\d,.]*\b")
+
+
+def amount_as_written(text: str, *, bare_numbers: bool = True) -> str | None:
+    """The amount a message names, as the person wrote it ("0.01 bitcoin", "two hundred quid"),
+    or None when it names none. A bare number counts only where an amount was asked for."""
+    match = _AMOUNT_AS_WRITTEN.search(text or "") or (
+        _BARE_NUMBER.search(text or "") if bare_numbers else None
+    )
+    if not match:
+        return None
+    written = match.group(0).strip(" ,.")
+    return written or None

@@ -1,0 +1,236 @@
+"""Facts a message states whatever was asked: "I haven't paid", "my 14 year old son", "on insta".
+
+Read from every message in the triage, the first included, so that no question is asked
+whose answer was already given, and a correction ("actually I did pay", "sorry, I'm 16")
+changes the fact. Only statements count here; bare answers ("yes", "15") need their question
+(actions/answers.py).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from actions import knowledge
+from actions.answers import NO, YES, age_in, amount_as_written, normalise, read_yes_no
+
+INCIDENT_INTENTS = {
+    "report_webcam": "webcam",
+    "report_images": "images",
+    "report_phishing": "phishing",
+    "report_known_person": "known_person",
+    "report_other": "other",
+}
+# What happened, from the words, when the classifier named no kind: "... is blackmailing him
+# with photos". The first that matches, in this order.
+_INCIDENT_WORDS = (
+    (
+        "phishing",
+        r"(?:e-?mail|e-?bost|ebost|text|message|neges)\b.*\b(?:hack|hacio|password|cyfrinair"
+        r"|recorded you|camera|webcam)|\b(?:hacked|hacio) (?:my|your|fy|eich) (?:webcam|camera"
+        r"|laptop|phone|device|gwe-?gamera|nghamera|nyfais|ffôn)|\b(?:phone|laptop|webcam"
+        r"|camera|ffôn|gwe-?gamera) (?:was|has been|got|wedi) (?:been )?(?:hacked|hacio)",
+    ),
+    (
+        "other",
+        r"\b(?:my|fy) (?:face|wyneb)\b|\bfake\b|\bdeep ?fake|\bai\b|\bedited|\bphotoshop"
+        r"|\bface ?swap|\bffug",
+    ),
+    (
+        "known_person",
+        r"\b(?:my|his|her|their|yr|the) ex\b|\b(?:cyn|gyn|chyn|nghyn)[- ]?(?:bartner|partner"
+        r"|gariad|cariad)|\b(?:dw i|dwi|rwy|wi|ni)'n (?:ei |eu )?nabod|\bo'r gwaith|\bfrom work"
+        r"|\bat work|\bex[- ](?:boyfriend|girlfriend|partner|husband|wife)|\bmy former"
+        r"|\bsomeone (?:i|he|she|they) (?:know|work)|\b(?:i|he|she) work with",
+    ),
+    (
+        "webcam",
+        r"\b[gn]?(?:alwad|galwad|ngalwad) fideo|\bar (?:y )?(?:camera|gamera|cam)\b|\bffilmio"
+        r"|\brecordiad|\bvideo ?call|\bvideo chat|\bfacetime|\bskype|\bwebcam|\bon cam\b"
+        r"|\brecorded|\bscreen ?record|\brecordio|\bgwe-?gamera",
+    ),
+    (
+        "images",
+        r"\bnudes?\b|\bpics?\b|\bpictures?\b|\bphotos?\b|\bimages?\b|\bvideos?\b|\bsnaps\b"
+        r"|\bsexting|\blluniau|\bllun\b|\bfideos?\b|\bnoeth",
+    ),
+)
+# Words so plain that they outrank the classifier: a hacked-device email, a fake, an ex.
+_DECISIVE_WORDS = ("phishing", "other", "known_person")
+_RELATION = (
+    r"(?:son|daughter|child|kid|boy|girl|teenager|stepson|stepdaughter|nephew|niece|grandson"
+    r"|granddaughter|brother|sister|friend|mate|pupil|student|partner|boyfriend|girlfriend"
+    r"|husband|wife|client|young person)"
+)
+_FOR_SOMEONE_ELSE = re.compile(
+    rf"^(?:.{{0,40}}\b)?(?:my|our) (?:\d{{1,2}} ?(?:year|yr)s?[ -]old )?{_RELATION}s?\b"
+    r"(?:'s| is| was| has| have| had| got| been| being| says| said| received| sent| told"
+    r"|.*\b(?:him|her|them|he|she|they|his)\b)"
+    rf"|\b(?:for|about|on behalf of) (?:my|our|a) {_RELATION}\b"
+    r"|\b(?:fy|ein) (?:mab|merch|mhlentyn|plentyn|ffrind|mrawd|chwaer|disgybl|myfyriwr|partner)\b"
+    r"|\b(?:mab|merch|plentyn) (?:i|ni)\b"
+)
+_NOT_FOR_SOMEONE_ELSE = re.compile(r"\b(?:tell|told|telling|ask|asked|dweud wrth)\b")
+
+_NOT_PAID = re.compile(
+    r"\b(?:i|we|he|she|they|you)(?: have|'ve| has|'s| had|'d)? ?(?:not|n't|never)"
+    r" (?:yet )?(?:paid|pay|sent (?:them |him |her )?(?:any )?(?:money|anything|a penny|cash))\b"
+    r"|\b(?:haven't|hasn't|didn't|did not|have not|has not|never|won't|will not|not|refused to"
+    r"|refuse to) (?:yet )?(?:paid|pay|paying)\b|\bnot paid\b|\bnot a penny\b"
+    r"|\b(?:heb|ddim wedi|dim wedi) (?:dalu|talu|anfon (?:dim )?arian)\b"
+    r"|\b(?:nes|wnes|naeth|wnaeth|nath) (?:i|o|e|hi|nhw) ddim (?:talu|dalu)\b"
+    r"|\bthal(?:ais|es|odd|ish) (?:i |o |e |hi )?ddim\b",
+)
+_COLLECTION_WORDS = re.compile(
+    r"\b(?:collected|picked up|withdrawn|withdrew|cashed|redeemed|casglu|gasglu|chasglu"
+    r"|pending|left (?:the|my) account|gone through|went through)\b"
+)
+_PLACE_CUE = re.compile(
+    r"\b(?:live|living|lives|based|from|in|near|around|outside|nr|area|byw|yn|ger|o|ardal"
+    r"|agos at|nghanol|ngogledd|nghymru)\s+(?:the |y |yr )?"
+    r"([a-zâêîôûŵŷ'\-]+(?:[ -][a-zâêîôûŵŷ'\-]+){0,3})"
+)
+# Short aliases ("sc", "wa", "ig") and everyday words ("mail", "teams") name a platform only
+# when they answer the platform question.
+_SHORT = 3
+_EVERYDAY_ALIASES = {
+    "mail", "teams", "inbox", "other", "transfer", "transferred", "card", "bank", "cash", "wise",
+    "ria", "snap", "voucher", "vouchers", "wu",
+}  # fmt: skip
+
+
+def incident_type_from(intent: str | None, text: str) -> str | None:
+    said = normalise(text)
+    by_words = next((kind for kind, pattern in _INCIDENT_WORDS if re.search(pattern, said)), None)
+    if by_words in _DECISIVE_WORDS:
+        return by_words
+    return INCIDENT_INTENTS.get(intent or "") or by_words
+
+
+def platforms_in(text: str, *, answering: bool = False) -> list[str]:
+    """Every platform a message names, in order, once each."""
+    said = normalise(text).replace(" dot com", ".com")
+    found: list[tuple[int, str]] = []
+    taken: list[tuple[int, int]] = []
+    index = knowledge.platform_aliases()
+    for alias in sorted(index, key=len, reverse=True):
+        if not answering and (len(alias) < _SHORT or alias in _EVERYDAY_ALIASES):
+            continue
+        for match in re.finditer(rf"(?<![\w]){re.escape(alias)}(?![\w])", said):
+            if any(a < match.end() and match.start() < b for a, b in taken):
+                continue
+            taken.append(match.span())
+            found.append((match.start(), index[alias]))
+    platforms: list[str] = []
+    for _, platform in sorted(found):
+        if platform not in platforms:
+            platforms.append(platform)
+    if not answering and "video_call" in platforms:
+        # "recorded on a video call" says what happened, not where: the question asks that.
+        platforms.remove("video_call")
+    return platforms
+
+
+def payment_method_in(text: str, *, answering: bool = False) -> str | None:
+    said = normalise(text)
+    index = knowledge.payment_aliases()
+    for alias in sorted(index, key=len, reverse=True):
+        if not answering and (len(alias) < _SHORT or alias in _EVERYDAY_ALIASES):
+            continue
+        if re.search(rf"(?<![\w]){re.escape(alias)}(?![\w])", said):
+            return index[alias]
+    return None
+
+
+def place_in(text: str) -> str | None:
+    """A force (or ``elsewhere``) for a place the message says the person is in or near, or
+    that the message is no more than ("Swansea", "north wales")."""
+    said = normalise(text)
+    if len(said.split()) <= 3:
+        alone = knowledge.force_for_place(said)
+        if alone and knowledge.force_for_place(said) == knowledge.force_for_place(text):
+            return alone
+    for match in _PLACE_CUE.finditer(said):
+        words = match.group(1).split()
+        for length in range(len(words), 0, -1):
+            force = knowledge.force_for_place(" ".join(words[:length]))
+            if force:
+                return force
+    return None
+
+
+_DID_PAY = re.compile(r"\b(?:i|we|he|she|they) (?:did|do|actually) (?:actually )?(?:pay|paid)\b")
+
+
+def paid_from(text: str) -> str | None:
+    said = normalise(text)
+    if _NOT_PAID.search(said):
+        return NO
+    if knowledge.says_money_was_paid(text) or _DID_PAY.search(said):
+        return YES
+    return None
+
+
+_PAID_CLAUSES = re.compile(r"(?<!\d)[.,]|[.,](?!\d)|[;!?\n]|\b(?:and|but|then|so|ond|ac|wedyn)\b")
+
+
+def _paid_clause(text: str) -> str:
+    """The part of a message that says money was paid: where its amount is."""
+    for clause in re.split(
+        r"(?<!\d)[.,]|[.,](?!\d)|[;!?\n]|\b(?:and|but|then|so|ond|ac|wedyn)\b", text
+    ):
+        if paid_from(clause) == YES:
+            return clause
+    return ""
+
+
+def for_someone_else(text: str) -> bool:
+    said = normalise(text)
+    match = _FOR_SOMEONE_ELSE.search(said)
+    return bool(match) and not _NOT_FOR_SOMEONE_ELSE.search(said[: match.start() + 1])
+
+
+def stated_facts(text: str, intent: str | None, known: dict[str, Any]) -> dict[str, Any]:
+    """The triage facts a message states, as slot values, new or corrected."""
+    facts: dict[str, Any] = {}
+    if not text or text.lstrip().startswith("/"):
+        return facts
+    kind = incident_type_from(intent, text)
+    if kind and known.get("incident_type") in (None, knowledge.UNKNOWN):
+        facts["incident_type"] = kind
+    platforms = platforms_in(text)
+    if platforms:
+        already = [p for p in known.get("platforms") or [] if p not in (knowledge.UNKNOWN,)]
+        facts["platforms"] = already + [p for p in platforms if p not in already]
+    paid = paid_from(text)
+    if paid:
+        facts["paid"] = paid
+    if (facts.get("paid") or known.get("paid")) == YES:
+        method = payment_method_in(_paid_clause(text) or text)
+        if method:
+            facts["payment_method"] = method
+        amount = amount_as_written(_paid_clause(text))
+        if amount:
+            facts["amount"] = amount
+        if _COLLECTION_WORDS.search(normalise(text)):
+            collected = read_yes_no("collected", text)
+            if collected in (YES, NO):
+                facts["collected"] = collected
+    age = age_in(text)
+    if age is not None:
+        facts["under_18"] = YES if age < 18 else NO
+    elif re.search(r"\b(?:i'm|i am|he's|she's|they're|dw i|dwi|mae e|mae hi) (?:under 18|a minor"
+                   r"|dan 18|o dan 18)\b", normalise(text)):  # fmt: skip
+        facts["under_18"] = YES
+    place = place_in(text)
+    if place:
+        facts["force_area"] = place
+    if for_someone_else(text) and not known.get("asking_for"):
+        facts["asking_for"] = "someone_else"
+    return facts
+
+
+def new_facts(text: str, intent: str | None, known: dict[str, Any]) -> dict[str, Any]:
+    """What a message states that the triage does not know yet, or knew otherwise."""
+    stated = stated_facts(text, intent, known)
+    return {slot: value for slot, value in stated.items() if known.get(slot) != value}
