@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 RASA := RASA_TELEMETRY_ENABLED=false $(VENV)/bin/rasa
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help install train validate test test-unit test-e2e test-rasa test-py run shell lint format bench bench-aim bench-bot bench-nlu purge clean
+.PHONY: help install train validate test test-unit test-e2e test-rasa test-py run shell lint format bench bench-aim bench-bot bench-nlu bench-conversations purge clean
 
 help:  ## List the commands
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ format:  ## ruff format
 
 bench-nlu: install  ## NLU quality: held-out set and cross-validation
 	$(PY) -m bench.nlu_benchmark
+
+bench-conversations: install train  ## Typed answers and whole typed conversations, through the real model (dev and held-out)
+	$(PY) -m bench.conversations
 
 # Two Rasa processes (one per core), each door ten times over: one run varies by 10% or more.
 BENCH_ARGS ?= --rasa-processes 2 --rounds 10
