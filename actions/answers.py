@@ -177,6 +177,20 @@ _FORWARD = _any(
 )
 
 
+_QUESTION_WORD = re.compile(
+    r"^\s*(?:what|why|how|will|would|can|could|should|is|are|am|do|does|did|who|where|when|has"
+    r"|have|beth|be|pam|sut|fydd|fyddan|alla|ga i|ydy|ydw|ydyn|ydi|oes|pwy|ble|lle|pryd|wnân"
+    r"|ddylwn|dylwn|allan)\b",
+    re.IGNORECASE,
+)
+
+
+def is_question(text: str) -> bool:
+    """A question the person asks ("ydy hyn yn sgam?"), not an answer that starts like one."""
+    words = normalise(text).split()
+    return "?" in (text or "") and (bool(_QUESTION_WORD.search(text)) or len(words) >= 4)
+
+
 def says_dont_know(text: str) -> bool:
     said = normalise(text)
     return bool(_DONT_KNOW.search(said)) and not _LEANING.search(said)
@@ -689,12 +703,19 @@ _ADULT_DECADES = re.compile(
 _STATED_AGE = re.compile(
     r"(?:\b(?:i'm|i am|i's|he's|he is|she's|she is|they're|they are|she|he|turned|aged|age"
     r"|only|just|dw i'n|dwi'n|rwy'n|rydw i'n|wi'n|fi'n|mae e'n|mae o'n|mae hi'n|ma fe'n"
-    r"|ma hi'n|ma o'n|mae'n|ma'n|sy'n|yn) (?:actually |really |only |just |now )?(\d{1,2})\b(?! (?:mins?|minutes?|hours?|days?|weeks?"
+    r"|ma hi'n|ma o'n|mae'n|ma'n|sy'n|yn) (?:actually |really |only |just |now )?(\d{1,2})\b"
+    r"(?! (?:mins?|minutes?|hours?|days?|weeks?"
     r"|months?|pounds?|quid|grand|k|times?|messages?|pics?|photos?|videos?|%))"
     r"|\b(\d{1,2}) ?(?:years? old|yrs? old|yr old|y/o|yo|year-old|oed|mlwydd oed|blwydd)\b"
     r"|\b(?:nearly|almost|be|turning|turn|not yet|ddim yn|bron yn|bron|bydda i'n|fydda i'n"
     r"|bydd e'n|bydd hi'n|fydd e'n|fydd hi'n|bydd o'n|fydd o'n) (\d{1,2})\b"
-    r"|\bmy (\d{1,2}) ?(?:year|yr)s?[ -]old)"
+    r"|\bmy (\d{1,2}) ?(?:year|yr)s?[ -]old"
+    r"|\b(?:son|daughter|child|kid|boy|girl|brother|sister|friend|nephew|niece|grandson"
+    r"|granddaughter|pupil|student|stepson|stepdaughter)(?: is|'s| was| who is| who's|, )"
+    r" ?(?:only |just )?(\d{1,2})\b"
+    r"|\b(?:mab|merch|plentyn|mhlentyn|mrawd|chwaer|ffrind|wyres|ŵyr|nith|nai)(?: i| ni)?"
+    r"(?:'n| yn) (?:ddim ond )?(\d{1,2})\b"
+    r"|\b(\d{1,2}) (?:yw|ydy|ydi|oed yw|oed ydy) (?:e|o|hi|fe|fo|hwn|hon))"
 )
 
 
@@ -763,16 +784,17 @@ _NUMBER_WORDS = (
     r"(?:a |one |two |three |four |five |six |seven |eight |nine |ten |twenty |thirty |forty "
     r"|fifty |sixty |seventy |eighty |ninety |a couple of |a couple |couple of |couple |a few "
     r"|few |several |un |dau |dwy |tri |tair |pedwar |pump |pum |chwe |chwech |saith |wyth "
-    r"|naw |deg |ugain |hanner |rhyw |tua )+"
+    r"|naw |deg |ugain |hanner |rhyw |tua |ddau |ddwy |dri |bedwar |bum |bump |ddeg |around "
+    r"|about |over |nearly |almost )+"
 )
 _AMOUNT_AS_WRITTEN = re.compile(
     r"[£$€]\s?\d[\d,.]*\s?(?:k|grand|thousand|hundred|m)?"
     r"|\b\d[\d,.]*\s?(?:k|grand|thousand|hundred|quid|pounds?|gbp|usd|dollars?|euros?|eur|bucks"
     r"|btc|bitcoins?|eth|usdt|ethereum|crypto|punt|bunt|bunnoedd|punnoedd|bunnau|punnau"
     r"|o bunnoedd|o bunnau|o bunnau)\b"
-    rf"|\b{_NUMBER_WORDS}?(?:hundred|thousand|grand|ton|quid|pounds?|cant|gant|chant|canpunt"
-    r"|ganpunt|mil|fil|punt|bunt|bunnoedd|bunnau)(?: (?:and )?[a-z]+)?(?: (?:quid|pounds?"
-    r"|dollars?|euros?|o bunnoedd|o bunnau|punt|bunt))?\b",
+    rf"|\b(?:{_NUMBER_WORDS})?(?:hundred|thousand|grand|ton|quid|pounds?|cant|gant|chant|canpunt"
+    r"|ganpunt|mil|fil|punt|bunt|bunnoedd|bunnau)(?: (?:and |a )?(?:[a-z]+ )?(?:quid|pounds?"
+    r"|dollars?|euros?|o bunnoedd|o bunnau|o bunnoedd|punt|bunt|bunnoedd|bunnau))?\b",
     re.IGNORECASE,
 )
 _BARE_NUMBER = re.compile(r"\b\d[\d,.]*\b")

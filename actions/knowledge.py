@@ -234,7 +234,8 @@ _PAID_ALONE = re.compile(
     r"(?:paid|transferred)\b"
     r"|\b(?:he|she)(?:['’]s| has| had)? (?:already |just )?paid (?:them|him|her|it|£|\$|€|\d)"
     rf"|\b(?:already|have|has|had) paid\b|{_NOT_BEFORE}\bpaid (?:them|him|her|it)\b"
-    r"|(?<!ddim )(?<!dim )(?<!byth )\b(?:wedi|['’]?di) (?:talu|dalu|trosglwyddo|drosglwyddo)\b"
+    r"|(?<!ddim )(?<!dim )(?<!byth )(?<!sai )(?<!sa i )(?<!so i )(?<!smo i )"
+    r"\b(?:wedi|['’]?di) (?:talu|dalu|trosglwyddo|drosglwyddo)\b"
     rf"|\b(?:mi |fe )?(?:talais|tales|dalais|dales|talon|dalon|talodd|dalodd|trosglwyddais"
     rf"|trosglwyddes|drosglwyddais|drosglwyddes){_NOT_AFTER}\b"
     r"|\b(?:mi |fe )?(?:w?nes|w?naeth|w?naethon|nath|nathon|gwnes) (?:i|ni|o|e|hi) "
@@ -243,7 +244,12 @@ _PAID_ALONE = re.compile(
 )
 _SENT = re.compile(
     r"\b(?:i|we)(?:['’]ve| have| had|['’]d)? (?:already |just |then |also |finally |even )?"
-    r"(?:sent|gave|bought|wired)\b"
+    r"(?:sent|given|gave|bought|wired)\b"
+    # Someone else who paid: "she's already given them £50", not "he sent me a message".
+    r"|\b(?:he|she|they)(?:['’]s|['’]ve| has| have| had)? (?:already |just |then |also |even )?"
+    r"(?:sent|given|gave|bought|wired)\b(?! (?:me|us|my|you)\b)"
+    r"|\b(?:made|forced|got) (?:me|him|her|them|us) (?:to )?(?:send|pay)\b"
+    r"|\b(?:i|we|he|she|they) (?:had to|ended up) (?:send|sending|pay|paying)\b"
     rf"|{_NOT_BEFORE}\bsent (?:them|him|her)\b"
     rf"|\b{_WELSH_PERFECT} (?:anfon|gyrru|yrru|rhoi|roi|prynu|brynu)\b"
     rf"|\b(?:mi |fe )?(?:anfonais|anfones|anfonon|gyrrais|yrrais|gyrres|yrres|rhoddais|roddais"
@@ -252,7 +258,8 @@ _SENT = re.compile(
     re.IGNORECASE,
 )
 _MONEY = re.compile(
-    r"[£$€]\s?\d|\b\d[\d,.]*\s?(?:k|grand|thousand|quid|pounds?|gbp|dollars?|euros?|bucks"
+    r"\b(?:hundred|thousand|grand|quid|pounds|canpunt|ganpunt|bunnoedd|bunnau|punnoedd)\b"
+    r"|[£$€]\s?\d|\b\d[\d,.]*\s?(?:k|grand|thousand|quid|pounds?|gbp|dollars?|euros?|bucks"
     r"|punt|bunt|bunnoedd|punnoedd|o bunnoedd)\b"
     r"|\b(?:money|cash|payment|the amount|what they (?:asked|wanted)|arian|pres|taliad)\b"
     r"|\b(?:gift ?cards?|vouchers?|bitcoin|btc|crypto|usdt|western union|moneygram|paypal"

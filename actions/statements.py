@@ -52,7 +52,7 @@ _INCIDENT_WORDS = (
     (
         "images",
         r"\bnudes?\b|\bpics?\b|\bpictures?\b|\bphotos?\b|\bimages?\b|\bvideos?\b|\bsnaps\b"
-        r"|\bsexting|\blluniau|\bllun\b|\bfideos?\b|\bnoeth",
+        r"|\bsexting|\blluniau|\bllunia\b|\bluniau|\bllun\b|\bfideos?\b|\bnoeth",
     ),
 )
 # Words so plain that they outrank the classifier: a hacked-device email, a fake, an ex.
@@ -77,7 +77,8 @@ _NOT_PAID = re.compile(
     r" (?:yet )?(?:paid|pay|sent (?:them |him |her )?(?:any )?(?:money|anything|a penny|cash))\b"
     r"|\b(?:haven't|hasn't|didn't|did not|have not|has not|never|won't|will not|not|refused to"
     r"|refuse to) (?:yet )?(?:paid|pay|paying)\b|\bnot paid\b|\bnot a penny\b"
-    r"|\b(?:heb|ddim wedi|dim wedi) (?:dalu|talu|anfon (?:dim )?arian)\b"
+    r"|\b(?:heb|ddim wedi|dim wedi|sai wedi|sa i wedi|so i wedi|smo i wedi|sai 'di|sai di)"
+    r" (?:dalu|talu|anfon (?:dim )?arian)\b"
     r"|\b(?:nes|wnes|naeth|wnaeth|nath) (?:i|o|e|hi|nhw) ddim (?:talu|dalu)\b"
     r"|\bthal(?:ais|es|odd|ish) (?:i |o |e |hi )?ddim\b",
 )
@@ -93,9 +94,15 @@ _PLACE_CUE = re.compile(
 # Short aliases ("sc", "wa", "ig") and everyday words ("mail", "teams") name a platform only
 # when they answer the platform question.
 _SHORT = 3
+_PLATFORM_CUE = "(?:{})".format(
+    "|".join(
+        rf"(?<=\b{word} )"
+        for word in ("on", "via", "through", "over", "using", "from", "ar", "drwy", "trwy", "dros")
+    )
+)
 _EVERYDAY_ALIASES = {
     "mail", "teams", "inbox", "other", "transfer", "transferred", "card", "bank", "cash", "wise",
-    "ria", "snap", "voucher", "vouchers", "wu",
+    "ria", "snap", "voucher", "vouchers", "wu", "xbox",
 }  # fmt: skip
 
 
@@ -114,9 +121,10 @@ def platforms_in(text: str, *, answering: bool = False) -> list[str]:
     taken: list[tuple[int, int]] = []
     index = knowledge.platform_aliases()
     for alias in sorted(index, key=len, reverse=True):
-        if not answering and (len(alias) < _SHORT or alias in _EVERYDAY_ALIASES):
-            continue
-        for match in re.finditer(rf"(?<![\w]){re.escape(alias)}(?![\w])", said):
+        everyday = len(alias) < _SHORT or alias in _EVERYDAY_ALIASES
+        # "on snap", "ar sc": a short or everyday name counts after a word that names a place.
+        cue = _PLATFORM_CUE if everyday and not answering else ""
+        for match in re.finditer(rf"{cue}(?<![\w]){re.escape(alias)}(?![\w])", said):
             if any(a < match.end() and match.start() < b for a, b in taken):
                 continue
             taken.append(match.span())
@@ -184,6 +192,19 @@ def _paid_clause(text: str) -> str:
     return ""
 
 
+_DEMAND = re.compile(
+    r"\b(?:wants?|wanted|asking|asked|demand\w*|eisiau|isio|isie|ishe|moyn|gofyn|more|mwy)\b"
+)
+
+
+def _only_amount(text: str) -> str | None:
+    """ "I paid in bitcoin, about £500": the one amount of a message that asks for none."""
+    said = normalise(text)
+    if _DEMAND.search(said):
+        return None
+    return amount_as_written(text, bare_numbers=False)
+
+
 def for_someone_else(text: str) -> bool:
     said = normalise(text)
     match = _FOR_SOMEONE_ELSE.search(said)
@@ -209,7 +230,7 @@ def stated_facts(text: str, intent: str | None, known: dict[str, Any]) -> dict[s
         method = payment_method_in(_paid_clause(text) or text)
         if method:
             facts["payment_method"] = method
-        amount = amount_as_written(_paid_clause(text))
+        amount = amount_as_written(_paid_clause(text)) or _only_amount(text)
         if amount:
             facts["amount"] = amount
         if _COLLECTION_WORDS.search(normalise(text)):

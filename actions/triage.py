@@ -24,6 +24,7 @@ from actions.answers import (
     YES,
     amount_as_written,
     asks_to_move_on,
+    is_question,
     normalise,
     read_under_18,
     read_yes_no,
@@ -63,11 +64,6 @@ _LEAVING = re.compile(
     r"\b(?:talk|speak|chat) (?:to|with) (?:a |an |someone|somebody|person|human|police|officer)"
     r"|\b(?:real|actual) person|\bhuman\b|\bstart (?:again|over)|\brestart|\bsiarad (?:â|a|efo"
     r"|gyda) (?:pherson|person|rhywun|heddwas|swyddog)|\bdechrau eto|\bperson go iawn"
-)
-_QUESTION = re.compile(
-    r"\?|^\s*(?:what|why|how|will|would|can|could|should|is|are|do|does|did|who|where|when"
-    r"|beth|be|pam|sut|fydd|fyddan|alla|ga i|ydy|ydw|oes|pwy|ble|lle|pryd)\b",
-    re.IGNORECASE,
 )
 
 
@@ -147,6 +143,8 @@ def _short_answer(text: str) -> bool:
 def read_answer(slot: str, turn: Turn) -> tuple[Any, list[str]]:
     """The typed answer to ``slot``'s question, or None; and any response it calls for."""
     text = turn.text
+    if is_question(text) and not says_dont_know(text):
+        return None, []  # "ydy hyn yn sgam?" asks; it does not answer "yes"
     if slot in ("paid", "collected", "safe_now"):
         answer = read_yes_no(slot, text)
         if slot == "paid" and answer is None:
@@ -220,8 +218,10 @@ def read_turn(
         return None  # the crisis rule answers, then the form asks again
     if turn.intent in MOVE_ON_INTENTS or asks_to_move_on(turn.text):
         outcome.slots[requested] = not_known(requested)
+        if not turn.is_button:
+            outcome.responses.append("utter_moving_forward")
         return _with_consequences(outcome)
-    if turn.intent in ASIDE_INTENTS and not (outcome.slots and not _QUESTION.search(turn.text)):
+    if turn.intent in ASIDE_INTENTS and not (outcome.slots and not is_question(turn.text)):
         # A question along the way is answered; a statement the classifier took for one
         # ("actually I did pay him £100") was taken in above, and needs no answer.
         outcome.responses.append(answer_for(turn.intent))

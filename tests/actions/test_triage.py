@@ -307,3 +307,39 @@ def test_a_welsh_demand_does_not_answer_the_paid_question():
         "paid"
         not in read_turn(None, {}, Turn("mae rhywun wedi fy recordio i ac eisiau £500"), 0).slots
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "facts"),
+    [
+        ("email says they hacked my laptop, sai wedi talu", {"paid": "no"}),
+        ("she's already given them £50 in steam cards", {"paid": "yes", "amount": "£50"}),
+        ("he sent me a message demanding £200", {"paid": None}),
+        ("they made me send £300 by western union", {"paid": "yes", "amount": "£300"}),
+        ("my brother is 17 and he's being blackmailed", {"under_18": "yes"}),
+        ("mae fy mab i'n 14", {"under_18": "yes"}),
+        ("dim ond 13 yw e", {"under_18": "yes"}),
+        ("someone on snap has my pics", {"platforms": ["snapchat"]}),
+        ("oh snap, I sent pics", {"platforms": None}),
+        ("talais i mewn bitcoin, tua £500", {"amount": "£500"}),
+        ("dw i wedi talu mil o bunnoedd trwy'r banc", {"amount": "mil o bunnoedd"}),
+    ],
+)
+def test_statements_in_english_and_welsh(typed, facts):
+    slots = read_turn(None, {}, Turn(typed), asked=0).slots
+    assert {key: slots.get(key) for key in facts} == facts
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("paid", "ydy hyn yn sgam?"),
+        ("under_18", "ydyn nhw wir wedi gweld fi?"),
+        ("paid", "is this a crime?"),
+        ("safe_now", "oes rhaid i fi ddeud wrth ei rhieni hi?"),
+    ],
+)
+def test_a_question_is_not_read_as_a_yes(question, asked):
+    outcome = read_turn(question, {}, Turn(asked, intent="ask_is_crime"), asked=1)
+    assert question not in outcome.slots
+    assert outcome.responses == ["utter_answer_is_crime"]

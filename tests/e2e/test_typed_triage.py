@@ -58,7 +58,9 @@ def test_money_not_collected_is_not_turned_round(user):
 
 
 def test_a_parent_saying_he_hasnt_paid(user):
-    replies = user.say("my 14 year old son is being blackmailed, someone is threatening him with photos")
+    replies = user.say(
+        "my 14 year old son is being blackmailed, someone is threatening him with photos"
+    )
     assert "What's happening" not in text_of(replies)
     assert user.slots()["incident_type"] == "images"
     assert user.slots()["under_18"] == "yes"
