@@ -13,6 +13,7 @@ subject ("safe", "collected", "paid", with any negation before them), a hedge ("
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from actions import knowledge
 
@@ -36,18 +37,36 @@ _SPELLINGS = {
     "ye": "yeah", "yep": "yeah", "yup": "yeah", "yas": "yeah", "yess": "yes", "yesss": "yes",
     "noo": "no", "nooo": "no", "nop": "nope", "naa": "nah", "nahh": "nah", "na'": "na",
 }  # fmt: skip
-_WORD = re.compile(r"[a-zâêîôûŵŷäëïöüáéíóúàèìòù0-9£$€'.]+")
+_WORD = re.compile(r"[a-zâêîôûŵŷäëïöüáéíóúàèìòù0-9£$€'.]+|,")
+
+
+_PUNCTUATION = re.compile(r"(?<!\d)[.,;!?]+|[.,;!?]+(?!\d)")
+# Said for emphasis, not meaning: "not gonna lie, yes" is a yes.
+_FILLER = re.compile(
+    r"\b(?:not gonna lie|not going to lie|ngl|tbh|to be honest|honestly|if i'm honest"
+    r"|i mean|like i said|basically|jyst|a dweud y gwir|i fod yn onest)\b"
+)
+# Phrases that read as their parts wrongly: "dim ond" is "only", not "no".
+_PHRASES = {"dim ond": "only", "ddim ond": "only"}
 
 
 def normalise(text: str) -> str:
-    """Lower case, one kind of apostrophe, no punctuation, common phone spellings mended."""
+    """Lower case, one kind of apostrophe, commas for any clause break, common phone spellings
+    mended."""
     lowered = (text or "").lower().replace("’", "'").replace("‘", "'")
+    lowered = _FILLER.sub(" ", _PUNCTUATION.sub(" , ", lowered))
+    for phrase, meaning in _PHRASES.items():
+        lowered = re.sub(rf"\b{phrase}\b", meaning, lowered)
     words = []
     for word in _WORD.findall(lowered):
+        if word == ",":
+            if words and words[-1] != ",":
+                words.append(word)
+            continue
         word = word.strip("'.")
         if word:
             words.append(_SPELLINGS.get(word, word))
-    return " ".join(words)
+    return " ".join(words).strip(" ,")
 
 
 def _any(patterns: str) -> re.Pattern[str]:
@@ -61,6 +80,20 @@ _DONT_KNOW = _any(
     r"""
     (?:i )?don't know
     do not know
+    not (?:really |totally |too |entirely |a hundred percent )?sure
+    (?:i )?don't (?:really )?want to (?:go into|talk about|get into|say)
+    (?:i'd |i would )?(?:rather|sooner|prefer) not(?: to)?(?: say| answer| go into it| get into it)?
+    dinnae ken
+    dinna ken
+    dunnae
+    can't mind
+    cannae mind
+    canna mind
+    (?:hasn't|has not|haven't|didn't|won't) (?:said|say|told|tell)(?: me| us)?
+    (?:dyw|dydy|dydi|nid yw|sdim) (?:e|o|hi|nhw|fe|fo) (?:ddim )?(?:wedi )?(?:dweud|deud|gweud)
+    (?:dwi'm|dw i'm|dim) yn (?:gwybod|siŵr|sicr|cofio)
+    (?:sai'n|sa i'n|dw i ddim yn|dwi ddim yn) (?:moyn|eisiau|isio|isie) (?:gweud|dweud|deud)
+    (?:gen i|gynnon ni|gennym ni|gynna i|gyda fi|gen ti|'da fi|da fi|gyda ni|'da ni) ddim syniad
     (?:sai'n|sa i'n|dw i ddim yn|dwi ddim yn|ddim yn|dwi'm yn|dw i'm yn) cofio
     cofio'n (?:iawn|union)
     cofio dim
@@ -130,7 +163,7 @@ _LEANING = _any(
     r"""
     i think
     i reckon
-    i believe
+    i believe (?:so|it|that|she|he|they)
     probably
     most likely
     looks like
@@ -209,7 +242,9 @@ _NEGATORS = {
 # These negate only the word right after them: "no money", but not "no, I'm fine".
 _NEGATORS_NEXT = {"no", "nothing", "none", "nobody", "nowhere", "zero", "dim", "na", "nac", "nag"}
 # A clause boundary ends a negation's reach: "no, I'm safe" is not "not safe".
-_BOUNDARIES = {"but", "though", "although", "ond", "just", "only", "and", "so", "because", "cos"}
+_BOUNDARIES = {
+    ",", "but", "though", "although", "ond", "just", "only", "and", "so", "because", "cos",
+}  # fmt: skip
 _THINK_NOT = re.compile(
     r"(?<![\w'])(?:(?:i|we) (?:don't|do not|didn't) (?:think|believe|reckon)|i doubt"
     r"|(?:dw i |dwi |dw |sa i |sai )?ddim yn (?:meddwl|credu)|sai'n (?:meddwl|credu))(?![\w'])"
@@ -278,7 +313,8 @@ _YES_WORDS = {
 }  # fmt: skip
 _NO_WORDS = {
     "no", "nope", "nah", "nay", "naw", "negative", "never", "naddo", "nadw", "nadi", "nac",
-    "nag", "na", "nid", "dim", "ddim", "nothing", "none", "nada", "nix",
+    "nag", "na", "nid", "dim", "ddim", "nothing", "none", "nada", "nix", "nagw", "nagyw", "smo",
+    "nae",
 }  # fmt: skip
 # "i have", "he did", "they are" and their negatives, in English (answers by auxiliary).
 _AUX_ANSWER = re.compile(
@@ -330,6 +366,13 @@ _SUBJECT_YES: dict[str, re.Pattern[str]] = {
         r"""
     collected
     went(?: straight)?(?: away)?
+    moved(?: out| on)?
+    cashed out
+    zero
+    empty
+    emptied
+    drained
+    used up
     it went
     gone
     taken
@@ -406,6 +449,10 @@ _SUBJECT_YES: dict[str, re.Pattern[str]] = {
     gartref
     gartre
     champion
+    in my (?:room|bedroom)
+    with (?:my|his|her|their) \w+
+    (?:parents|mum|dad|family) (?:are |is )?(?:here|home|downstairs|with me)
+    at (?:my )?(?:mum's|dad's|nan's|school|work|a friend's)
     with me
     with us
     here with me
@@ -422,6 +469,16 @@ _SUBJECT_YES: dict[str, re.Pattern[str]] = {
     "under_18": _any(
         r"""
     under 18
+    primary
+    cynradd
+    s[1-6]
+    transition year
+    first year of sixth form
+    not an adult
+    not (?:over|above) 18
+    ddim yn oedolyn
+    not 18 yet
+    ddim yn 18 eto
     under eighteen
     minor
     a child
@@ -455,6 +512,19 @@ _SUBJECT_NO: dict[str, re.Pattern[str]] = {
     "paid": _any(
         r"""
     not a (?:single )?(?:penny|pound|thing)
+    not a (?:bean|sausage|cent|dime|brass farthing)
+    nowt
+    nothing at all
+    (?:was|were) going to
+    (?:talked|talk) (?:me|him|her) out of it
+    decided not to
+    stopped myself
+    almost did
+    nearly did
+    never sent (?:him |them |her )?(?:the )?(?:codes?|money|it|cash)
+    (?:didn't|did not) send (?:him |them |her )?(?:the )?(?:codes?|money|it|cash)
+    (?:wnes|nes|nath|wnaeth|naethon) (?:i|ni|e|o|hi|nhw) ddim
+    (?:dw i|dwi|rwy|wi|mae e|mae hi|ma fe|ma hi|dyw e|dyw hi|maen nhw|ni|fi) heb
     (?:doesn't|didn't|don't|never|isn't|wasn't|not) (?:even )?(?:want|wanted|after) (?:any )?money
     (?:doesn't|didn't|don't|never|isn't|wasn't|not) (?:even )?(?:ask|asked|asking) (?:me )?for money
     (?:doesn't|didn't|don't|never|isn't|wasn't|not) (?:even )?(?:demand|demanded|demanding) money
@@ -486,6 +556,18 @@ _SUBJECT_NO: dict[str, re.Pattern[str]] = {
     "collected": _any(
         r"""
     pending
+    cancel(?:led)?(?: it)?
+    managed to (?:cancel|stop)
+    in time
+    froze
+    freeze
+    waiting
+    still waiting
+    before it went
+    rhewi
+    rewi
+    wedi rhewi
+    yn aros
     still there
     still in
     still pending
@@ -520,6 +602,17 @@ _SUBJECT_NO: dict[str, re.Pattern[str]] = {
     "safe_now": _any(
         r"""
     danger
+    anniogel
+    run off
+    ran away
+    gone missing
+    missing
+    can't find (?:him|her|them)
+    not answering
+    won't answer
+    left the house
+    ddim yn ateb
+    wedi rhedeg i ffwrdd
     unsafe
     not safe
     scared for my life
@@ -556,6 +649,17 @@ _SUBJECT_NO: dict[str, re.Pattern[str]] = {
     "under_18": _any(
         r"""
     adult
+    (?:fam|mam|dad|tad) i (?:ddau|dri|un|bedwar|blant)
+    (?:a |i'm a )?(?:mum|dad|mam|father|mother|grandad|grandma|nan) of
+    brifysgol
+    mhrifysgol
+    ugeinia
+    pensioner
+    retired
+    nain
+    taid
+    mam-gu
+    tad-cu
     grown (?:man|woman|adult)
     grown up
     grown-up
@@ -589,6 +693,9 @@ _SUBJECT_NO: dict[str, re.Pattern[str]] = {
     ),
 }
 _NOT_YET_MEANS_NO = {"paid", "collected"}
+# Questions about a state, where a "no" word negated is a yes ("not in danger"); a payment's
+# double negative is still a no ("I ain't paid nothing").
+_STATES = {"safe_now", "under_18", "collected"}
 
 
 def _words_before(said: str, start: int, reach: int = 4) -> list[str]:
@@ -615,7 +722,12 @@ def _subject_polarity(question: str, said: str) -> str | None:
     covered: list[tuple[int, int]] = []
     if no_pattern:
         for match in no_pattern.finditer(said):
-            votes.append(NO)
+            # "dw i ddim yn anniogel", "i'm not in danger": a "no" word negated is a yes.
+            before = _words_before(said, match.start())
+            strong = question in _STATES and any(
+                word in _NEGATORS or word.endswith("n't") for word in before
+            )
+            votes.append(YES if strong else NO)
             covered.append(match.span())
     yes_pattern = _SUBJECT_YES.get(question)
     if yes_pattern:
@@ -666,18 +778,25 @@ def _particle(said: str) -> str | None:
     return None
 
 
+# "Ydych chi'n gwybod a ydy'r arian wedi cael ei gasglu?" asks whether they know: "nac ydw" is
+# "I don't know".
+_WELSH_I_DONT_KNOW = re.compile(r"^(?:nac ydw|nag ydw|nadw|nagw|na dw i ddim|dw i ddim)$")
+
+
 def read_yes_no(question: str, text: str) -> str | None:
     """YES, NO or UNKNOWN for a yes/no question (paid, collected, safe_now, under_18)."""
     said = normalise(text)
     if not said:
         return None
+    if question == "collected" and _WELSH_I_DONT_KNOW.match(said):
+        return UNKNOWN
     if said in ("yes", "y", "yeah", "no", "n", "nope", "nah"):
         return YES if said[0] == "y" else NO
     thinks_not = _THINK_NOT.search(said)
+    if says_dont_know(text):
+        return UNKNOWN  # "don't think so? not sure": the doubt is the answer
     if _HEDGE_NO.search(said) and not _subject_polarity(question, said):
         return NO
-    if says_dont_know(text):
-        return UNKNOWN
     subject = _subject_polarity(question, said)
     if subject:
         # "I don't think it's been collected": the doubt negates what follows it.
@@ -694,8 +813,11 @@ def read_yes_no(question: str, text: str) -> str | None:
 
 
 # --- ages ---------------------------------------------------------------------------------------
+_SCOTTISH_YEAR = re.compile(r"\b(?:in )?s([1-6])\b")
 _SCHOOL_YEAR = re.compile(r"\b(?:year|yr|blwyddyn|flwyddyn|mlwyddyn|bl)\s?(\d{1,2})\b")
-_AGE_RANGE = re.compile(r"\b(?:between|rhwng) (\d{1,2}) (?:and|a|ac) (\d{1,2})\b")
+_AGE_RANGE = re.compile(
+    r"\b(?:between |rhwng )?(\d{1,2}) (?:and|a|ac|or|neu|to|i) (\d{1,2})\b(?! (?:quid|pounds))"
+)
 _ADULT_DECADES = re.compile(
     r"\b(?:thirty|forty|fifty|sixty|seventy|deugain|ddeugain|(?:tri|dri|pedwar|bedwar|pum|bum"
     r"|chwe) deg|hanner cant|trigain|dri deg)\b"
@@ -703,12 +825,10 @@ _ADULT_DECADES = re.compile(
 _STATED_AGE = re.compile(
     r"(?:\b(?:i'm|i am|i's|he's|he is|she's|she is|they're|they are|she|he|turned|aged|age"
     r"|only|just|dw i'n|dwi'n|rwy'n|rydw i'n|wi'n|fi'n|mae e'n|mae o'n|mae hi'n|ma fe'n"
-    r"|ma hi'n|ma o'n|mae'n|ma'n|sy'n|yn) (?:actually |really |only |just |now )?(\d{1,2})\b"
-    r"(?! (?:mins?|minutes?|hours?|days?|weeks?"
-    r"|months?|pounds?|quid|grand|k|times?|messages?|pics?|photos?|videos?|%))"
-    r"|\b(\d{1,2}) ?(?:years? old|yrs? old|yr old|y/o|yo|year-old|oed|mlwydd oed|blwydd)\b"
-    r"|\b(?:nearly|almost|be|turning|turn|not yet|ddim yn|bron yn|bron|bydda i'n|fydda i'n"
-    r"|bydd e'n|bydd hi'n|fydd e'n|fydd hi'n|bydd o'n|fydd o'n) (\d{1,2})\b"
+    r"|ma hi'n|ma o'n|mae'n|ma'n|sy'n|yn|droi'n|troi'n) (?:actually |really |only |just |now )?"
+    r"(\d{1,2})\b(?! (?:mins?|minutes?|hours?|days?|weeks?|months?|pounds?|quid|grand|k|times?"
+    r"|messages?|pics?|photos?|videos?|%))"
+    r"|\b(\d{1,2}) ?(?:years? old|yrs? old|yr old|y/o|yo|year-old|oed|mlwydd oed|blwydd|ers)\b"
     r"|\bmy (\d{1,2}) ?(?:year|yr)s?[ -]old"
     r"|\b(?:son|daughter|child|kid|boy|girl|brother|sister|friend|nephew|niece|grandson"
     r"|granddaughter|pupil|student|stepson|stepdaughter)(?: is|'s| was| who is| who's|, )"
@@ -717,31 +837,49 @@ _STATED_AGE = re.compile(
     r"(?:'n| yn) (?:ddim ond )?(\d{1,2})\b"
     r"|\b(\d{1,2}) (?:yw|ydy|ydi|oed yw|oed ydy) (?:e|o|hi|fe|fo|hwn|hon))"
 )
-
-
-_ALMOST_GROUP = 3
+# Not that age yet: "nearly 18", "he'll be 17 in march", "18 next month", "fydda i'n ddeunaw".
+_NOT_YET_PREFIX = (
+    r"\b(?:nearly|almost|be|turning|turn|not yet|ddim yn|bron yn|bron|bydda i'n|fydda i'n"
+    r"|bydd e'n|bydd hi'n|fydd e'n|fydd hi'n|bydd o'n|fydd o'n) "
+)
+_ALMOST_AGE = re.compile(
+    rf"{_NOT_YET_PREFIX}(\d{{1,2}})\b"
+    r"|\b(\d{1,2}) (?:in (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*|next (?:week"
+    r"|month|year|birthday)|on my (?:next )?birthday|this (?:year|summer|month)|mis nesa"
+    r"|wythnos nesa|ar (?:ôl|ol)|flwyddyn nesa)"
+)
+_ALMOST_WORD = re.compile(_NOT_YET_PREFIX + r"(.+)")
+_BORN = re.compile(
+    r"\bborn (?:in )?((?:19|20)\d\d)\b|\bganwyd (?:fi |hi |e )?(?:yn )?((?:19|20)\d\d)"
+)
 
 
 def age_in(text: str) -> int | None:
     """The youngest age a message states ("I'm 15", "my 14 year old son", "mae hi'n 15",
-    "year 10"), or None. The youngest: "I'm 16 and he's 30" is about a child."""
+    "year 10", "18 next month"), or None. The youngest: "I'm 16 and he's 30" is a child."""
     said = normalise(text)
     ages = []
     for match in _STATED_AGE.finditer(said):
-        age = int(next(group for group in match.groups() if group))
-        if match.group(match.lastindex or 0) and match.lastindex == _ALMOST_GROUP:
-            age -= 1  # "nearly 18", "he'll be 17 in march": not that age yet
-        if 5 <= age <= 99:
-            ages.append(age)
+        ages.append(int(next(group for group in match.groups() if group)))
+    for match in _ALMOST_AGE.finditer(said):
+        ages.append(int(next(group for group in match.groups() if group)) - 1)
+    almost_word = _ALMOST_WORD.search(said)
+    if almost_word and _word_age(almost_word.group(1)):
+        ages.append((_word_age(almost_word.group(1)) or 0) - 1)
+    for match in _BORN.finditer(said):
+        ages.append(date.today().year - int(next(group for group in match.groups() if group)))
     for match in _SCHOOL_YEAR.finditer(said):
         year = int(match.group(1))
         if 1 <= year <= 13:
             ages.append(min(year + 5, 17))
+    for match in _SCOTTISH_YEAR.finditer(said):
+        ages.append(int(match.group(1)) + 11)
     word_age = _word_age(said)
     if word_age and re.search(
         r"\b(?:i'm|i am|he's|she's|turned|aged|'n|yn|oed|years? old)\b", said
     ):
         ages.append(word_age)
+    ages = [age for age in ages if 5 <= age <= 99]
     return min(ages) if ages else None
 
 
@@ -754,6 +892,8 @@ def read_under_18(text: str) -> str | None:
     said = normalise(text)
     if not said:
         return None
+    if re.search(r"\bnot (?:over|above|older than) 18\b|\bnot (?:yet )?(?:an adult|18)\b", said):
+        return YES
     bound = knowledge.age_bound(said)
     if bound:
         kind, limit = bound
@@ -761,6 +901,7 @@ def read_under_18(text: str) -> str | None:
             return YES
         if kind == "over" and limit >= 17:
             return NO
+        return None  # "over 12" says nothing either way
     spread = _AGE_RANGE.search(said)
     if spread and int(spread.group(1)) < 18 <= int(spread.group(2)):
         return UNKNOWN
@@ -768,8 +909,9 @@ def read_under_18(text: str) -> str | None:
     if age is None and _ADULT_DECADES.search(said):
         return NO
     if age is None:
-        bare = re.fullmatch(r"(?:about |around |nearly |almost |just )?(\d{1,2})", said)
-        age = int(bare.group(1)) if bare else None
+        # At the age question, the one number of a short answer is the age: "does 17 count".
+        numbers = re.findall(r"\b(\d{1,2})\b(?! ?(?:quid|pounds|£|%))", said)
+        age = int(numbers[0]) if len(numbers) == 1 and len(said.split()) <= 6 else None
         if age is None and len(said.split()) <= 4:
             age = _word_age(said)
     if age is not None and 5 <= age <= 99:
@@ -793,7 +935,8 @@ _AMOUNT_AS_WRITTEN = re.compile(
     r"|btc|bitcoins?|eth|usdt|ethereum|crypto|punt|bunt|bunnoedd|punnoedd|bunnau|punnau"
     r"|o bunnoedd|o bunnau|o bunnau)\b"
     rf"|\b(?:{_NUMBER_WORDS})?(?:hundred|thousand|grand|ton|quid|pounds?|cant|gant|chant|canpunt"
-    r"|ganpunt|mil|fil|punt|bunt|bunnoedd|bunnau)(?: (?:and |a )?(?:[a-z]+ )?(?:quid|pounds?"
+    r"|ganpunt|mil|fil|punt|bunt|bunnoedd|bunnau|tenner|fiver|score|pony|monkey|grand)"
+    r"(?: (?:and |a )?(?:[a-z]+ )?(?:quid|pounds?"
     r"|dollars?|euros?|o bunnoedd|o bunnau|o bunnoedd|punt|bunt|bunnoedd|bunnau))?\b",
     re.IGNORECASE,
 )

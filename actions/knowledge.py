@@ -185,6 +185,9 @@ _AGE_WORDS = {
     # soft mutation after "yn" / "dan" / "dros": "dw i'n bymtheg", "o dan ddeunaw"
     "ddeuddeg": 12, "dri ar ddeg": 13, "bedwar ar ddeg": 14, "bymtheg": 15, "bymtheng": 15,
     "ddau ar bymtheg": 17, "ddeunaw": 18, "bedwar ar bymtheg": 19, "ddau ddeg": 20,
+    # feminine forms: "mae hi'n dair ar ddeg"
+    "tair ar ddeg": 13, "dair ar ddeg": 13, "pedair ar ddeg": 14, "bedair ar ddeg": 14,
+    "dwy ar bymtheg": 17, "ddwy ar bymtheg": 17, "pedair ar bymtheg": 19, "bedair ar bymtheg": 19,
 }  # fmt: skip
 _AGE_WORD = re.compile(
     r"\b(" + "|".join(sorted(map(re.escape, _AGE_WORDS), key=len, reverse=True)) + r")\b"

@@ -8,6 +8,7 @@ changes the fact. Only statements count here; bare answers ("yes", "15") need th
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Any
 
@@ -23,25 +24,44 @@ INCIDENT_INTENTS = {
 }
 # What happened, from the words, when the classifier named no kind: "... is blackmailing him
 # with photos". The first that matches, in this order.
+_ACTOR = (
+    r"(?:ex|wife|husband|boyfriend|girlfriend|partner|boss|colleague|teacher|coach|cousin|uncle"
+    r"|stepdad|step-dad|classmate|flatmate|housemate|mate|friend|brother|sister|neighbour)"
+)
 _INCIDENT_WORDS = (
     (
         "phishing",
-        r"(?:e-?mail|e-?bost|ebost|text|message|neges)\b.*\b(?:hack|hacio|password|cyfrinair"
-        r"|recorded you|camera|webcam)|\b(?:hacked|hacio) (?:my|your|fy|eich) (?:webcam|camera"
-        r"|laptop|phone|device|gwe-?gamera|nghamera|nyfais|ffôn)|\b(?:phone|laptop|webcam"
-        r"|camera|ffôn|gwe-?gamera) (?:was|has been|got|wedi) (?:been )?(?:hacked|hacio)",
+        r"(?:e[- ]?mail|e[- ]?bost|ebost|text|message|neges)\b.*\b(?:hack|hacio|password|pasword"
+        r"|cyfrinair|gyfrinair|nghyfrinair|recorded you|recordio|ffilmio|camera|webcam|malware"
+        r"|virus|spyware|porn)|\b(?:hacked|hacio) (?:my|your|fy|eich|ei) (?:webcam|camera|laptop"
+        r"|phone|device|computer|pc|gwe-?gamera|nghamera|nyfais|ffôn|ngliniadur|nghyfrifiadur"
+        r"|gyfrifiadur|gliniadur)|\b(?:phone|laptop|webcam|camera|computer|pc|ffôn|gwe-?gamera"
+        r"|gyfrifiadur|cyfrifiadur|ngliniadur|gliniadur) (?:was |has been |got |wedi(?:'i)? )"
+        r"(?:been |cael ei )?(?:hacked|hacio)",
     ),
     (
         "other",
         r"\b(?:my|fy) (?:face|wyneb)\b|\bfake\b|\bdeep ?fake|\bai\b|\bedited|\bphotoshop"
-        r"|\bface ?swap|\bffug",
+        r"|\bface ?swap|\bffug|\bnot (?:about|over) (?:the )?(?:pictures|pics|photos|images)"
+        r"|\bno (?:pictures|pics|photos|images)\b|\bdim lluniau|\bdoes dim lluniau"
+        r"|\bpretending to be me|\bimpersonat|\besgus bod yn fi"
+        r"|\bfel (?:tasa|petai|tase) (?:fo|e|hi)'n fi",
     ),
     (
         "known_person",
-        r"\b(?:my|his|her|their|yr|the) ex\b|\b(?:cyn|gyn|chyn|nghyn)[- ]?(?:bartner|partner"
+        rf"\b(?:my|his|her|their|our|yr|the|a) {_ACTOR}(?:(?:'s|s) (?:older |younger |big "
+        rf"|little )?{_ACTOR})?\b(?: \w+){{0,4}}? (?:is threatening|threatens|threatened|keeps"
+        r"|says|said"
+        r"|filmed|recorded|screenshotted|has (?:got )?(?:pics|photos|pictures|videos|nudes"
+        r"|a video)|will|wants|is going|is gonna|got hold)"
+        r"|\b(?:my|his|her|their|yr|the) ex\b|\b(?:cyn|gyn|chyn|nghyn)[- ]?(?:bartner|partner"
         r"|gariad|cariad)|\b(?:dw i|dwi|rwy|wi|ni)'n (?:ei |eu )?nabod|\bo'r gwaith|\bfrom work"
         r"|\bat work|\bex[- ](?:boyfriend|girlfriend|partner|husband|wife)|\bmy former"
-        r"|\bsomeone (?:i|he|she|they) (?:know|work)|\b(?:i|he|she) work with",
+        r"|\bsomeone (?:i|he|she|they) (?:know|work)|\b(?:i|he|she) work with"
+        r"|\b(?:lad|boy|girl|guy|someone|kid|man|woman) (?:\w+ )?(?:in|from|at) (?:my|his|her|their"
+        r"|our) (?:year|class|school|work|college|office|team|club)"
+        r"|\b(?:hogyn|bachgen|boi|merch|hogan|rhywun|dyn|ffrind) (?:arall )?(?:o'r|yn ei|yn fy"
+        r"|yn eu|yn yr|o) (?:ysgol|dosbarth|gwaith|coleg|flwyddyn|mlwyddyn|clwb)",
     ),
     (
         "webcam",
@@ -52,7 +72,15 @@ _INCIDENT_WORDS = (
     (
         "images",
         r"\bnudes?\b|\bpics?\b|\bpictures?\b|\bphotos?\b|\bimages?\b|\bvideos?\b|\bsnaps\b"
-        r"|\bsexting|\blluniau|\bllunia\b|\bluniau|\bllun\b|\bfideos?\b|\bnoeth",
+        r"|\bsexting|\blluniau|\bllunia\b|\bluniau|\blunia\b|\blunie\b|\bllunie\b|\bllun\b"
+        r"|\blun\b|\bfideos?\b|\bnoeth|\bscreenshot|\bsgrinlun",
+    ),
+    (
+        "other",
+        r"\b(?:got into|hacked|broke into|took over|into) (?:my|his|her) (?:account|facebook"
+        r"|instagram|insta|snap|snapchat|tiktok)|\bhacio (?:fy|ei|eu) (?:nghyfrif|cyfrif|gyfrif)"
+        r"|\b(?:tell|telling|dweud wrth) (?:my|his|her|fy|ei) (?:family|parents|wife|husband"
+        r"|nheulu|teulu|rhieni)|\bowes?\b|\bin debt",
     ),
 )
 # Words so plain that they outrank the classifier: a hacked-device email, a fake, an ex.
@@ -94,6 +122,8 @@ _PLACE_CUE = re.compile(
 # Short aliases ("sc", "wa", "ig") and everyday words ("mail", "teams") name a platform only
 # when they answer the platform question.
 _SHORT = 3
+_MISSPELT_MIN = 5
+_MISSPELT_CUTOFF = 0.85
 _PLATFORM_CUE = "(?:{})".format(
     "|".join(
         rf"(?<=\b{word} )"
@@ -133,6 +163,9 @@ def platforms_in(text: str, *, answering: bool = False) -> list[str]:
     for _, platform in sorted(found):
         if platform not in platforms:
             platforms.append(platform)
+    if answering and not platforms:
+        misspelt = _misspelt(said, index)
+        platforms = [misspelt] if misspelt else []
     if not answering and "video_call" in platforms:
         # "recorded on a video call" says what happened, not where: the question asks that.
         platforms.remove("video_call")
@@ -147,6 +180,18 @@ def payment_method_in(text: str, *, answering: bool = False) -> str | None:
             continue
         if re.search(rf"(?<![\w]){re.escape(alias)}(?![\w])", said):
             return index[alias]
+    return _misspelt(said, index) if answering else None
+
+
+def _misspelt(said: str, index: dict[str, str]) -> str | None:
+    """A name typed with a slip ("paypall", "snapchta"), answering the question that asks for
+    it: the closest name of five letters or more, if it is close."""
+    names = [alias for alias in index if len(alias) >= _MISSPELT_MIN]
+    for word in said.split():
+        if len(word) >= _MISSPELT_MIN:
+            close = difflib.get_close_matches(word, names, n=1, cutoff=_MISSPELT_CUTOFF)
+            if close:
+                return index[close[0]]
     return None
 
 

@@ -4,7 +4,8 @@
     .venv/bin/python -m bench.conversations --split dev --lang cy
     .venv/bin/python -m bench.conversations --rasa-url http://127.0.0.1:5005   # a running Rasa
 
-Reads bench/typed/<split>/answers_<lang>.yml and conversations_<lang>.yml (bench/typed/README.md
+Reads bench/typed/<split>/answers_<lang>.yml and conversations_<lang>.yml, then any
+<writer>_answers_<lang>.yml beside them (bench/typed/README.md
 defines them). Unless --rasa-url is given, it starts the action server and Rasa on free loopback
 ports with the model `python -m scripts.model` prints (trained first if data, domain or config
 changed), a fresh tracker store in a temporary folder, and stops them at the end.
@@ -671,7 +672,9 @@ def load_tasks(
                 if not path.exists():
                     missing.append(str(path.relative_to(typed.parent.parent)))
                     continue
-                items: list[Any] = parse(read_yaml(path))
+                # The first writer's file, then later writers' ("more_answers_en.yml").
+                paths = [path, *sorted(set((typed / split).glob(f"*_{kind}_{lang}.yml")))]
+                items: list[Any] = [item for p in paths for item in parse(read_yaml(p))]
                 tasks += [Task(split, lang, kind, i, item) for i, item in enumerate(items)]
     return tasks, missing
 

@@ -55,9 +55,13 @@ def existing_examples() -> set[str]:
 
 
 def build(language: str, seen: set[str]) -> str:
-    answers = yaml.safe_load((DEV / f"answers_{language}.yml").read_text(encoding="utf-8"))
+    answers = [
+        answer
+        for path in sorted(DEV.glob(f"*answers_{language}.yml"))
+        for answer in yaml.safe_load(path.read_text(encoding="utf-8"))["answers"]
+    ]
     by_text: dict[str, set[str]] = defaultdict(set)
-    for answer in answers["answers"]:
+    for answer in answers:
         intent = intent_for(answer)
         text = " ".join(answer["text"].split())
         if intent and text.lower() not in seen and not text.startswith("/"):

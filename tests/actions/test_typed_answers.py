@@ -14,16 +14,18 @@ from actions.triage import Turn, read_turn
 DEV = Path(__file__).resolve().parents[2] / "bench" / "typed" / "dev"
 ORDER = ["incident_type", "platforms", "paid", "payment_method", "amount", "collected"]
 # Where the writers and data/knowledge.yml disagree: Wizz is filed with the chat sites there.
-DISAGREEMENTS = {"an app called wizz", "ap o'r enw Wizz, dw i ddim yn meddwl bod e ar eich rhestr"}
+DISAGREEMENT = "wizz"
 
 
 def _answers() -> list:
     cases = []
-    for language in ("en", "cy"):
-        data = yaml.safe_load((DEV / f"answers_{language}.yml").read_text(encoding="utf-8"))
+    for path in sorted(DEV.glob("*answers_*.yml")):
+        name = path.stem
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
         for number, answer in enumerate(data["answers"], 1):
-            marks = [pytest.mark.xfail(strict=True)] if answer["text"] in DISAGREEMENTS else []
-            cases.append(pytest.param(answer, id=f"{language}-{number}", marks=marks))
+            disagreed = DISAGREEMENT in answer["text"].lower()
+            marks = [pytest.mark.xfail(strict=True)] if disagreed else []
+            cases.append(pytest.param(answer, id=f"{name}-{number}", marks=marks))
     return cases
 
 
