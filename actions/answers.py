@@ -80,6 +80,26 @@ _DONT_KNOW = _any(
     r"""
     (?:i )?don't know
     do not know
+    (?:ganddo fo|ganddi hi|gynno fo|gynni hi|gyda fe|gyda hi|'da fe|'da hi) ddim syniad
+    sa i moyn (?:gweud|dweud)
+    sai moyn (?:gweud|dweud)
+    (?:sa i|sai|dw i ddim|dwi ddim|heb|ddim) (?:wedi )?(?:tsiecio|checio|tshecio|edrych|gwirio)
+    (?:ddim|dim) ffordd o wybod
+    no way of knowing
+    (?:she|he|they) won't tell (?:us|me) (?:exactly )?(?:what|how)
+    won't tell (?:me|us) how
+    (?:don't|doesn't|didn't|do not|does not) know (?:if|whether)
+    (?:not sure|no idea) (?:if|whether)
+    ddim yn (?:gwybod|siŵr) (?:a|os|os ydy|a ydy)
+    couldn't tell you
+    can't tell you
+    haven't (?:dared )?(?:look|looked|checked)
+    not checked
+    didn't check
+    either way
+    looking into it
+    investigating
+    can't get hold of (?:him|her|them)
     not (?:really |totally |too |entirely |a hundred percent )?sure
     (?:i )?don't (?:really )?want to (?:go into|talk about|get into|say)
     (?:i'd |i would )?(?:rather|sooner|prefer) not(?: to)?(?: say| answer| go into it| get into it)?
@@ -89,7 +109,6 @@ _DONT_KNOW = _any(
     can't mind
     cannae mind
     canna mind
-    (?:hasn't|has not|haven't|didn't|won't) (?:said|say|told|tell)(?: me| us)?
     (?:dyw|dydy|dydi|nid yw|sdim) (?:e|o|hi|nhw|fe|fo) (?:ddim )?(?:wedi )?(?:dweud|deud|gweud)
     (?:dwi'm|dw i'm|dim) yn (?:gwybod|siŵr|sicr|cofio)
     (?:sai'n|sa i'n|dw i ddim yn|dwi ddim yn) (?:moyn|eisiau|isio|isie) (?:gweud|dweud|deud)
@@ -99,14 +118,10 @@ _DONT_KNOW = _any(
     cofio dim
     (?:g)?well gen i (?:beidio|peidio)(?: (?:deud|dweud))?
     ddim yn fodlon (?:deud|dweud)(?: wrtha i)?
-    won't (?:say|tell)(?: me)?
-    wouldn't (?:say|tell)(?: me)?
-    (?:doesn't|does not|don't) want to (?:say|tell)
     (?:hasn't|haven't|didn't) (?:told|tell) me
     (?:ddim|heb) (?:wedi )?(?:deud|dweud|ddeud|ddweud) wrtha i
     anodd (?:deud|dweud)
     hard to tell
-    (?:doesn't|does not|didn't|did not) know
     lost (?:track|count)
     forgot
     forget
@@ -220,12 +235,55 @@ _QUESTION_WORD = re.compile(
 
 def is_question(text: str) -> bool:
     """A question the person asks ("ydy hyn yn sgam?"), not an answer that starts like one."""
-    words = normalise(text).split()
-    return "?" in (text or "") and (bool(_QUESTION_WORD.search(text)) or len(words) >= 4)
+    if "?" not in (text or ""):
+        return False
+    first = re.match(r"[^.,;!?]*[.,;!?]?", (text or "").strip()).group(0)
+    if _QUESTION_WORD.search(first):
+        return True
+    return first.endswith("?") and len(normalise(first).split()) >= 4
+
+
+# What someone else does not know or will not say: the answer when nothing else is said ("she
+# doesn't know"), not when something is ("he paid, his dad doesn't know yet").
+_THEY_DONT_SAY = _any(
+    r"""
+    (?:doesn't|does not|didn't|did not) know
+    (?:hasn't|has not|haven't|didn't|won't|wouldn't) (?:said|say|told|tell)(?: me| us)?
+    won't say
+    won't tell (?:me|us)(?: exactly)?
+    (?:doesn't|does not) want to (?:say|tell)
+    ddim yn fodlon (?:deud|dweud)(?: wrtha i)?
+    """
+)
+_MAYBE = _any(
+    r"""
+    might have
+    might've
+    may have
+    may've
+    could have
+    could've
+    possibly
+    perhaps
+    maybe
+    """
+)
+
+
+# "I don't know what to do": not an answer of "don't know" but a person asking for help.
+_AT_A_LOSS = re.compile(
+    r"(?:don't know|dunno|no idea|ddim yn gwybod|dim syniad|ddim syniad|dwn i ddim) (?:what|be"
+    r"|beth|how|sut) (?:else |arall )?(?:to do|i neud|i wneud|i'w wneud|i'w neud|to cope)"
+)
+
+
+def they_dont_say(text: str) -> bool:
+    """ "She won't say", "he doesn't know": someone else keeps the answer."""
+    return bool(_THEY_DONT_SAY.search(normalise(text)))
 
 
 def says_dont_know(text: str) -> bool:
-    said = normalise(text)
+    said = _AT_A_LOSS.sub(" ", normalise(text))
     return bool(_DONT_KNOW.search(said)) and not _LEANING.search(said)
 
 
@@ -237,10 +295,10 @@ def asks_to_move_on(text: str) -> bool:
 # --- yes and no ---------------------------------------------------------------------------------
 _NEGATORS = {
     "not", "never", "neither", "nor", "hardly", "barely", "ddim", "heb", "nid", "nad", "byth",
-    "chwaith", "without", "doubt",
+    "chwaith", "without", "doubt", "nobody", "noone",
 }  # fmt: skip
 # These negate only the word right after them: "no money", but not "no, I'm fine".
-_NEGATORS_NEXT = {"no", "nothing", "none", "nobody", "nowhere", "zero", "dim", "na", "nac", "nag"}
+_NEGATORS_NEXT = {"no", "nothing", "none", "nowhere", "zero", "dim", "na", "nac", "nag"}
 # A clause boundary ends a negation's reach: "no, I'm safe" is not "not safe".
 _BOUNDARIES = {
     ",", "but", "though", "although", "ond", "just", "only", "and", "so", "because", "cos",
@@ -330,18 +388,18 @@ _SUBJECT_YES: dict[str, re.Pattern[str]] = {
     "paid": _any(
         r"""
     paid
-
     bought
     prynu
     brynu
     prynais
     brynais
     prynodd
-    brynodd    pay(?:ed)?
+    brynodd
+    pay(?:ed)?
     sent (?:it|them|him|her|money|the money|cash|£|\$|€)
     sent
     transferred
-    gave (?:it|them|him|her)
+    gave (?:it|them|him|her) (?:the )?(?:money|cash|£|\$|€|\d)
     handed over
     talu
     dalu
@@ -366,6 +424,21 @@ _SUBJECT_YES: dict[str, re.Pattern[str]] = {
         r"""
     collected
     went(?: straight)?(?: away)?
+    redeem\w*
+    symud
+    wedi'i symud
+    cael yr arian
+    wedi cael yr arian
+    completed?
+    paid out
+    picked (?:it |the money )?up
+    £0(?:\.00)?
+    0\.00
+    nothing left
+    no balance
+    cwblhau
+    wedi'i gwblhau
+    wedi'i chwblhau
     moved(?: out| on)?
     cashed out
     zero
@@ -449,6 +522,22 @@ _SUBJECT_YES: dict[str, re.Pattern[str]] = {
     gartref
     gartre
     champion
+    cysgu
+    cadw llygad
+    keeping an eye
+    asleep
+    sleeping
+    nobody can (?:get in|hurt me|get to me|get me)
+    no one can (?:get in|hurt me|get to me)
+    locked (?:the|my|our) (?:bedroom |front )?door
+    looking after (?:me|her|him|them)
+    at (?:my |a )?(?:friend's|friends|mate's|mates|nan's|gran's) (?:house|place)?
+    (?:is|are) with (?:her|him|them|me)
+    in school
+    yn yr ysgol
+    wedi cloi'r drws
+    efo fi
+    gyda fi
     in my (?:room|bedroom)
     with (?:my|his|her|their) \w+
     (?:parents|mum|dad|family) (?:are |is )?(?:here|home|downstairs|with me)
@@ -469,6 +558,7 @@ _SUBJECT_YES: dict[str, re.Pattern[str]] = {
     "under_18": _any(
         r"""
     under 18
+    tgau
     primary
     cynradd
     s[1-6]
@@ -512,6 +602,26 @@ _SUBJECT_NO: dict[str, re.Pattern[str]] = {
     "paid": _any(
         r"""
     not a (?:single )?(?:penny|pound|thing)
+    (?:mynd i|am) (?:dalu|talu)
+    bron (?:a|â) (?:thalu|talu|dalu)
+    stopio fi
+    (?:does gen i|sgen i|sgin i|gen i) ddim (?:\w+ )?(?:pres|arian|bres)
+    don't have (?:the|that kind of|that|any) money
+    ddim ceiniog
+    na roddodd
+    na thalodd
+    na dalodd
+    not one (?:single )?(?:penny|pound|cent|thing)
+    about to
+    going to pay
+    gonna pay
+    will pay
+    planning to pay
+    saving up
+    (?:haven't|hasn't|didn't|never) (?:given|sent|paid) (?:them |him |her )?(?:a thing|anything)
+    (?:haven't|hasn't|didn't|never) (?:given|sent|paid) (?:them |him |her )?(?:a penny|nothing)
+    (?:haven't|hasn't|didn't|never) (?:given|sent|paid) (?:them |him |her )?(?:any money|a cent)
+    never (?:actually |even )?(?:sent|paid) (?:them |him |her )?(?:any )?(?:money|cash|anything)
     not a (?:bean|sausage|cent|dime|brass farthing)
     nowt
     nothing at all
@@ -556,6 +666,21 @@ _SUBJECT_NO: dict[str, re.Pattern[str]] = {
     "collected": _any(
         r"""
     pending
+    wrthdroi
+    gwrthdroi
+    ad daliad
+    ad-daliad
+    refund\w*
+    stopio
+    wedi stopio
+    atal
+    wedi'i atal
+    processing
+    available for (?:pick ?up|collection)
+    ready (?:to collect|for collection)
+    prosesu
+    yn prosesu
+    dal i brosesu
     cancel(?:led)?(?: it)?
     managed to (?:cancel|stop)
     in time
@@ -602,14 +727,37 @@ _SUBJECT_NO: dict[str, re.Pattern[str]] = {
     "safe_now": _any(
         r"""
     danger
+    dim go iawn
+    ddim go iawn
+    (?:gwneud|wneud|neud) rhywbeth i (?:fi )?fy hun
+    tu allan i'r tŷ
+    tu fas i'r tŷ
+    outside (?:the|my) (?:house|door)
+    allan ar ben fy hun
+    dod draw
+    dod yma
+    dod rownd
+    coming round
+    coming over
+    ending it
+    end it all
+    something stupid
+    what i might do
+    (?:hurt|harm|kill) (?:myself|herself|himself|themselves)
+    wants? to die
+    don't want to (?:be here|live)
+    take my (?:own )?life
+    suicid\w*
+    (?:lladd|brifo|niweidio) (?:fy|ei) hun
+    gwneud rhywbeth i fi fy hun
+    (?:isio|eisiau|moyn) marw
+    dod â'r cyfan i ben
     anniogel
     run off
     ran away
     gone missing
     missing
     can't find (?:him|her|them)
-    not answering
-    won't answer
     left the house
     ddim yn ateb
     wedi rhedeg i ffwrdd
@@ -649,6 +797,15 @@ _SUBJECT_NO: dict[str, re.Pattern[str]] = {
     "under_18": _any(
         r"""
     adult
+    (?:mae gen i|sgen i|gen i|sgin i) (?:\w+ )?(?:o )?blant
+    (?:kids|children) of my own
+    my own (?:kids|children)
+    got (?:kids|children|grandkids)
+    plant fy hun
+    blant fy hun
+    working (?:for|since)
+    been working
+    ers blynyddoedd
     (?:fam|mam|dad|tad) i (?:ddau|dri|un|bedwar|blant)
     (?:a |i'm a )?(?:mum|dad|mam|father|mother|grandad|grandma|nan) of
     brifysgol
@@ -745,6 +902,13 @@ def _other(answer: str) -> str:
     return NO if answer == YES else YES
 
 
+_WELSH_NO_CLAUSE = re.compile(
+    r"^(?:dydw i ddim|dw i ddim|dwi ddim|nac ydw|nadw|nagw|na|naddo|nes i ddim|wnes i ddim"
+    r"|dyw e ddim|dyw hi ddim|dydy o ddim|dydy hi ddim|dydyn nhw ddim)$"
+)
+_WELSH_YES_CLAUSE = re.compile(
+    r"^(?:\w+ )?(?:nes|wnes|naethon|nath|wnaeth) (?:i|ni|o|e|hi|nhw)$|^(?:dw i|dwi|rwy) wedi$"
+)
 _CLAUSE = re.compile(r"[,.;:!?\n]+|\s(?:but|and|so|though|ond|ac)\s")
 
 
@@ -754,8 +918,10 @@ def _clause_answers(text: str) -> str | None:
     for clause in _CLAUSE.split((text or "").lower()):
         said = normalise(clause)
         said = re.sub(r"^(?:she|he|they) (?:says?|said|told me|reckons?) ", "", said)
-        if _AUX_NEG.match(said):
+        if _AUX_NEG.match(said) or _WELSH_NO_CLAUSE.match(said):
             return NO
+        if _WELSH_YES_CLAUSE.match(said):
+            return YES
         aux = _AUX_ANSWER.match(said)
         if aux:
             return NO if aux.group(1) else YES
@@ -790,11 +956,17 @@ def read_yes_no(question: str, text: str) -> str | None:
         return None
     if question == "collected" and _WELSH_I_DONT_KNOW.match(said):
         return UNKNOWN
+    echo = re.match(r"^\s*\w+\?\s*(\S.*)$", text or "")
+    if echo:  # "paid? no.", "talu? naddo": the question said back, then the answer
+        text = echo.group(1)
+        said = normalise(text)
     if said in ("yes", "y", "yeah", "no", "n", "nope", "nah"):
         return YES if said[0] == "y" else NO
     thinks_not = _THINK_NOT.search(said)
     if says_dont_know(text):
         return UNKNOWN  # "don't think so? not sure": the doubt is the answer
+    if _MAYBE.search(said) and not _subject_polarity(question, said):
+        return UNKNOWN
     if _HEDGE_NO.search(said) and not _subject_polarity(question, said):
         return NO
     subject = _subject_polarity(question, said)
@@ -809,7 +981,10 @@ def read_yes_no(question: str, text: str) -> str | None:
         return NO
     if _HEDGE_YES.search(said):
         return YES
-    return _clause_answers(text) or _particle(said)
+    answer = _clause_answers(text) or _particle(said)
+    if answer is None and _THEY_DONT_SAY.search(said):
+        return UNKNOWN
+    return answer
 
 
 # --- ages ---------------------------------------------------------------------------------------
@@ -844,13 +1019,15 @@ _NOT_YET_PREFIX = (
 )
 _ALMOST_AGE = re.compile(
     rf"{_NOT_YET_PREFIX}(\d{{1,2}})\b"
-    r"|\b(\d{1,2}) (?:in (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*|next (?:week"
+    r"|\b(\d{1,2}) (?:in (?:a (?:couple of |few )?)?(?:weeks?|months?|days?)\b|in (?:jan|feb|mar"
+    r"|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*|next (?:week"
     r"|month|year|birthday)|on my (?:next )?birthday|this (?:year|summer|month)|mis nesa"
     r"|wythnos nesa|ar (?:ôl|ol)|flwyddyn nesa)"
 )
 _ALMOST_WORD = re.compile(_NOT_YET_PREFIX + r"(.+)")
+_DATE = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})[/.-]((?:19|20)\d\d)\b")
 _BORN = re.compile(
-    r"\bborn (?:in )?((?:19|20)\d\d)\b|\bganwyd (?:fi |hi |e )?(?:yn )?((?:19|20)\d\d)"
+    r"\bborn(?: \w+){0,4}? ((?:19|20)\d\d)\b|\bgan(?:wyd|ed)(?: \w+){0,4}? ((?:19|20)\d\d)\b"
 )
 
 
@@ -868,6 +1045,12 @@ def age_in(text: str) -> int | None:
         ages.append((_word_age(almost_word.group(1)) or 0) - 1)
     for match in _BORN.finditer(said):
         ages.append(date.today().year - int(next(group for group in match.groups() if group)))
+    for day, month, year in _DATE.findall(text or ""):
+        today = date.today()
+        if 1 <= int(month) <= 12:
+            ages.append(
+                today.year - int(year) - ((today.month, today.day) < (int(month), int(day)))
+            )
     for match in _SCHOOL_YEAR.finditer(said):
         year = int(match.group(1))
         if 1 <= year <= 13:
@@ -910,8 +1093,12 @@ def read_under_18(text: str) -> str | None:
         return NO
     if age is None:
         # At the age question, the one number of a short answer is the age: "does 17 count".
-        numbers = re.findall(r"\b(\d{1,2})\b(?! ?(?:quid|pounds|£|%))", said)
-        age = int(numbers[0]) if len(numbers) == 1 and len(said.split()) <= 6 else None
+        numbers = re.findall(
+            r"(?<![£$€])\b(\d{1,2})\b(?! ?(?:quid|pounds|%|mins?|minutes?|hours?|days?|weeks?"
+            r"|months?|years?|times?|k\b|grand))",
+            said,
+        )
+        age = int(numbers[0]) if len(numbers) == 1 and len(said.split()) <= 14 else None
         if age is None and len(said.split()) <= 4:
             age = _word_age(said)
     if age is not None and 5 <= age <= 99:

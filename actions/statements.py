@@ -31,25 +31,31 @@ _ACTOR = (
 _INCIDENT_WORDS = (
     (
         "phishing",
-        r"(?:e[- ]?mail|e[- ]?bost|ebost|text|message|neges)\b.*\b(?:hack|hacio|password|pasword"
-        r"|cyfrinair|gyfrinair|nghyfrinair|recorded you|recordio|ffilmio|camera|webcam|malware"
-        r"|virus|spyware|porn)|\b(?:hacked|hacio) (?:my|your|fy|eich|ei) (?:webcam|camera|laptop"
-        r"|phone|device|computer|pc|gwe-?gamera|nghamera|nyfais|ffôn|ngliniadur|nghyfrifiadur"
-        r"|gyfrifiadur|gliniadur)|\b(?:phone|laptop|webcam|camera|computer|pc|ffôn|gwe-?gamera"
-        r"|gyfrifiadur|cyfrifiadur|ngliniadur|gliniadur) (?:was |has been |got |wedi(?:'i)? )"
-        r"(?:been |cael ei )?(?:hacked|hacio)",
+        r"(?:e[- ]?mail|e[- ]?bost|ebost|text|message|msg|neges)\b.*\b(?:hack|hacio|password"
+        r"|pasword|cyfrinair|gyfrinair|nghyfrinair|recorded you|recordio|ffilmio|filmed|film"
+        r"|camera|webcam|malware|virus|spyware|porn|bitcoin|btc|wallet|secret)"
+        r"|\b(?:password|pasword|cyfrinair|gyfrinair|nghyfrinair)\b.*\b(?:e[- ]?bost|ebost"
+        r"|e[- ]?mail|neges|message|text)\b"
+        r"|\b(?:hacked|hacio|hacked into) (?:my|your|fy|eich|ei|her|his|their) (?:phone |ffôn )?"
+        r"(?:webcam|camera|laptop|phone|device|computer|pc|gwe-?gamera|nghamera|nyfais|ffôn"
+        r"|ngliniadur|nghyfrifiadur|gyfrifiadur|gliniadur)|\b(?:phone|laptop|webcam|camera"
+        r"|computer|pc|ffôn|gwe-?gamera|gyfrifiadur|cyfrifiadur|ngliniadur|gliniadur)"
+        r" (?:was |has been |got |wedi(?:'i)? )(?:been |cael ei )?(?:hacked|hacio)",
     ),
     (
         "other",
-        r"\b(?:my|fy) (?:face|wyneb)\b|\bfake\b|\bdeep ?fake|\bai\b|\bedited|\bphotoshop"
-        r"|\bface ?swap|\bffug|\bnot (?:about|over) (?:the )?(?:pictures|pics|photos|images)"
+        r"\b(?:my|fy) (?:face|wyneb)\b|\bfake\b(?! (?:account|profile|acc|page))"
+        r"|\bdeep ?fake|\bai\b|\bedited|\bphotoshop|\bolygu|\bgolygu"
+        r"|\bface ?swap|(?<!cyfrif )(?<!gyfrif )(?<!proffil )\bffug"
+        r"|\bnot (?:about |over )?(?:the )?(?:pictures|pics|photos|images)"
         r"|\bno (?:pictures|pics|photos|images)\b|\bdim lluniau|\bdoes dim lluniau"
         r"|\bpretending to be me|\bimpersonat|\besgus bod yn fi"
         r"|\bfel (?:tasa|petai|tase) (?:fo|e|hi)'n fi",
     ),
     (
         "known_person",
-        rf"\b(?:my|his|her|their|our|yr|the|a) {_ACTOR}(?:(?:'s|s) (?:older |younger |big "
+        rf"\b(?:my|his|her|their|our|yr|the|a) (?:old |former )?{_ACTOR}(?:(?:'s|s) (?:older "
+        r"|younger |big "
         rf"|little )?{_ACTOR})?\b(?: \w+){{0,4}}? (?:is threatening|threatens|threatened|keeps"
         r"|says|said"
         r"|filmed|recorded|screenshotted|has (?:got )?(?:pics|photos|pictures|videos|nudes"
@@ -61,19 +67,23 @@ _INCIDENT_WORDS = (
         r"|\b(?:lad|boy|girl|guy|someone|kid|man|woman) (?:\w+ )?(?:in|from|at) (?:my|his|her|their"
         r"|our) (?:year|class|school|work|college|office|team|club)"
         r"|\b(?:hogyn|bachgen|boi|merch|hogan|rhywun|dyn|ffrind) (?:arall )?(?:o'r|yn ei|yn fy"
-        r"|yn eu|yn yr|o) (?:ysgol|dosbarth|gwaith|coleg|flwyddyn|mlwyddyn|clwb)",
+        r"|yn eu|yn yr|o|o'i|o'u|o'n|o fy) (?:ysgol|dosbarth|gwaith|coleg|flwyddyn|mlwyddyn|clwb)"
+        r"|\bblaenorol\b|\b(?:fy|ei) (?:mhartner|nghariad|ngŵr|ngwraig|gŵr|gwraig|gariad)\b.{0,40}"
+        r"\b(?:bygwth|postio|rhannu|recordio|ffilmio|'n deud|'n dweud)",
     ),
     (
         "webcam",
         r"\b[gn]?(?:alwad|galwad|ngalwad) fideo|\bar (?:y )?(?:camera|gamera|cam)\b|\bffilmio"
         r"|\brecordiad|\bvideo ?call|\bvideo chat|\bfacetime|\bskype|\bwebcam|\bon cam\b"
-        r"|\brecorded|\bscreen ?record|\brecordio|\bgwe-?gamera",
+        r"|\brecorded|\bscreen ?record|\brecordio|\bgwe-?gamera|\bon video\b|\ba recording"
+        r"|\brecording of",
     ),
     (
         "images",
         r"\bnudes?\b|\bpics?\b|\bpictures?\b|\bphotos?\b|\bimages?\b|\bvideos?\b|\bsnaps\b"
         r"|\bsexting|\blluniau|\bllunia\b|\bluniau|\blunia\b|\blunie\b|\bllunie\b|\bllun\b"
-        r"|\blun\b|\bfideos?\b|\bnoeth|\bscreenshot|\bsgrinlun",
+        r"|\blun\b|\bfideos?\b|\bnoeth|\bscreenshot|\bsgrinlun|\b(?:stuff|things|what) i sent"
+        r"|\bsent in private",
     ),
     (
         "other",
@@ -122,6 +132,7 @@ _PLACE_CUE = re.compile(
 # Short aliases ("sc", "wa", "ig") and everyday words ("mail", "teams") name a platform only
 # when they answer the platform question.
 _SHORT = 3
+_DATING_APPS = {"tinder", "bumble", "grindr", "hinge", "plenty_of_fish"}
 _MISSPELT_MIN = 5
 _MISSPELT_CUTOFF = 0.85
 _PLATFORM_CUE = "(?:{})".format(
@@ -166,6 +177,8 @@ def platforms_in(text: str, *, answering: bool = False) -> list[str]:
     if answering and not platforms:
         misspelt = _misspelt(said, index)
         platforms = [misspelt] if misspelt else []
+    if "dating_app" in platforms and set(platforms) & _DATING_APPS:
+        platforms.remove("dating_app")  # "a dating app, Tinder" is Tinder
     if not answering and "video_call" in platforms:
         # "recorded on a video call" says what happened, not where: the question asks that.
         platforms.remove("video_call")

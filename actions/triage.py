@@ -29,6 +29,7 @@ from actions.answers import (
     read_under_18,
     read_yes_no,
     says_dont_know,
+    they_dont_say,
 )
 from actions.facts import known_facts
 from actions.questions import answer_for
@@ -166,7 +167,7 @@ def read_answer(slot: str, turn: Turn) -> tuple[Any, list[str]]:
     }[slot]()
     if named:
         return named, []
-    if says_dont_know(text):
+    if says_dont_know(text) or they_dont_say(text):
         return not_known(slot), []
     if not _short_answer(text) or turn.intent in ASIDE_INTENTS | MOVE_ON_INTENTS:
         return None, []
