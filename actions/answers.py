@@ -287,9 +287,13 @@ def says_dont_know(text: str) -> bool:
     return bool(_DONT_KNOW.search(said)) and not _LEANING.search(said)
 
 
+_MOVE_ON_ALONE = re.compile(r"^(?:next|nxt|skip|pass|nesa|nesaf|hepgor|ymlaen|go|move on)$")
+
+
 def asks_to_move_on(text: str) -> bool:
-    """ "What should I do?", "help", "what now?": the person wants to be moved forward."""
-    return bool(_FORWARD.search(normalise(text)))
+    """ "What should I do?", "help", "what now?", "next": the person wants to move forward."""
+    said = normalise(text)
+    return bool(_FORWARD.search(said) or _MOVE_ON_ALONE.match(said))
 
 
 # --- yes and no ---------------------------------------------------------------------------------

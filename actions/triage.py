@@ -217,7 +217,9 @@ def read_turn(
         return _with_consequences(outcome)
     if turn.intent == "crisis" and not outcome.slots:
         return None  # the crisis rule answers, then the form asks again
-    if turn.intent in MOVE_ON_INTENTS or asks_to_move_on(turn.text):
+    # Typed words move on only when they say so: the classifier's "skip" for a plea ("plis
+    # peidiwch gweud wrth mam") would drop a question unasked.
+    if (turn.is_button and turn.intent in MOVE_ON_INTENTS) or asks_to_move_on(turn.text):
         outcome.slots[requested] = not_known(requested)
         if not turn.is_button:
             outcome.responses.append("utter_moving_forward")

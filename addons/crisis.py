@@ -84,8 +84,12 @@ class CrisisSafetyNet(StatelessComponent):
         for message in messages:
             if mentions_risk_to_life(message.get(TEXT) or ""):
                 message.set(INTENT, {"name": CRISIS_INTENT, "confidence": 1.0}, add_to_output=True)
+                # The others keep their order at no confidence: left as they were, one the
+                # classifier was sure of ("honestly..." as affirm, 0.98) would sit within the
+                # fallback's ambiguity margin of the crisis, and the message would become
+                # nlu_fallback.
                 ranking = [
-                    entry
+                    {**entry, "confidence": 0.0}
                     for entry in message.get(INTENT_RANKING_KEY) or []
                     if entry.get("name") != CRISIS_INTENT
                 ]
