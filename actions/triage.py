@@ -169,7 +169,7 @@ def read_answer(slot: str, turn: Turn) -> tuple[Any, list[str]]:
         return named, []
     if says_dont_know(text) or they_dont_say(text):
         return not_known(slot), []
-    if not _short_answer(text) or turn.intent in ASIDE_INTENTS | MOVE_ON_INTENTS:
+    if not _short_answer(text) or turn.intent in ASIDE_INTENTS | MOVE_ON_INTENTS | {"crisis"}:
         return None, []
     if slot == "platforms":
         if read_yes_no("paid", text) in (YES, NO):
@@ -214,8 +214,8 @@ def read_turn(
     ):
         return None  # the rules offer the hand-off, or start again
     if not requested or requested in outcome.slots:
-        return _with_consequences(outcome)
-    if turn.intent == "crisis" and not outcome.slots:
+        return _with_consequences(outcome, turn)
+    if turn.intent == "crisis" and not outcome.slots and asked < MAX_ASKS:
         return None  # the crisis rule answers, then the form asks again
     # Typed words move on only when they say so: the classifier's "skip" for a plea ("plis
     # peidiwch gweud wrth mam") would drop a question unasked.
@@ -223,8 +223,10 @@ def read_turn(
         outcome.slots[requested] = not_known(requested)
         if not turn.is_button:
             outcome.responses.append("utter_moving_forward")
-        return _with_consequences(outcome)
-    if turn.intent in ASIDE_INTENTS and not (outcome.slots and not is_question(turn.text)):
+        return _with_consequences(outcome, turn)
+    if turn.intent == "crisis":
+        pass  # the crisis message is said first (ValidateTriageForm.run)
+    elif turn.intent in ASIDE_INTENTS and not (outcome.slots and not is_question(turn.text)):
         # A question along the way is answered; a statement the classifier took for one
         # ("actually I did pay him £100") was taken in above, and needs no answer.
         outcome.responses.append(answer_for(turn.intent))
@@ -232,12 +234,14 @@ def read_turn(
         outcome.responses.append(f"utter_hint_{requested}")
     if asked >= MAX_ASKS:
         outcome.slots[requested] = not_known(requested)
-        outcome.responses.append("utter_moving_on")
-    return _with_consequences(outcome)
+        if turn.intent != "crisis":
+            outcome.responses.append("utter_moving_on")
+    return _with_consequences(outcome, turn)
 
 
-def _with_consequences(outcome: Outcome) -> Outcome:
-    if outcome.slots.get("safe_now") == NO:
+def _with_consequences(outcome: Outcome, turn: Turn) -> Outcome:
+    # Not safe: the emergency numbers at once, unless the crisis message already gave them.
+    if outcome.slots.get("safe_now") == NO and turn.intent != "crisis":
         outcome.responses.append("utter_crisis_unsafe")
     return outcome
 

@@ -343,3 +343,17 @@ def test_a_question_is_not_read_as_a_yes(question, asked):
     outcome = read_turn(question, {}, Turn(asked, intent="ask_is_crime"), asked=1)
     assert question not in outcome.slots
     assert outcome.responses == ["utter_answer_is_crime"]
+
+
+def test_a_crisis_says_its_message_once_and_never_brings_a_third_asking():
+    crisis = Turn("i want to end it all", intent="crisis")
+    assert read_turn("platforms", {}, crisis, asked=1) is None  # the crisis rule, then asked again
+    third = read_turn("platforms", {}, crisis, asked=2)
+    assert third.slots == {"platforms": ["unknown"]}
+    assert third.responses == []  # ValidateTriageForm.run says the crisis message itself
+    unsafe = read_turn("safe_now", {}, crisis, asked=1)
+    assert unsafe.slots == {"safe_now": "no"}
+    assert unsafe.responses == []
+    assert read_turn("safe_now", {}, Turn("not really"), asked=1).responses == [
+        "utter_crisis_unsafe"
+    ]
