@@ -30,6 +30,16 @@ from bench.conversations import (
     setup_events,
 )
 
+# What the script's person says happened, and so what the slots hold when all is read right.
+FACTS = {
+    "incident_type": "webcam",
+    "platforms": ["snapchat"],
+    "paid": "no",
+    "under_18": "no",
+    "safe_now": "yes",
+    "force_area": "gwent",
+}
+
 
 def script(**changes) -> Script:
     fields = dict(
@@ -43,14 +53,7 @@ def script(**changes) -> Script:
             "safe_now": "yeah",
             "force_area": "newport",
         },
-        facts={
-            "incident_type": "webcam",
-            "platforms": ["snapchat"],
-            "paid": "no",
-            "under_18": "no",
-            "safe_now": "yes",
-            "force_area": "gwent",
-        },
+        facts=dict(FACTS),
         already_said=("incident_type", "platforms", "paid"),
         asides=(Aside("under_18", "will they actually post it?"),),
         during_steps=("ok", "what do i do now"),
@@ -276,15 +279,7 @@ def test_outside_the_form_and_the_steps_the_person_says_what_happened_once_then_
 
 
 def finished(position: float = 3, **slots) -> View:
-    facts = {
-        "incident_type": "webcam",
-        "platforms": ["snapchat"],
-        "paid": "no",
-        "under_18": "no",
-        "safe_now": "yes",
-        "force_area": "gwent",
-    }
-    return advice(position, **{**facts, **slots})
+    return advice(position, **{**FACTS, **slots})
 
 
 def test_a_conversation_passes_when_everything_is_right():
