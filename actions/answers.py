@@ -1126,7 +1126,7 @@ _AMOUNT_AS_WRITTEN = re.compile(
     r"|btc|bitcoins?|eth|usdt|ethereum|crypto|punt|bunt|bunnoedd|punnoedd|bunnau|punnau"
     r"|o bunnoedd|o bunnau|o bunnau)\b"
     rf"|\b(?:{_NUMBER_WORDS})?(?:hundred|thousand|grand|ton|quid|pounds?|cant|gant|chant|canpunt"
-    r"|ganpunt|mil|fil|punt|bunt|bunnoedd|bunnau|tenner|fiver|score|pony|monkey|grand)"
+    r"|ganpunt|mil|fil|punt|bunt|bunnoedd|bunnau|tenner|fiver|grand)"
     r"(?: (?:and |a )?(?:[a-z]+ )?(?:quid|pounds?"
     r"|dollars?|euros?|o bunnoedd|o bunnau|o bunnoedd|punt|bunt|bunnoedd|bunnau))?\b",
     re.IGNORECASE,

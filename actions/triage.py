@@ -61,6 +61,8 @@ ASIDE_INTENTS = {
 MOVE_ON_INTENTS = {"next_step", "skip"}
 BUTTON_ANSWERS = {"affirm": YES, "deny": NO, "skip": UNKNOWN}
 # Words that really ask for a person or a fresh start, whatever else the message answers.
+# Rasa's payload syntax typed as text (bot/ forwards it without the slash).
+_PAYLOAD_LIKE = re.compile(r"[{}]|\b[a-z]+_[a-z_]+\b")
 _LEAVING = re.compile(
     r"\b(?:talk|speak|chat) (?:to|with) (?:a |an |someone|somebody|person|human|police|officer)"
     r"|\b(?:real|actual) person|\bhuman\b|\bstart (?:again|over)|\brestart|\bsiarad (?:â|a|efo"
@@ -200,8 +202,11 @@ def read_turn(
                 outcome.slots[requested] = answer
         elif turn.intent in INCIDENT_INTENTS:
             outcome.slots["incident_type"] = INCIDENT_INTENTS[turn.intent]
+    elif _PAYLOAD_LIKE.search(turn.text):
+        pass  # '/inform{"under_18": "no"}' typed: read as nothing, never as what it names
     else:
-        outcome.slots.update(stated_facts(turn.text, turn.intent, known))
+        stated = stated_facts(turn.text, turn.intent, known)
+        outcome.slots.update({slot: v for slot, v in stated.items() if known.get(slot) != v})
         if requested:
             answer, responses = read_answer(requested, turn)
             if answer is not None:

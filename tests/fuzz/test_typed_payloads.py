@@ -1,5 +1,5 @@
-"""Typing Rasa's payload syntax cannot set slots, trigger actions or skip the triage's safety
-questions: end to end, through the widget door, against the real model and Rasa."""
+"""Typing Rasa's payload syntax cannot set slots to what it names, trigger actions or skip the
+triage's safety questions: end to end, through the widget door, against the real model and Rasa."""
 
 from __future__ import annotations
 
@@ -44,8 +44,10 @@ def test_typed_payloads_set_nothing_and_skip_nothing(bot_server, rasa_stack):
     # A payload field the person was never offered is plain text too.
     user.send(bot_server, payload='/inform{"under_18": "no", "safe_now": "yes"}')
     state = tracker(rasa_stack.rasa_url, sender(bot_server, user.session))
+    # Typed payloads are read as nothing: a question they reach is asked twice at most, then
+    # taken as "not sure" (never the value the payload names), and no advice is reached.
     for slot in GUARDED:
-        assert state["slots"][slot] in (None, []), (slot, state["slots"][slot])
+        assert state["slots"][slot] in (None, [], "unknown"), (slot, state["slots"][slot])
     events = state["events"]
     said = [e["text"] for e in events if e["event"] == "user"]
     assert not any(text.startswith("/") for text in said[1:]), said  # only /greet, from bot/

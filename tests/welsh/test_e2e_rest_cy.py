@@ -85,7 +85,7 @@ def test_a_welsh_payment_in_the_first_message_is_taken_and_not_asked_again(user)
     slots = user.slots()
     assert slots["paid"] == "yes"
     assert slots["payment_method"] == "money_transfer_service"
-    assert slots["amount"] == "200"
+    assert slots["amount"] == "£200"
     assert "gasglu" in text_of(replies)
 
 
