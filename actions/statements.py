@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from functools import lru_cache
 from typing import Any
 
 from actions import knowledge
@@ -155,25 +156,35 @@ def incident_type_from(intent: str | None, text: str) -> str | None:
     return INCIDENT_INTENTS.get(intent or "") or by_words
 
 
+def _everyday(alias: str) -> bool:
+    return len(alias) < _SHORT or alias in _EVERYDAY_ALIASES
+
+
+@lru_cache(maxsize=2)
+def _platform_pattern(answering: bool) -> re.Pattern[str]:
+    index = knowledge.platform_aliases()
+    if answering:
+        return knowledge.names_pattern(index)
+    # "on snap", "ar sc": a short or everyday name counts after a word that names a place.
+    plain = knowledge.names_pattern(alias for alias in index if not _everyday(alias))
+    cued = knowledge.names_pattern((alias for alias in index if _everyday(alias)), _PLATFORM_CUE)
+    return re.compile(f"{plain.pattern}|{cued.pattern}")
+
+
+@lru_cache(maxsize=2)
+def _payment_pattern(answering: bool) -> re.Pattern[str]:
+    index = knowledge.payment_aliases()
+    return knowledge.names_pattern(alias for alias in index if answering or not _everyday(alias))
+
+
 def platforms_in(text: str, *, answering: bool = False) -> list[str]:
     """Every platform a message names, in order, once each."""
     said = normalise(text).replace(" dot com", ".com")
-    found: list[tuple[int, str]] = []
-    taken: list[tuple[int, int]] = []
     index = knowledge.platform_aliases()
-    for alias in sorted(index, key=len, reverse=True):
-        everyday = len(alias) < _SHORT or alias in _EVERYDAY_ALIASES
-        # "on snap", "ar sc": a short or everyday name counts after a word that names a place.
-        cue = _PLATFORM_CUE if everyday and not answering else ""
-        for match in re.finditer(rf"{cue}(?<![\w]){re.escape(alias)}(?![\w])", said):
-            if any(a < match.end() and match.start() < b for a, b in taken):
-                continue
-            taken.append(match.span())
-            found.append((match.start(), index[alias]))
     platforms: list[str] = []
-    for _, platform in sorted(found):
-        if platform not in platforms:
-            platforms.append(platform)
+    for match in _platform_pattern(answering).finditer(said):
+        if index[match.group(0)] not in platforms:
+            platforms.append(index[match.group(0)])
     if answering and not platforms:
         misspelt = _misspelt(said, index)
         platforms = [misspelt] if misspelt else []
@@ -188,11 +199,9 @@ def platforms_in(text: str, *, answering: bool = False) -> list[str]:
 def payment_method_in(text: str, *, answering: bool = False) -> str | None:
     said = normalise(text)
     index = knowledge.payment_aliases()
-    for alias in sorted(index, key=len, reverse=True):
-        if not answering and (len(alias) < _SHORT or alias in _EVERYDAY_ALIASES):
-            continue
-        if re.search(rf"(?<![\w]){re.escape(alias)}(?![\w])", said):
-            return index[alias]
+    found = [match.group(0) for match in _payment_pattern(answering).finditer(said)]
+    if found:
+        return index[max(found, key=len)]
     return _misspelt(said, index) if answering else None
 
 
