@@ -92,6 +92,7 @@ _DONT_KNOW = _any(
     (?:not sure|no idea) (?:if|whether)
     ddim yn (?:gwybod|siŵr) (?:a|os|os ydy|a ydy)
     couldn't tell you
+    keep (?:that|it) (?:to myself|private|between)
     can't tell you
     haven't (?:dared )?(?:look|looked|checked)
     not checked

@@ -59,6 +59,7 @@ ASIDE_INTENTS = {
     "thank_you", "out_of_scope", "goodbye", "greet", "for_someone_else",
 }  # fmt: skip
 MOVE_ON_INTENTS = {"next_step", "skip"}
+SURE_TO_MOVE_ON = 0.95
 BUTTON_ANSWERS = {"affirm": YES, "deny": NO, "skip": UNKNOWN}
 # Words that really ask for a person or a fresh start, whatever else the message answers.
 # Rasa's payload syntax typed as text (bot/ forwards it without the slash).
@@ -98,6 +99,7 @@ class Turn:
     text: str
     intent: str | None = None
     entities: tuple[dict[str, Any], ...] = ()
+    confidence: float = 1.0
 
     @property
     def is_button(self) -> bool:
@@ -222,9 +224,10 @@ def read_turn(
         return _with_consequences(outcome, turn)
     if turn.intent == "crisis" and not outcome.slots and asked < MAX_ASKS:
         return None  # the crisis rule answers, then the form asks again
-    # Typed words move on only when they say so: the classifier's "skip" for a plea ("plis
-    # peidiwch gweud wrth mam") would drop a question unasked.
-    if (turn.is_button and turn.intent in MOVE_ON_INTENTS) or asks_to_move_on(turn.text):
+    # Typed words move on when they say so, or when the classifier is sure they do: its "skip"
+    # at 0.81 for a plea ("plis peidiwch gweud wrth mam") would drop a question unasked.
+    sure = turn.is_button or turn.confidence >= SURE_TO_MOVE_ON
+    if (turn.intent in MOVE_ON_INTENTS and sure) or asks_to_move_on(turn.text):
         outcome.slots[requested] = not_known(requested)
         if not turn.is_button:
             outcome.responses.append("utter_moving_forward")
@@ -290,6 +293,7 @@ class ValidateTriageForm(Action):
             text=message.get("text") or "",
             intent=intent,
             entities=tuple(message.get("entities") or []),
+            confidence=float((message.get("intent") or {}).get("confidence") or 0.0),
         )
         asked = asks_in_a_row(tracker.events, requested) if requested else 0
         outcome = read_turn(requested, known, turn, asked)

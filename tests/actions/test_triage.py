@@ -357,3 +357,10 @@ def test_a_crisis_says_its_message_once_and_never_brings_a_third_asking():
     assert read_turn("safe_now", {}, Turn("not really"), asked=1).responses == [
         "utter_crisis_unsafe"
     ]
+
+
+def test_the_classifier_moves_a_typed_answer_on_only_when_sure():
+    plea = Turn("plis peidiwch gweud wrth mam", intent="skip", confidence=0.81)
+    assert "safe_now" not in read_turn("safe_now", {}, plea, asked=1).slots
+    sure = Turn("i'd prefer to keep it that way", intent="skip", confidence=0.998)
+    assert read_turn("safe_now", {}, sure, asked=1).slots == {"safe_now": "unknown"}
