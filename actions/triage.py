@@ -248,8 +248,8 @@ def read_turn(
 
 
 def _with_consequences(outcome: Outcome, turn: Turn) -> Outcome:
-    # Not safe: the emergency numbers at once, unless the crisis message already gave them.
-    if outcome.slots.get("safe_now") == NO and turn.intent != "crisis":
+    # Not safe, or not sure: the emergency numbers at once, unless the crisis message gave them.
+    if outcome.slots.get("safe_now") in (NO, UNKNOWN) and turn.intent != "crisis":
         outcome.responses.append("utter_crisis_unsafe")
     return outcome
 

@@ -178,7 +178,8 @@ def test_an_answer_not_understood_gets_a_hint_then_moves_on():
     assert first.responses == ["utter_hint_safe_now"]
     second = read_turn("safe_now", {}, Turn("purple"), asked=2)
     assert second.slots == {"safe_now": "unknown"}
-    assert second.responses == ["utter_moving_on"]
+    # Not known to be safe: the emergency numbers come with moving on.
+    assert second.responses == ["utter_moving_on", "utter_crisis_unsafe"]
 
 
 @pytest.mark.parametrize(
@@ -364,3 +365,18 @@ def test_the_classifier_moves_a_typed_answer_on_only_when_sure():
     assert "safe_now" not in read_turn("safe_now", {}, plea, asked=1).slots
     sure = Turn("i'd prefer to keep it that way", intent="skip", confidence=0.998)
     assert read_turn("safe_now", {}, sure, asked=1).slots == {"safe_now": "unknown"}
+
+
+def test_the_unsafe_message_names_childline_for_under_18s(domain):
+    variations = domain["responses"]["utter_crisis_unsafe"]
+    for variation in variations:
+        assert all(number in variation["text"] for number in ("999", "116 123", "85258"))
+    child = [
+        v
+        for v in variations
+        if {"type": "slot", "name": "under_18", "value": "yes"} in v.get("condition", [])
+    ]
+    assert len(child) == 2 and all("0800 1111" in v["text"] for v in child)
+    # Rasa picks among every conditional variation that matches: the plain Welsh one too.
+    welsh = [v for v in variations if len(v.get("condition", [])) == 1]
+    assert all("0800 1111" in v["text"] for v in welsh)
