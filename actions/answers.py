@@ -371,14 +371,15 @@ _HEDGE_NO = _any(
 )
 _YES_WORDS = {
     "yes", "yeah", "yep", "aye", "sure", "correct", "right", "true", "affirmative", "totally",
-    "absolutely", "indeed", "yess", "ie", "ia", "do", "ydw", "yndw", "ydy", "yndi", "ydi",
-    "ydyn", "ydan", "ydym", "oes", "wyf", "ydynt", "yn", "siŵr", "cywir", "wrth", "uh-huh",
+    "absolutely", "indeed", "yess", "ie", "ia", "ydw", "yndw", "ydy", "yndi", "ydi", "ydyn",
+    "ydan", "ydym", "oes", "wyf", "ydynt", "cywir", "uh-huh",
 }  # fmt: skip
 _NO_WORDS = {
     "no", "nope", "nah", "nay", "naw", "negative", "never", "naddo", "nadw", "nadi", "nac",
-    "nag", "na", "nid", "dim", "ddim", "nothing", "none", "nada", "nix", "nagw", "nagyw", "smo",
-    "nae",
+    "nag", "na", "nothing", "none", "nada", "nix", "nagw", "nagyw", "smo", "nae",
 }  # fmt: skip
+# Welsh words that answer only at the start: "do" ("yes, I did"), "dim" / "ddim" ("not").
+_YES_FIRST, _NO_FIRST = {"do"}, {"dim", "ddim"}
 # "i have", "he did", "they are" and their negatives, in English (answers by auxiliary).
 _AUX_ANSWER = re.compile(
     r"^(?:yes |yeah |no |nope |nah )?(?:i|he|she|they|we|it)(?: (?:have|has|did|am|is|are|was"
@@ -934,17 +935,11 @@ def _clause_answers(text: str) -> str | None:
 
 
 def _particle(said: str) -> str | None:
-    words = said.split()
-    for index, word in enumerate(words[:3]):
-        if word in ("nac", "nag") or (word in _NO_WORDS and word not in ("dim", "ddim", "nid")):
+    """A bare yes or no among the first three words."""
+    for index, word in enumerate(said.split()[:3]):
+        if word in _NO_WORDS or (index == 0 and word in _NO_FIRST):
             return NO
-        if word in ("dim", "ddim") and index == 0:
-            return NO
-        if (
-            word in _YES_WORDS
-            and word not in ("yn", "wrth", "siŵr", "do")
-            or (word == "do" and index == 0)
-        ):
+        if word in _YES_WORDS or (index == 0 and word in _YES_FIRST):
             return YES
     return None
 
@@ -967,19 +962,15 @@ def read_yes_no(question: str, text: str) -> str | None:
         said = normalise(text)
     if said in ("yes", "y", "yeah", "no", "n", "nope", "nah"):
         return YES if said[0] == "y" else NO
-    thinks_not = _THINK_NOT.search(said)
     if says_dont_know(text):
         return UNKNOWN  # "don't think so? not sure": the doubt is the answer
-    if _MAYBE.search(said) and not _subject_polarity(question, said):
-        return UNKNOWN
-    if _HEDGE_NO.search(said) and not _subject_polarity(question, said):
-        return NO
+    thinks_not = _THINK_NOT.search(said)
     subject = _subject_polarity(question, said)
     if subject:
         # "I don't think it's been collected": the doubt negates what follows it.
-        if thinks_not:
-            return NO
-        return subject
+        return NO if thinks_not else subject
+    if _MAYBE.search(said):
+        return UNKNOWN
     if _HEDGE_NO.search(said) or thinks_not:
         return NO
     if question in _NOT_YET_MEANS_NO and re.search(r"\b(?:not yet|ddim eto|dim eto)\b", said):

@@ -56,7 +56,8 @@ def resume_response(
 
 # Said before the triage has started, these carry no question to answer: the triage starts.
 STARTS_QUIETLY = {"affirm", "deny", "skip", "next_step", "nlu_fallback"}
-MOVE_ON_INTENTS = {"skip", "next_step", "affirm"}
+# During the steps these give the next one ("ok", "I don't know", "what now?").
+NEXT_STEP_INTENTS = {"skip", "next_step", "affirm"}
 
 
 def in_the_steps(advice_plan: list | None, advice_position: float | None) -> bool:
@@ -78,7 +79,7 @@ class ActionAnswerQuestion(Action):
         if (
             not in_form
             and in_the_steps(plan, position)
-            and (intent in MOVE_ON_INTENTS or asks_to_move_on(text))
+            and (intent in NEXT_STEP_INTENTS or asks_to_move_on(text))
         ):
             # "I don't know, what should I do?" during the steps: the next step.
             return send_step_and_prompt(

@@ -246,14 +246,13 @@ def paid_from(text: str) -> str | None:
     return None
 
 
+# Clauses, a decimal point left whole: "I sent them 0.01 bitcoin, they want more".
 _PAID_CLAUSES = re.compile(r"(?<!\d)[.,]|[.,](?!\d)|[;!?\n]|\b(?:and|but|then|so|ond|ac|wedyn)\b")
 
 
 def _paid_clause(text: str) -> str:
     """The part of a message that says money was paid: where its amount is."""
-    for clause in re.split(
-        r"(?<!\d)[.,]|[.,](?!\d)|[;!?\n]|\b(?:and|but|then|so|ond|ac|wedyn)\b", text
-    ):
+    for clause in _PAID_CLAUSES.split(text):
         if paid_from(clause) == YES:
             return clause
     return ""

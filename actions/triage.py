@@ -32,6 +32,7 @@ from actions.answers import (
     they_dont_say,
 )
 from actions.facts import known_facts
+from actions.questions import ANSWERS as QUESTION_ANSWERS
 from actions.questions import answer_for
 from actions.statements import (
     INCIDENT_INTENTS,
@@ -42,9 +43,6 @@ from actions.statements import (
     stated_facts,
 )
 
-ANSWERS = (YES, NO, UNKNOWN)
-# The kinds the triage knows (actions/statements.py reads them from intents and words).
-INCIDENT_TYPES = (*INCIDENT_INTENTS.values(), UNKNOWN)
 PAYMENT_QUESTIONS = ["payment_method", "amount", "collected"]
 FORM = "triage_form"
 MAX_ASKS = 2
@@ -52,18 +50,17 @@ MAX_ASKS = 2
 UTTERED_BY = "utter" + "_action"
 # The rules take these: a person asking for a person, or to start again, leaves the form.
 LEAVE_FORM_INTENTS = {"talk_to_person", "restart"}
-# Questions and remarks that get their own answer before the question is asked again.
-ASIDE_INTENTS = {
-    "ask_will_they_post", "ask_in_trouble", "ask_tell_family", "ask_take_down",
-    "ask_deleted_chat", "ask_is_crime", "feeling_scared", "ask_privacy", "bot_capabilities",
-    "thank_you", "out_of_scope", "goodbye", "greet", "for_someone_else",
-}  # fmt: skip
 MOVE_ON_INTENTS = {"next_step", "skip"}
+# Questions and remarks that get their own answer before the question is asked again: every
+# intent actions/questions.py answers, less the answers themselves and leaving the form.
+ASIDE_INTENTS = set(QUESTION_ANSWERS) - MOVE_ON_INTENTS - LEAVE_FORM_INTENTS - {
+    "affirm", "deny", "nlu_fallback",
+}  # fmt: skip
 SURE_TO_MOVE_ON = 0.95
 BUTTON_ANSWERS = {"affirm": YES, "deny": NO, "skip": UNKNOWN}
-# Words that really ask for a person or a fresh start, whatever else the message answers.
 # Rasa's payload syntax typed as text (bot/ forwards it without the slash).
 _PAYLOAD_LIKE = re.compile(r"[{}]|\b[a-z]+_[a-z_]+\b")
+# Words that really ask for a person or a fresh start, whatever else the message answers.
 _LEAVING = re.compile(
     r"\b(?:talk|speak|chat) (?:to|with) (?:a |an |someone|somebody|person|human|police|officer)"
     r"|\b(?:real|actual) person|\bhuman\b|\bstart (?:again|over)|\brestart|\bsiarad (?:â|a|efo"
@@ -303,13 +300,8 @@ class ValidateTriageForm(Action):
             dispatcher.utter_message(
                 response=response, **knowledge.force_details(known.get("force_area"))
             )
-        changed = {
-            slot: value
-            for slot, value in outcome.slots.items()
-            if known.get(slot) != value or slot == requested
-        }
-        known.update(changed)
-        events = [SlotSet(slot, value) for slot, value in changed.items()]
+        known.update(outcome.slots)
+        events = [SlotSet(slot, value) for slot, value in outcome.slots.items()]
         if requested and requested not in outcome.slots:
             events.append(SlotSet(requested, None))  # handled here: the form asks again
         return [*events, SlotSet("requested_slot", next_question(known))]
