@@ -35,12 +35,23 @@ def plan_advice(facts: TriageFacts) -> list[list[str]]:
         steps.append([_collection_step(facts.collected), "utter_advice_payment_evidence"])
     else:
         steps.append(["utter_advice_dont_pay"])
-    steps.append(["utter_advice_stop_contact"])
+    # The evidence first: blocking, reporting or leaving an account can wipe the chat.
     steps.append(
         ["utter_advice_keep_evidence_child" if facts.is_child else "utter_advice_keep_evidence"]
     )
-    steps.append(["utter_advice_deactivate"])
-    steps.append(["utter_advice_report_platform"])
+    steps.append(["utter_advice_stop_contact"])
+    risks = knowledge.platform_risks(advice_platform(facts))
+    if risks.closed:
+        steps.append(["utter_advice_report_platform_closed"])
+    else:
+        steps.append([DEACTIVATE_STEP[risks.deactivating]])
+        steps.append(
+            [
+                "utter_advice_report_platform_save_first"
+                if risks.reporting_deletes_chat
+                else "utter_advice_report_platform"
+            ]
+        )
     if facts.is_child:
         if not facts.for_someone_else:
             steps.append(["utter_advice_child_trusted_adult"])
@@ -54,6 +65,18 @@ def plan_advice(facts: TriageFacts) -> list[list[str]]:
     steps.append(["utter_advice_report_police", "utter_advice_not_judged"])
     steps.append(["utter_advice_prevent"])
     return steps
+
+
+DEACTIVATE_STEP = {
+    knowledge.PAUSES: "utter_advice_deactivate",
+    knowledge.STARTS_DELETION: "utter_advice_deactivate_starts_deletion",
+    knowledge.NOT_OFFERED: "utter_advice_keep_account",
+}
+
+
+def advice_platform(facts: TriageFacts) -> str:
+    """The platform the steps name: the first one the person named that is known."""
+    return next((p for p in facts.platforms if p != knowledge.UNKNOWN), "other")
 
 
 def _collection_step(collected: str | None) -> str:
@@ -82,11 +105,10 @@ def _phishing_plan(facts: TriageFacts) -> list[list[str]]:
 
 def response_values(facts: TriageFacts) -> dict[str, str]:
     """The values the advice texts in the domain are filled with."""
-    platform = next((p for p in facts.platforms if p not in (knowledge.UNKNOWN,)), "other")
     return {
         **knowledge.service_links(),
         **knowledge.force_details(facts.force_area),
-        **knowledge.platform_details(platform),
+        **knowledge.platform_details(advice_platform(facts)),
         **knowledge.payment_details(facts.payment_method),
     }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -91,6 +92,8 @@ def force_details(force_id: str | None) -> dict[str, str]:
             # The Welsh twins, for the Welsh variations in the domain.
             "force_name_cy": force.get("name_cy", force["name"]),
             "force_extra_cy": force.get("extra_cy", ""),
+            "fraud_note": "",
+            "fraud_note_cy": "",
         }
     national = knowledge()["national_police"]
     return {
@@ -99,6 +102,9 @@ def force_details(force_id: str | None) -> dict[str, str]:
         "force_website": national["website"],
         "force_name_cy": national.get("name_cy", national["name"]),
         "force_extra_cy": "",
+        # Somewhere in the UK, maybe Scotland, where Report Fraud does not take reports.
+        "fraud_note": national.get("fraud_note", ""),
+        "fraud_note_cy": national.get("fraud_note_cy", ""),
     }
 
 
@@ -116,6 +122,31 @@ def canonical_platform(text: str) -> str | None:
     return _find_in_text(text, platform_aliases())
 
 
+# What deactivating an account does on a platform (`deactivating` in data/knowledge.yml).
+PAUSES = "pauses"
+STARTS_DELETION = "starts_deletion"
+NOT_OFFERED = "not_offered"
+
+
+@dataclass(frozen=True)
+class PlatformRisks:
+    """What on a platform can cost the person their evidence."""
+
+    closed: bool
+    deactivating: str
+    reporting_deletes_chat: bool
+
+
+def platform_risks(platform_id: str) -> PlatformRisks:
+    platforms = knowledge()["platforms"]
+    platform = platforms.get(platform_id, platforms["other"])
+    return PlatformRisks(
+        closed=bool(platform.get("closed")),
+        deactivating=platform.get("deactivating", PAUSES),
+        reporting_deletes_chat=bool(platform.get("reporting_deletes_chat")),
+    )
+
+
 def platform_details(platform_id: str) -> dict[str, str]:
     platforms = knowledge()["platforms"]
     platform = platforms.get(platform_id, platforms["other"])
@@ -128,6 +159,7 @@ def platform_details(platform_id: str) -> dict[str, str]:
         "platform_name_cy": platform.get("name_cy", platform["name"]),
         "platform_report_cy": platform.get("report_cy", platform["report"]),
         "platform_help_cy": help_link_cy,
+        "platform_moved_to": platform.get("moved_to", ""),
     }
 
 
