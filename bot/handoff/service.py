@@ -82,7 +82,9 @@ REQUIRED = (
     "utter_frontdoor_handoff_left",
     "utter_frontdoor_handoff_leave",
     "utter_frontdoor_handoff_out_of_hours",
+    "utter_frontdoor_handoff_out_of_hours_national",
     "utter_frontdoor_handoff_no_answer",
+    "utter_frontdoor_handoff_no_answer_national",
     "utter_frontdoor_handoff_unavailable",
     "utter_frontdoor_handoff_help",
     "utter_frontdoor_handoff_confirm_restart",
@@ -90,6 +92,12 @@ REQUIRED = (
     "utter_frontdoor_handoff_restart_no",
     "utter_frontdoor_handoff_stay",
 )
+
+def referral_text(response: str, queue: str) -> str:
+    """The text that sends the person to 101. A 101 call reaches the caller's own force, and only
+    a force that uses this service can open the reference: the national queue promises neither."""
+    return f"{response}_national" if queue == NATIONAL else response
+
 
 Pusher = Callable[[str, Sequence[Reply]], Awaitable[None]]
 Restart = Callable[[], Awaitable[list[Reply]]]
@@ -200,7 +208,8 @@ class Handoff:
                 log.info("hand-off case opened (%s, %s)", queue, state)
                 await self.hub.publish(queue, {"type": "queue"})
             if case.state == REFERRED:
-                text = self.text("utter_frontdoor_handoff_out_of_hours", channel, case, language)
+                name = referral_text("utter_frontdoor_handoff_out_of_hours", case.queue)
+                text = self.text(name, channel, case, language)
                 return [Reply(text)]
             position = await self.cases.position(case)
             await self.cases.tell_position(case.id, position)
@@ -487,7 +496,8 @@ class Handoff:
         for case in await self.cases.waiting_since(now - self._wait_seconds):
             if await self.cases.finish(case.id, (WAITING,), REFERRED, now):
                 log.info("hand-off case not picked up in time (%s)", case.queue)
-                await self._notify(case, "utter_frontdoor_handoff_no_answer", leave=False)
+                name = referral_text("utter_frontdoor_handoff_no_answer", case.queue)
+                await self._notify(case, name, leave=False)
                 await self.hub.publish(case.queue, {"type": "queue"})
                 await self.tell_places(case.queue)
         for case, message in await self.cases.undelivered():
