@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 RASA := RASA_TELEMETRY_ENABLED=false $(VENV)/bin/rasa
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help install train validate test test-unit test-e2e test-rasa test-py run shell lint format bench bench-aim bench-bot bench-nlu bench-conversations purge clean
+.PHONY: help install train validate test test-unit test-e2e test-rasa test-py run shell lint format bench bench-aim bench-bot bench-nlu bench-conversations content-report purge clean
 
 help:  ## List the commands
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -54,6 +54,9 @@ test-unit: validate  ## The tests that need no model and start no Rasa
 
 test-e2e:  ## The end-to-end tests: real model, servers, peers and browser
 	$(PY) -m pytest -q -m e2e
+
+content-report:  ## The advice in data/knowledge.yml not checked against its source for 12 months
+	$(PY) -m scripts.content_report
 
 lint:  ## ruff
 	$(VENV)/bin/ruff check .
