@@ -1066,6 +1066,31 @@ def _word_age(said: str) -> int | None:
     return knowledge.parse_age(re.sub(r"\d", " ", said))
 
 
+def speaks_of(question: str, text: str) -> bool:
+    """Whether a message says something about a yes/no question's own subject: "safe", "paid"."""
+    return _subject_polarity(question, normalise(text)) is not None
+
+
+# Over 18 without an age: "I'm a grown man", "I'm an adult", "a bloke in my 40s", "dw i'n oedolyn".
+_ADULT = re.compile(
+    r"\b(?:i'm|im|i am|he's|she's|he is|she is|they're) (?:a |an )?(?:grown[- ]?(?:up|man|woman"
+    r"|adult)|adult)\b|\bgrown (?:man|woman|adult)\b"
+    r"|\bin (?:my|his|her|their) (?:late |early |mid )?(?:[2-9]0['’]?s|twenties|thirties|forties"
+    r"|fifties|sixties|seventies|eighties)\b"
+    r"|\b(?:dw i'n|dwi'n|rwy'n|rydw i'n|wi'n|mae e'n|mae o'n|mae hi'n) oedolyn\b"
+)
+
+
+def says_adult(text: str) -> bool:
+    return bool(_ADULT.search(normalise(text)))
+
+
+def states_age(text: str) -> bool:
+    """Whether a message says how old someone is, in any form: an age, a bound, "an adult"."""
+    said = normalise(text)
+    return age_in(text) is not None or knowledge.age_bound(said) is not None or says_adult(text)
+
+
 def read_under_18(text: str) -> str | None:
     """The answer to "Are you (or they) under 18?": an age, a school year, a bound or yes/no."""
     said = normalise(text)
@@ -1085,7 +1110,7 @@ def read_under_18(text: str) -> str | None:
     if spread and int(spread.group(1)) < 18 <= int(spread.group(2)):
         return UNKNOWN
     age = age_in(text)
-    if age is None and _ADULT_DECADES.search(said):
+    if age is None and (_ADULT_DECADES.search(said) or says_adult(text)):
         return NO
     if age is None:
         # At the age question, the one number of a short answer is the age: "does 17 count".

@@ -14,7 +14,15 @@ from functools import lru_cache
 from typing import Any
 
 from actions import knowledge
-from actions.answers import NO, YES, age_in, amount_as_written, normalise, read_yes_no
+from actions.answers import (
+    NO,
+    YES,
+    age_in,
+    amount_as_written,
+    normalise,
+    read_yes_no,
+    says_adult,
+)
 
 INCIDENT_INTENTS = {
     "report_webcam": "webcam",
@@ -177,12 +185,23 @@ def _payment_pattern(answering: bool) -> re.Pattern[str]:
     return knowledge.names_pattern(alias for alias in index if answering or not _everyday(alias))
 
 
+# "x" is X only as the whole answer or after "on": not the kiss at the end of "thanks x".
+_LETTER_ALIASES = {"x"}
+_LETTER_CUE = re.compile(r"\b(?:on|via|through|using|from|ar|drwy|trwy)\s$")
+
+
+def _letter_is_a_name(said: str, start: int) -> bool:
+    return said.strip() == said[start : start + 1] or bool(_LETTER_CUE.search(said[:start]))
+
+
 def platforms_in(text: str, *, answering: bool = False) -> list[str]:
     """Every platform a message names, in order, once each."""
     said = normalise(text).replace(" dot com", ".com")
     index = knowledge.platform_aliases()
     platforms: list[str] = []
     for match in _platform_pattern(answering).finditer(said):
+        if match.group(0) in _LETTER_ALIASES and not _letter_is_a_name(said, match.start()):
+            continue
         if index[match.group(0)] not in platforms:
             platforms.append(index[match.group(0)])
     if answering and not platforms:
@@ -309,6 +328,8 @@ def stated_facts(text: str, intent: str | None, known: dict[str, Any]) -> dict[s
     elif re.search(r"\b(?:i'm|i am|he's|she's|they're|dw i|dwi|mae e|mae hi) (?:under 18|a minor"
                    r"|dan 18|o dan 18)\b", normalise(text)):  # fmt: skip
         facts["under_18"] = YES
+    elif says_adult(text):
+        facts["under_18"] = NO
     place = place_in(text)
     if place:
         facts["force_area"] = place

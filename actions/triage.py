@@ -29,6 +29,8 @@ from actions.answers import (
     read_under_18,
     read_yes_no,
     says_dont_know,
+    speaks_of,
+    states_age,
     they_dont_say,
 )
 from actions.facts import known_facts
@@ -188,6 +190,22 @@ def read_answer(slot: str, turn: Turn) -> tuple[Any, list[str]]:
     return None, []
 
 
+def crossed_answer(requested: str, text: str) -> tuple[str, Any] | None:
+    """ "yes im safe" to "are you under 18?", "no im 30" to "are you safe?": the answer to the
+    other question about the person, as (slot, value); that one is taken and this one asked
+    again, so that a "no" about age is never read as not being safe."""
+    if says_dont_know(text) or they_dont_say(text):
+        return None
+    if requested == "under_18" and not (
+        speaks_of("under_18", text) or states_age(text) or re.search(r"\d", text)
+    ):
+        if speaks_of("safe_now", text):
+            return "safe_now", read_yes_no("safe_now", text)
+    if requested == "safe_now" and not speaks_of("safe_now", text) and states_age(text):
+        return "under_18", read_under_18(text)
+    return None
+
+
 def read_turn(
     requested: str | None, known: dict[str, Any], turn: Turn, asked: int
 ) -> Outcome | None:
@@ -206,7 +224,12 @@ def read_turn(
     else:
         stated = stated_facts(turn.text, turn.intent, known)
         outcome.slots.update({slot: v for slot, v in stated.items() if known.get(slot) != v})
-        if requested:
+        crossed = crossed_answer(requested, turn.text) if requested else None
+        if crossed:
+            slot, value = crossed
+            if value is not None and known.get(slot) != value:
+                outcome.slots.setdefault(slot, value)
+        elif requested:
             answer, responses = read_answer(requested, turn)
             if answer is not None:
                 if requested == "platforms" and outcome.slots.get("platforms"):

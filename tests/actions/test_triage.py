@@ -380,3 +380,41 @@ def test_the_unsafe_message_names_childline_for_under_18s(domain):
     # Rasa picks among every conditional variation that matches: the plain Welsh one too.
     welsh = [v for v in variations if len(v.get("condition", [])) == 1]
     assert all("0800 1111" in v["text"] for v in welsh)
+
+
+@pytest.mark.parametrize(
+    ("requested", "typed", "expected"),
+    [
+        # The answer to the other question about the person: taken there, never read here.
+        ("under_18", "yes im safe", {"safe_now": "yes"}),
+        ("under_18", "yndw dw i'n saff", {"safe_now": "yes"}),
+        ("safe_now", "no im 30", {"under_18": "no"}),
+        ("safe_now", "no, im a grown man", {"under_18": "no"}),
+        # Answers to the question asked stay there.
+        ("under_18", "no im 30", {"under_18": "no"}),
+        ("under_18", "im a grown man", {"under_18": "no"}),
+        ("under_18", "a bloke in my 40s", {"under_18": "no"}),
+        ("safe_now", "no", {"safe_now": "no"}),
+        ("safe_now", "no im 30 and i dont feel safe", {"safe_now": "no", "under_18": "no"}),
+        ("under_18", "well gen i beidio deud", {"under_18": "unknown"}),
+    ],
+)
+def test_an_answer_to_the_other_question_about_the_person_goes_there(requested, typed, expected):
+    outcome = read_turn(requested, {}, Turn(text=typed, intent="affirm"), 1)
+    assert outcome is not None and outcome.slots == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "answering", "expected"),
+    [
+        ("on x", False, ["twitter"]),
+        ("they found me on x and instagram", False, ["twitter", "instagram"]),
+        ("x", True, ["twitter"]),
+        ("thanks x", True, []),
+        ("sent him pics x", False, []),
+    ],
+)
+def test_x_is_the_platform_only_as_a_name(typed, answering, expected):
+    from actions.statements import platforms_in
+
+    assert platforms_in(typed, answering=answering) == expected
