@@ -50,7 +50,7 @@ def test_every_fact_in_one_message_is_taken_and_not_asked_again(user):
     advice = walk_advice(user, replies)
     assert "Don't send any more money" in advice
     assert "stop it right now" in advice and "MTCN" in advice
-    assert "Report their account to Instagram" in advice
+    assert "report their account to Instagram" in advice
     assert "South Wales Police on 101" in advice
     assert "StopNCII" in advice
 
@@ -83,7 +83,7 @@ def test_an_under_18_gets_the_child_route(user):
     assert "0800 1111" in advice
     assert "CEOP" in advice
     assert "Report Remove" in advice and "Take It Down" in advice
-    assert "never screenshot or save the image itself" in advice
+    assert "Never screenshot, save, forward or copy the picture or video itself" in advice
     assert "StopNCII" not in advice
 
 

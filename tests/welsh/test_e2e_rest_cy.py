@@ -124,7 +124,7 @@ def test_an_under_18_gets_the_child_route_in_welsh(user):
     advice = walk_advice(user, replies)
     assert "Dydych chi ddim mewn trwbl" in advice
     assert "0800 1111" in advice and "gwnselydd sy'n siarad Cymraeg" in advice
-    assert "peidiwch byth â thynnu sgrinlun o'r llun ei hun" in advice
+    assert "Peidiwch byth â thynnu sgrinlun o'r llun neu'r fideo ei hun" in advice
     assert "StopNCII" not in advice
     assert_no_english(advice)
 

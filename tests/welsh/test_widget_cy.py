@@ -37,8 +37,9 @@ async def test_a_welsh_page_opens_the_widget_in_welsh(page: Page, bot_server):
     assert "Helo" in said
     # Welsh replies are marked as Welsh for screen readers.
     await expect(page.locator(".aic-from-bot").first).to_have_attribute("lang", "cy")
-    # The switch names the other language, in that language.
-    switch = page.get_by_role("button", name="Switch to English")
+    # The switch names the other language, in that language; its accessible name starts with
+    # the word it shows (WCAG 2.5.3 Label in Name).
+    switch = page.get_by_role("button", name="English (switch to English)", exact=True)
     await expect(switch).to_have_attribute("lang", "en")
 
     box = page.get_by_role("textbox", name="Eich neges")
@@ -51,8 +52,9 @@ async def test_a_welsh_page_opens_the_widget_in_welsh(page: Page, bot_server):
 
 async def test_the_switch_turns_an_english_page_welsh(page: Page, bot_server):
     await page.goto(bot_server.url)
-    switch = page.get_by_role("button", name="Newid i'r Gymraeg")
+    switch = page.get_by_role("button", name="Cymraeg (newid i'r Gymraeg)", exact=True)
     await page.get_by_role("button", name="Ask in Confidence").click()
+    await expect(switch).to_have_attribute("lang", "cy")
     said = await last_bot_text(page, 0)
     assert "Hello" in said or "Hi" in said
     before = await page.locator(".aic-from-bot .aic-text").count()
@@ -60,7 +62,9 @@ async def test_the_switch_turns_an_english_page_welsh(page: Page, bot_server):
     said = await last_bot_text(page, before)
     assert "Iawn, bydda i'n ateb yn Gymraeg" in said
     await expect(page.get_by_role("button", name="Anfon", exact=True)).to_be_visible()
-    await expect(page.get_by_role("button", name="Switch to English")).to_be_focused()
+    await expect(
+        page.get_by_role("button", name="English (switch to English)", exact=True)
+    ).to_be_focused()
     box = page.get_by_role("textbox", name="Eich neges")
     before = await page.locator(".aic-from-bot .aic-text").count()
     await box.fill("someone recorded our video call")

@@ -55,8 +55,10 @@
       confirmNo: "Cancel",
       deleteFailed: "Your conversation could not be deleted just now. Please try again.",
       loading: "Loading…",
+      // The switch to the other language, written in that language (its lang is set too).
+      // Its accessible name starts with the visible word (WCAG 2.5.3 Label in Name).
       switchTo: "Cymraeg",
-      switchLabel: "Newid i'r Gymraeg",
+      switchHint: "(newid i'r Gymraeg)",
     },
     // Welsh: terms from i18n/GLOSSARY.md; a fluent Welsh speaker should review before go-live.
     cy: {
@@ -78,7 +80,7 @@
       inputHint: "Pwyswch Enter i anfon, a Shift ac Enter am linell newydd.",
       send: "Anfon",
       typing: "Mae'r cynorthwyydd yn ateb",
-      pending: "Heb ei anfon eto: bydd yn cael ei anfon pan fydd y cysylltiad yn ôl.",
+      pending: "Heb ei hanfon eto: bydd yn cael ei hanfon pan fydd y cysylltiad yn ôl.",
       offline: "Dydych chi ddim ar-lein. Bydd eich negeseuon yn cael eu hanfon pan fydd y cysylltiad yn ôl.",
       reconnecting: "Methu cyrraedd y cynorthwyydd. Rhoi cynnig arall arni…",
       online: "Wedi ailgysylltu.",
@@ -92,7 +94,7 @@
       deleteFailed: "Doedd dim modd dileu eich sgwrs ar hyn o bryd. Rhowch gynnig arall arni.",
       loading: "Wrthi'n llwytho…",
       switchTo: "English",
-      switchLabel: "Switch to English",
+      switchHint: "(switch to English)",
     },
   };
 
@@ -233,7 +235,16 @@
 
   const title = el("h2", { id: "aic-title", class: "aic-title", text: T.title });
   // The English/Cymraeg switch: it names the other language, in that language (and lang).
-  const langSwitch = el("button", { type: "button", class: "aic-link-button aic-lang-switch", onclick: () => switchLanguage() });
+  // Its name comes from its content, the visible word first and then a hidden explanation
+  // ("Cymraeg (newid i'r Gymraeg)"), so a person using speech input can say what they see.
+  const langSwitchText = el("span");
+  const langSwitchHint = el("span", { class: "aic-visually-hidden" });
+  const langSwitch = el(
+    "button",
+    { type: "button", class: "aic-link-button aic-lang-switch", onclick: () => switchLanguage() },
+    langSwitchText,
+    langSwitchHint,
+  );
   const subtitle = el("p", { class: "aic-subtitle", text: T.subtitle });
   const status = el("p", { class: "aic-status", role: "status", hidden: true });
   const log = el("div", {
@@ -406,9 +417,10 @@
   function relabel() {
     T = STRINGS[lang];
     root.setAttribute("lang", lang);
-    langSwitch.textContent = T.switchTo;
+    // Both parts are in the other language, as the button's lang says.
+    langSwitchText.textContent = T.switchTo;
+    langSwitchHint.textContent = ` ${T.switchHint}`;
     langSwitch.setAttribute("lang", other());
-    langSwitch.setAttribute("aria-label", T.switchLabel);
     title.textContent = T.title;
     const force = lang === "cy" ? config.force_name_cy || config.force_name : config.force_name;
     subtitle.textContent = force ? fmt(T.subtitleForce, { force }) : T.subtitle;
