@@ -93,6 +93,7 @@ REQUIRED = (
     "utter_frontdoor_handoff_stay",
 )
 
+
 def referral_text(response: str, queue: str) -> str:
     """The text that sends the person to 101. A 101 call reaches the caller's own force, and only
     a force that uses this service can open the reference: the national queue promises neither."""

@@ -300,7 +300,9 @@ def test_scam_emails_are_kept_not_left_in_spam():
 def test_report_fraud_is_offered_for_scotland_only_with_police_scotland(force):
     facts = TriageFacts(incident_type="phishing", paid="yes", force_area=force)
     for language, scotland in (("en", "Police Scotland on 101"), ("cy", "Heddlu'r Alban ar 101")):
-        [text] = texts("utter_advice_phishing_money_lost", {"language": language}, response_values(facts))
+        [text] = texts(
+            "utter_advice_phishing_money_lost", {"language": language}, response_values(facts)
+        )
         if force in knowledge.knowledge()["forces"]:
             assert scotland not in text  # the six forces are all in Report Fraud's area
         else:
@@ -309,7 +311,12 @@ def test_report_fraud_is_offered_for_scotland_only_with_police_scotland(force):
 
 # --- Welsh: questions asked of the person, answers that fit the verb ---------------------------
 
-ANSWER_TO = {"Ydych chi": ("Ydw", "Nac ydw"), "Ydyn nhw": ("Ydyn", "Nac ydyn"), "Ydy": ("Ydy", "Nac ydy"), "Oes": ("Oes", "Nac oes")}  # fmt: skip
+ANSWER_TO = {
+    "Ydych chi": ("Ydw", "Nac ydw"),
+    "Ydyn nhw": ("Ydyn", "Nac ydyn"),
+    "Ydy": ("Ydy", "Nac ydy"),
+    "Oes": ("Oes", "Nac oes"),
+}
 
 
 def welsh_questions():

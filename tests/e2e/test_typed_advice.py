@@ -59,8 +59,11 @@ def test_a_typed_conversation_ends_in_the_right_advice(user, scenario):
 
     # The evidence comes before any block or report.
     if facts["incident"] != "phishing" and facts["platform"] != "skype":
-        evidence = re.search(r"Tynnwch sgrinluniau|sgrinluniau o'r bygythiadau|Take screenshots"
-                             r"|Screenshot the threats|screenshot the threats", advice)
+        evidence = re.search(
+            r"Tynnwch sgrinluniau|sgrinluniau o'r bygythiadau|Take screenshots"
+            r"|Screenshot the threats|screenshot the threats",
+            advice,
+        )
         report = re.search(r"riportiwch eu cyfrif|report their account", advice)
         assert evidence and report and evidence.start() < report.start(), scenario["id"]
 

@@ -497,9 +497,7 @@ async def test_a_welsh_widget_user_waits_is_told_their_place_and_restarts_in_wel
     await page.get_by_role("button", name="Dechrau eto").click()
     yes = page.locator(".aic-choice").filter(has_text="Ydw, gadael a dechrau eto")
     await expect(yes).to_be_visible(timeout=TIMEOUT_MS)
-    await expect(
-        page.locator(".aic-choice").filter(has_text="Nac ydw, aros yma")
-    ).to_be_visible()
+    await expect(page.locator(".aic-choice").filter(has_text="Nac ydw, aros yma")).to_be_visible()
     await yes.click()
     left = page.get_by_text("Rydych chi wedi gadael y ciw")
     await expect(left).to_be_visible(timeout=TIMEOUT_MS)

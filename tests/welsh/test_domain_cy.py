@@ -63,9 +63,7 @@ def test_every_response_has_welsh(name):
     variations = RESPONSES[name]
     welsh = [v for v in variations if language_of(v) == "cy"]
     english = [v for v in variations if language_of(v) != "cy"]
-    assert welsh, (
-        f"{name} has no Welsh variation: add one to domain.yml (language: cy)"
-    )
+    assert welsh, f"{name} has no Welsh variation: add one to domain.yml (language: cy)"
     assert english, f"{name} has no English variation"
     # A Welsh fallback with no other condition always exists, or one for asking for oneself
     # (asking_for: null) beside one for asking for someone else: Rasa picks at random among all
