@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 import bot.widget
 from bot import handoff, purge, telegram_door
@@ -17,6 +17,7 @@ from bot.settings import Settings
 from bot.storage import close_tracker_admin, open_store, open_tracker_admin
 
 routes = web.RouteTableDef()
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @routes.get("/healthz")
@@ -25,8 +26,24 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+@web.middleware
+async def refuse_encoded_bodies(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """No door takes a compressed body (no browser and no Telegram sends one). With the parser's
+    own inflating switched off (``auto_decompress``), a deflate bomb is refused unread: it
+    never grows past the few bytes it was sent as."""
+    encoding = request.headers.get(hdrs.CONTENT_ENCODING, "").strip().lower()
+    if encoding not in ("", "identity"):
+        await request.release()  # the bytes as sent, read and dropped, so the answer arrives
+        return web.json_response({"error": "unsupported_content_encoding"}, status=415)
+    return await handler(request)
+
+
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application(client_max_size=256 * 1024)  # no door needs big bodies
+    app = web.Application(
+        client_max_size=256 * 1024,  # no door needs big bodies
+        handler_args={"auto_decompress": False},
+        middlewares=[refuse_encoded_bodies],
+    )
     app[SETTINGS] = settings
     # Loaded now so a domain without bot/'s responses stops the start, not a conversation.
     app[RESPONSES] = Responses.from_domain(settings.domain_path)

@@ -91,3 +91,34 @@ async def test_telegram_unreachable_at_start_keeps_the_rest_up(settings, unused_
         replies = await client.app[CONVERSATIONS].handle("widget", "s1", text="hi")
         assert [r.text for r in replies] == ["echo: hi"]
     assert "telegram door not up" in caplog.text
+
+
+def _rss_bytes() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
+
+
+@pytest.mark.parametrize("route", ["/widget/api/message", "/telegram/webhook", "/healthz"])
+@pytest.mark.parametrize("encoding", ["deflate", "gzip", "br", "identity, deflate"])
+async def test_a_compressed_body_is_refused_unread(settings, route, encoding):
+    """A deflate bomb: 200 KiB on the wire, 200 MiB of zeros inflated (CVE-2025-69223)."""
+    import zlib
+
+    bomb = zlib.compressobj(9, zlib.DEFLATED, -15)
+    body = bomb.compress(b"\0" * (200 * 1024 * 1024)) + bomb.flush()
+    assert len(body) < 256 * 1024
+    async with TestClient(TestServer(create_app(settings))) as client:
+        before = _rss_bytes()
+        response = await client.post(
+            route,
+            data=body,
+            headers={"Content-Encoding": encoding, "Content-Type": "application/json"},
+        )
+        grown = _rss_bytes() - before
+        assert grown < 32 * 1024 * 1024
+        assert response.status == 415
+        assert await response.json() == {"error": "unsupported_content_encoding"}
+        # The app goes on answering plain requests.
+        assert (await client.get("/healthz")).status == 200
