@@ -10,12 +10,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from aic_shared.knowledge import KNOWLEDGE_FILE, load_knowledge
 
 KNOWLEDGE_PATH = Path(
-    os.environ.get(
-        "AIC_KNOWLEDGE_FILE", Path(__file__).resolve().parent.parent / "data" / "knowledge.yml"
-    )
+    os.environ.get("AIC_KNOWLEDGE_FILE", Path(__file__).resolve().parent.parent / KNOWLEDGE_FILE)
 )
 ELSEWHERE = "elsewhere"
 UNKNOWN = "unknown"
@@ -23,8 +21,7 @@ UNKNOWN = "unknown"
 
 @lru_cache(maxsize=1)
 def knowledge() -> dict[str, Any]:
-    with KNOWLEDGE_PATH.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return load_knowledge(KNOWLEDGE_PATH)
 
 
 def _normalise(text: str) -> str:

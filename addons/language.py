@@ -1,6 +1,6 @@
 """The language of each message as a ``language`` entity, which fills the ``language`` slot.
 
-The rules are in actions/language.py (bot/ uses them too). A pipeline component rather than a
+The rules are in aic_shared/language.py (bot/ uses them too). A pipeline component rather than a
 custom slot-mapping action: that action cost one call to the action server on every turn.
 
 bot/ names the person's language in every message's metadata, so the entity is there on every
@@ -30,8 +30,8 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.language import ENTITY, SLOT, message_language
 from addons.components import StatelessComponent
+from aic_shared.language import ENTITY, SLOT, message_language
 
 original_extract_slots = ActionExtractSlots.run
 

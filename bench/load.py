@@ -239,7 +239,7 @@ async def start_stack(args: argparse.Namespace, work: Path) -> Stack:
     }
     rasa_env: dict[str, str] = {}
     if args.redis:
-        from tests.scale.redis_server import RedisServer
+        from scripts.redis_server import RedisServer
 
         redis = RedisServer(work / "redis").start()
         endpoints = ROOT / "deploy" / "endpoints.redis.yml"

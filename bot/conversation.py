@@ -19,8 +19,8 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from actions.language import ENGLISH, choose_language, detect_language, normalise
-from actions.language import ENTITY as LANGUAGE_ENTITY
+from aic_shared.language import ENGLISH, choose_language, detect_language, normalise
+from aic_shared.language import ENTITY as LANGUAGE_ENTITY
 from bot.messages import Button, Reply
 from bot.pseudonym import pseudonym
 from bot.rasa_client import Custom, RasaClient, RasaUnavailable
@@ -36,7 +36,7 @@ COMMANDS = {"start": "/greet", "help": "/bot_capabilities", "restart": "/restart
 # Door commands that choose the language (Telegram's /cymraeg and /english, the widget's switch).
 LANGUAGE_COMMANDS = {"cymraeg": "cy", "english": "en"}
 # The language of the turn being handled, set at the start of every turn: say() answers in it
-# and _ask() sends it to Rasa as metadata, so Rasa and bot/ agree (actions/language.py).
+# and _ask() sends it to Rasa as metadata, so Rasa and bot/ agree (aic_shared/language.py).
 _TURN_LANGUAGE: ContextVar[str | None] = ContextVar("turn_language", default=None)
 # The language stored for a person, and whether they chose it (bot.store.Admission).
 StoredLanguage = tuple[str | None, bool]
@@ -168,7 +168,7 @@ class Conversations:
         hint: str | None,
     ) -> str:
         """The turn's language: a choice made now, else one made before, else the language the
-        text is ``written`` in, the last turn's or the door's guess (actions/language.py).
+        text is ``written`` in, the last turn's or the door's guess (aic_shared/language.py).
         Remembered per pseudonym."""
         stored_language, was_chosen = stored
         chosen = was_chosen

@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from actions.language import ENGLISH, normalise
+from aic_shared.language import ENGLISH, normalise
 from bot.conversation import KeyedLocks, clean_text
 from bot.handoff.hours import OpeningHours
 from bot.handoff.hub import Hub

@@ -10,7 +10,7 @@ talks to the routes below over plain HTTP JSON (no cookies, no Rasa socketio):
 
 A message may carry ``"language": "en" | "cy"`` (the person pressed the English/Cymraeg switch)
 or ``"language_hint"`` (the page's ``data-lang``); the ``cymraeg`` and ``english`` commands record
-the switch itself (actions/language.py has the rules).
+the switch itself (aic_shared/language.py has the rules).
 
 ``session`` is a random id kept in the browser's sessionStorage; ``Conversations`` turns it
 into a pseudonym before anything is stored or sent to Rasa. ``id`` is a random id per message,
@@ -31,6 +31,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
+from aic_shared.knowledge import forces, knowledge_beside, load_knowledge
 from bot.appkeys import CONVERSATIONS, SETTINGS
 from bot.httpjson import (
     BadRequest,
@@ -48,8 +49,6 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "widget"
 STATIC_DIR = Path(__file__).parent / "static"
-# data/knowledge.yml beside the domain: the widget shows the name of the force that embeds it.
-KNOWLEDGE_FILE = Path("data") / "knowledge.yml"
 
 # Texts longer than the bot's own limit still reach Conversations, which answers with its
 # "too long" message; this cap only refuses what no person types into the widget.
@@ -180,8 +179,8 @@ async def _load_texts(app: web.Application) -> None:
         "unavailable": responses.text("utter_frontdoor_unavailable", CHANNEL),
         "unavailable_cy": responses.text("utter_frontdoor_unavailable", CHANNEL, "cy"),
         "unavailable_all": _variations(domain, "utter_frontdoor_unavailable"),
-        "forces": _force_names(domain.parent / KNOWLEDGE_FILE),
-        "forces_cy": _force_names(domain.parent / KNOWLEDGE_FILE, "name_cy"),
+        "forces": _force_names(domain),
+        "forces_cy": _force_names(domain, "cy"),
     }
 
 
@@ -196,16 +195,10 @@ def _variations(domain: Path, name: str) -> set[str]:
     return texts
 
 
-def _force_names(path: Path, field: str = "name") -> dict[str, str]:
-    try:
-        knowledge = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError:
-        return {}
-    forces = knowledge.get("forces") or {}
+def _force_names(domain: Path, language: str | None = None) -> dict[str, str]:
     return {
-        key: str(force.get(field) or force["name"])
-        for key, force in forces.items()
-        if isinstance(force, dict) and force.get("name")
+        key: force.texts(language)["force_name"]
+        for key, force in forces(load_knowledge(knowledge_beside(domain))).items()
     }
 
 

@@ -20,7 +20,7 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from addons.redis_tracker_store import LinearMergeRedisTrackerStore, merge_trackers
-from tests.scale.redis_server import RedisServer
+from scripts.redis_server import RedisServer
 
 ROOT = Path(__file__).resolve().parents[2]
 METADATA = {"language": "en"}

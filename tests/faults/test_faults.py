@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from scripts.processes import free_port
+from scripts.redis_server import RedisServer
 from tests.scale.cluster import (
     Bot,
     Cluster,
@@ -24,7 +25,6 @@ from tests.scale.cluster import (
     is_safety_message,
     text_of,
 )
-from tests.scale.redis_server import RedisServer
 
 pytestmark = pytest.mark.e2e
 

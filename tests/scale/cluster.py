@@ -37,7 +37,7 @@ from scripts.processes import (
     launch_rasa,
     wait_for_rasa,
 )
-from tests.scale.redis_server import RedisServer
+from scripts.redis_server import RedisServer
 
 SECRET = "scale-pseudonym-secret-0123456789abcdef"
 ENDPOINTS = ROOT / "deploy" / "endpoints.redis.yml"

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from scripts.redis_server import RedisServer
 from tests.scale.cluster import Cluster, acquire, release
-from tests.scale.redis_server import RedisServer
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from bot.storage import ReconnectingStore, StoreUnavailable, open_store, open_tr
 from bot.store import Address, Admission, SQLiteStore
 from bot.store_redis import RedisStore, RedisTrackerAdmin, connect, person_key
 from bot.tracker_admin import SQLiteTrackerAdmin
-from tests.scale.redis_server import RedisServer
+from scripts.redis_server import RedisServer
 
 
 @pytest.fixture(params=["sqlite", "redis"])

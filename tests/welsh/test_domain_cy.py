@@ -14,7 +14,7 @@ import pytest
 import yaml
 from rasa.core.nlg.generator import ResponseVariationFilter
 
-from actions.language import detect_language, language_scores
+from aic_shared.language import detect_language, language_scores
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
