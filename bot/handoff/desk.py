@@ -23,7 +23,6 @@ import json
 import logging
 import math
 import secrets
-import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -142,7 +141,8 @@ async def _session(request: web.Request) -> DeskSession:
     token = request.cookies.get(COOKIE)
     if not token:
         raise _error(401, "not_logged_in")
-    session = await request.app[HANDOFF].cases.session(_token_hash(token), time.time())
+    handoff = request.app[HANDOFF]
+    session = await handoff.cases.session(_token_hash(token), handoff.clock())
     if session is None:
         raise _error(401, "session_expired")
     return session
@@ -200,7 +200,7 @@ async def login(request: web.Request) -> web.Response:
     config = request.app[DESK]
     failures: dict[str, tuple[int, float]] = config["failures"]
     count, until = failures.get(username, (0, 0.0))
-    now = time.time()
+    now = request.app[HANDOFF].clock()
     if until > now:
         raise _error(429, "too_many_attempts")
     handoff = request.app[HANDOFF]
@@ -282,7 +282,7 @@ async def _case_for(request: web.Request, session: DeskSession) -> Case:
 async def queue(request: web.Request) -> web.Response:
     session = await _session(request)
     handoff = request.app[HANDOFF]
-    now = time.time()
+    now = handoff.clock()
     cases = await handoff.cases.queue(session.force, session.username)
     return _json(
         {
@@ -299,7 +299,7 @@ async def case_detail(request: web.Request) -> web.Response:
 
 
 async def _detail(handoff: Handoff, case: Case, session: DeskSession) -> dict:
-    now = time.time()
+    now = handoff.clock()
     # The conversation so far is only what the person sent after agreeing to the hand-off;
     # bot/'s notices in English (the person may read them in Welsh); not the queue updates.
     messages = [
@@ -385,7 +385,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
                 event = await asyncio.wait_for(inbox.get(), WS_SESSION_CHECK_SECONDS)
             except asyncio.TimeoutError:
                 event = None
-            if await handoff.cases.session(token_hash, time.time()) is None:
+            if await handoff.cases.session(token_hash, handoff.clock()) is None:
                 await ws.send_json({"type": "session_expired"})
                 await ws.close()
                 return

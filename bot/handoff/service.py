@@ -127,7 +127,8 @@ class Handoff:
         self._wait_seconds = wait_seconds
         self._retention_seconds = retention_seconds
         self._max_chars = max_message_chars
-        self._clock = clock
+        # Read by the desk too; a test moves it instead of waiting.
+        self.clock = clock
         self.hub = hub or Hub()
         self.pushers: dict[str, Pusher] = {}
         # One recount of a queue's places at a time in this process (the store's tell_position
@@ -192,7 +193,7 @@ class Handoff:
         summary = request.get("summary") if isinstance(request.get("summary"), dict) else {}
         summary_text = str(request.get("summary_text") or "")[:MAX_SUMMARY_CHARS]
         language = await self.language(who)
-        now = self._clock()
+        now = self.clock()
         try:
             case = await self.cases.open_case_for(who)
             if case is None:
@@ -273,7 +274,7 @@ class Handoff:
             return [Reply(self._responses.text("utter_frontdoor_empty", channel, language))]
         if len(cleaned) > self._max_chars:
             return [Reply(self._responses.text("utter_frontdoor_too_long", channel, language))]
-        await self.cases.add_message(case.id, USER, cleaned, self._clock(), delivered=True)
+        await self.cases.add_message(case.id, USER, cleaned, self.clock(), delivered=True)
         await self.hub.publish(case.queue, {"type": "case", "reference": case.reference})
         if case.state == WAITING:
             position = await self.cases.position(case)
@@ -320,7 +321,7 @@ class Handoff:
         ]
 
     async def leave(self, case: Case, channel: str, language: str | None = None) -> list[Reply]:
-        now = self._clock()
+        now = self.clock()
         if await self.cases.finish(case.id, (WAITING, LIVE), LEFT, now, "person left"):
             log.info("hand-off case left by the person (%s)", case.queue)
             await self.cases.add_message(
@@ -396,7 +397,7 @@ class Handoff:
     # --- The desk's side -----------------------------------------------------------------------
 
     async def claim(self, case: Case, handler: str) -> bool:
-        if not await self.cases.claim(case.id, handler, self._clock()):
+        if not await self.cases.claim(case.id, handler, self.clock()):
             return False
         log.info("hand-off case claimed (%s)", case.queue)
         await self._notify(case, "utter_frontdoor_handoff_claimed", leave=True)
@@ -405,7 +406,7 @@ class Handoff:
         return True
 
     async def say(self, case: Case, text: str) -> CaseMessage:
-        message = await self.cases.add_message(case.id, HANDLER, text, self._clock())
+        message = await self.cases.add_message(case.id, HANDLER, text, self.clock())
         await self.hub.publish(case.queue, {"type": "case", "reference": case.reference})
         await self.deliver(case, message)
         return message
@@ -414,10 +415,10 @@ class Handoff:
         """End a live chat (the person is told and is back with the assistant), or record the
         outcome of a referred case someone called 101 about."""
         if case.state == LIVE:
-            if not await self.cases.finish(case.id, (LIVE,), CLOSED, self._clock(), outcome):
+            if not await self.cases.finish(case.id, (LIVE,), CLOSED, self.clock(), outcome):
                 return False
             await self._notify(case, "utter_frontdoor_handoff_ended", leave=False)
-        elif not await self.cases.finish(case.id, (REFERRED,), CLOSED, self._clock(), outcome):
+        elif not await self.cases.finish(case.id, (REFERRED,), CLOSED, self.clock(), outcome):
             return False
         await self.hub.publish(case.queue, {"type": "queue"})
         await self.hub.publish(case.queue, {"type": "case", "reference": case.reference})
@@ -440,7 +441,7 @@ class Handoff:
                     else "utter_frontdoor_handoff_place"
                 )
                 text = self.text(name, case.channel, case, language, position=position)
-                message = await self.cases.add_message(case.id, QUEUE, text, self._clock())
+                message = await self.cases.add_message(case.id, QUEUE, text, self.clock())
                 await self.deliver(case, message, leave=True)
 
     # --- Delivery ------------------------------------------------------------------------------
@@ -451,7 +452,7 @@ class Handoff:
             case.id,
             NOTICE,
             self.text(response, case.channel, case, language),
-            self._clock(),
+            self.clock(),
             desk_text=self.text(response, None, case),
         )
         await self.hub.publish(case.queue, {"type": "case", "reference": case.reference})
@@ -470,7 +471,7 @@ class Handoff:
         pusher = self.pushers.get(case.channel)
         if pusher is None:
             return  # this replica has not got that door; one that has delivers it
-        if not await self.cases.lease_delivery(message.id, self._clock(), DELIVERY_LEASE_SECONDS):
+        if not await self.cases.lease_delivery(message.id, self.clock(), DELIVERY_LEASE_SECONDS):
             return  # being sent already (another replica, or an earlier tick)
         address = await self._people.address(case.pseudonym)
         if address is None:
@@ -493,7 +494,7 @@ class Handoff:
     # --- Housekeeping --------------------------------------------------------------------------
 
     async def tick(self) -> None:
-        now = self._clock()
+        now = self.clock()
         for case in await self.cases.waiting_since(now - self._wait_seconds):
             if await self.cases.finish(case.id, (WAITING,), REFERRED, now):
                 log.info("hand-off case not picked up in time (%s)", case.queue)
@@ -507,7 +508,7 @@ class Handoff:
 
     async def purge(self, now: float | None = None) -> int:
         """Retention (``AIC_HANDOFF_RETENTION_DAYS``): ended cases and expired desk sessions."""
-        now = self._clock() if now is None else now
+        now = self.clock() if now is None else now
         deleted = await self.cases.purge(now - self._retention_seconds)
         await self.cases.purge_sessions(now)
         if deleted:

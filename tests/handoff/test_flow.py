@@ -154,7 +154,7 @@ async def test_leaving_the_queue_and_forget(settings, rasa):
 
 async def test_sessions_expire_and_need_the_right_origin(settings, rasa):
     await add_accounts(settings, alice="gwent")
-    settings = replace(settings, desk_session_minutes=0.1)  # 6 s
+    settings = replace(settings, desk_session_minutes=0.1)  # 6 s, passed on the bot's clock
     async with TestClient(TestServer(create_app(settings))) as client:
         alice = Desk(client, "alice")
         assert await alice.login(Origin="https://evil.example") == 403
@@ -162,9 +162,11 @@ async def test_sessions_expire_and_need_the_right_origin(settings, rasa):
         cookie = alice.cookie
         assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/desk" in cookie
         assert (await alice.get("me"))[0] == 200
-        await asyncio.sleep(6.5)
+        handoff = client.app[HANDOFF]
+        started = handoff.clock()
+        handoff.clock = lambda: started + 6.5
         status, body = await alice.get("queue")
-        assert status == 401  # the browser has dropped the cookie; the server refuses it too:
+        assert status == 401
         token = cookie.split("aic_desk=")[1].split(";")[0]
         response = await client.get("/desk/api/queue", headers={"Cookie": f"aic_desk={token}"})
         assert response.status == 401
