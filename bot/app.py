@@ -11,10 +11,10 @@ from bot import handoff, purge, telegram_door
 from bot.appkeys import CONVERSATIONS, RESPONSES, SETTINGS, STORE
 from bot.conversation import Conversations
 from bot.http_client import HttpClient
+from bot.open_stores import close_tracker_admin, open_store, open_tracker_admin
 from bot.rasa_client import RasaClient
 from bot.responses import Responses
 from bot.settings import Settings
-from bot.storage import close_tracker_admin, open_store, open_tracker_admin
 
 routes = web.RouteTableDef()
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.conversation import Conversations
+from bot.people import Store
 from bot.responses import Responses
 from bot.settings import Settings
-from bot.store import Store
 
 SETTINGS = web.AppKey("settings", Settings)
 RESPONSES = web.AppKey("responses", Responses)

@@ -22,11 +22,11 @@ from typing import Any
 from aic_shared.language import ENGLISH, choose_language, detect_language, normalise
 from aic_shared.language import ENTITY as LANGUAGE_ENTITY
 from bot.messages import Button, Reply
+from bot.people import Address, Store
 from bot.pseudonym import pseudonym
 from bot.rasa_client import Custom, RasaClient, RasaUnavailable
 from bot.ratelimit import Verdict
 from bot.responses import Responses
-from bot.store import Address, Store
 from bot.tracker_admin import TrackerAdmin
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ LANGUAGE_COMMANDS = {"cymraeg": "cy", "english": "en"}
 # The language of the turn being handled, set at the start of every turn: say() answers in it
 # and _ask() sends it to Rasa as metadata, so Rasa and bot/ agree (aic_shared/language.py).
 _TURN_LANGUAGE: ContextVar[str | None] = ContextVar("turn_language", default=None)
-# The language stored for a person, and whether they chose it (bot.store.Admission).
+# The language stored for a person, and whether they chose it (bot.people.Admission).
 StoredLanguage = tuple[str | None, bool]
 NO_LANGUAGE: StoredLanguage = (None, False)
 

@@ -2,7 +2,7 @@
 
 ``setup(app)`` (called from ``create_app`` after the doors) adds the desk's routes, the widget's
 ``POST /widget/api/handoff`` feed, and at start plugs ``Handoff`` into ``Conversations`` over the
-case store the settings choose (``bot.storage.open_case_store``: ``{AIC_DATA_DIR}/handoff.db``,
+case store the settings choose (``bot.open_stores.open_case_store``: ``{AIC_DATA_DIR}/handoff.db``,
 or Redis with ``AIC_REDIS_URL``, where the desk's live events go over Redis pub/sub too, so
 every replica serves one desk). A case store that cannot be opened at start does not stop
 bot/: it is opened on use, and the hand-off works once it can be. See ``service.py`` for the
@@ -20,17 +20,17 @@ from aiohttp import web
 
 from bot.appkeys import CONVERSATIONS, SETTINGS, STORE
 from bot.handoff import desk
+from bot.handoff.cases_sqlite import store_path
 from bot.handoff.desk import HANDOFF
 from bot.handoff.hours import OpeningHours
 from bot.handoff.hub import Hub, RedisHub
 from bot.handoff.queues import load_forces
 from bot.handoff.service import REQUIRED, Handoff
-from bot.handoff.store import store_path
 from bot.httpjson import BadRequest, cors, json_response, read_json, require_id
 from bot.messages import Reply
+from bot.open_stores import open_case_store
 from bot.purge import PURGE_HOOKS
 from bot.responses import MissingResponses, Responses
-from bot.storage import open_case_store
 
 __all__ = ["HANDOFF", "Handoff", "setup", "store_path"]
 

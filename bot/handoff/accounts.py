@@ -22,8 +22,8 @@ import time
 
 from bot.handoff.passwords import WeakPassword, hash_password
 from bot.handoff.queues import load_forces
+from bot.open_stores import StoreUnavailable, open_case_store
 from bot.settings import Settings
-from bot.storage import StoreUnavailable, open_case_store
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,62}")
 

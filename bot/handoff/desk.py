@@ -29,10 +29,10 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from bot.handoff.cases import LIVE, NOTICE, QUEUE, REFERRED, REPLIED, WAITING, Case, DeskSession
 from bot.handoff.passwords import verify_async
 from bot.handoff.references import normalise
 from bot.handoff.service import OUTCOMES, Handoff
-from bot.handoff.store import LIVE, NOTICE, QUEUE, REFERRED, REPLIED, WAITING, Case, DeskSession
 
 log = logging.getLogger(__name__)
 

@@ -27,10 +27,7 @@ from typing import Any
 
 from aic_shared.language import ENGLISH, normalise
 from bot.conversation import KeyedLocks, clean_text
-from bot.handoff.hours import OpeningHours
-from bot.handoff.hub import Hub
-from bot.handoff.queues import NATIONAL, Force
-from bot.handoff.store import (
+from bot.handoff.cases import (
     CLOSED,
     HANDLER,
     LEFT,
@@ -45,10 +42,13 @@ from bot.handoff.store import (
     CaseMessage,
     CaseStore,
 )
+from bot.handoff.hours import OpeningHours
+from bot.handoff.hub import Hub
+from bot.handoff.queues import NATIONAL, Force
 from bot.messages import Button, Reply
+from bot.people import Store
 from bot.rasa_client import Custom
 from bot.responses import Responses
-from bot.store import Store
 
 log = logging.getLogger(__name__)
 

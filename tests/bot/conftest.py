@@ -10,9 +10,9 @@ import yaml
 
 from bot.conversation import Conversations
 from bot.http_client import HttpClient
+from bot.people import SQLiteStore
 from bot.rasa_client import RasaClient
 from bot.responses import REQUIRED, Responses
-from bot.store import SQLiteStore
 from bot.tracker_admin import SQLiteTrackerAdmin
 from tests.bot.connect_proxy import ConnectProxy
 from tests.bot.fake_rasa import FakeRasa, start_fake_rasa

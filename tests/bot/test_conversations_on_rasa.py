@@ -12,9 +12,9 @@ import pytest
 
 from bot.conversation import Conversations
 from bot.http_client import HttpClient
+from bot.people import SQLiteStore
 from bot.rasa_client import RasaClient
 from bot.responses import Responses
-from bot.store import SQLiteStore
 from bot.tracker_admin import SQLiteTrackerAdmin
 from scripts.processes import ROOT
 

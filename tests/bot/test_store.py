@@ -4,8 +4,8 @@ import stat
 from pathlib import Path
 
 from bot.messages import Button
+from bot.people import Address, SQLiteStore
 from bot.ratelimit import Verdict
-from bot.store import Address, SQLiteStore
 
 
 async def test_state_survives_a_restart(tmp_path: Path):

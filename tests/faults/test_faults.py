@@ -165,7 +165,7 @@ def test_bot_starts_with_its_sqlite_folder_unusable_and_recovers(cluster, tmp_pa
     blocked.unlink()
     assert_recovers(user, bot, "hello", within=15)
     assert (blocked / "bot.db").exists()
-    # The hand-off's case store opened too, on first use (bot/storage.py's ReconnectingCaseStore).
+    # The hand-off's case store opened too, on first use (ReconnectingCaseStore).
     hand_off = user.post(bot, "handoff", {"after": None})
     assert hand_off["active"] is False
     assert (blocked / "handoff.db").exists()

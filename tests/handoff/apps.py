@@ -10,8 +10,8 @@ import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from bot.handoff.cases_sqlite import SQLiteCaseStore
 from bot.handoff.passwords import hash_password
-from bot.handoff.store import SQLiteCaseStore
 from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bot.handoff.store import CaseStore, SQLiteCaseStore
-from bot.handoff.store_redis import RedisCaseStore
+from bot.handoff.cases import CaseStore
+from bot.handoff.cases_redis import RedisCaseStore
+from bot.handoff.cases_sqlite import SQLiteCaseStore
 from bot.settings import Settings
 from tests.handoff.apps import OPEN, ROOT, SECRET, StandInRasa
 from tests.scale.conftest import cluster, redis_server  # noqa: F401

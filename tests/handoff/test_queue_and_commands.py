@@ -14,8 +14,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.app import create_app
 from bot.appkeys import CONVERSATIONS
 from bot.handoff import HANDOFF
+from bot.handoff.cases_redis import RedisCaseStore
 from bot.handoff.passwords import hash_password
-from bot.handoff.store_redis import RedisCaseStore
 from tests.handoff.apps import PASSWORD, Desk, add_accounts
 
 ENGLISH_LEAVE = "Leave and go back to the assistant"

@@ -11,10 +11,10 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import create_app
+from bot.handoff.cases import Case
 from bot.handoff.hours import OpeningHours
 from bot.handoff.queues import NATIONAL, load_forces
 from bot.handoff.service import REQUIRED, Handoff, referral_text
-from bot.handoff.store import Case
 from bot.responses import Responses
 from tests.handoff import apps
 from tests.handoff.apps import ROOT

@@ -5,16 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.handoff.store import (
-    HANDLER,
-    LEFT,
-    LIVE,
-    NOTICE,
-    QUEUE,
-    REFERRED,
-    USER,
-    WAITING,
-)
+from bot.handoff.cases import HANDLER, LEFT, LIVE, NOTICE, QUEUE, REFERRED, USER, WAITING
 
 SUMMARY = {"incident_type": "webcam", "paid": "no"}
 
@@ -200,7 +191,7 @@ async def test_accounts_and_their_sessions(cases):
 async def test_redis_keeps_nothing_of_a_forgotten_or_purged_case(redis_server):
     import redis.asyncio as aioredis
 
-    from bot.handoff.store_redis import RedisCaseStore
+    from bot.handoff.cases_redis import RedisCaseStore
 
     store = await RedisCaseStore.open(redis_server.url)
     client = aioredis.Redis.from_url(redis_server.url, decode_responses=True)

@@ -143,7 +143,7 @@ def test_make_purge_deletes_what_is_past_retention(tmp_path: Path, domain_path: 
     )
 
     async def seed() -> None:
-        from bot.store import SQLiteStore
+        from bot.people import SQLiteStore
 
         store = await SQLiteStore.open(data / "bot.db")
         await store.admit("idle", "widget", "x", time.time() - 2 * 3600, 20)

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from bot.messages import Button
+from bot.open_stores import ReconnectingStore, StoreUnavailable, open_store, open_tracker_admin
+from bot.people import Address, Admission, SQLiteStore
+from bot.people_redis import RedisStore, RedisTrackerAdmin, connect, person_key
 from bot.ratelimit import Verdict
 from bot.settings import Settings
-from bot.storage import ReconnectingStore, StoreUnavailable, open_store, open_tracker_admin
-from bot.store import Address, Admission, SQLiteStore
-from bot.store_redis import RedisStore, RedisTrackerAdmin, connect, person_key
 from bot.tracker_admin import SQLiteTrackerAdmin
 from scripts.redis_server import RedisServer
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from bot.store import SQLiteStore
+from bot.people import SQLiteStore
 
 WELSH_SAFETY = "Mae'n ddrwg gen i, alla i ddim ateb yn iawn"
 ENGLISH_SAFETY = "Sorry, I can't answer properly right now"

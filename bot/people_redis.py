@@ -1,6 +1,6 @@
 """bot/'s state and Rasa's trackers on Redis, for several bot/ and Rasa replicas (deploy/).
 
-``RedisStore`` has the same methods as ``bot.store.SQLiteStore``: one hash per pseudonym
+``RedisStore`` has the same methods as ``bot.people.SQLiteStore``: one hash per pseudonym
 (``aic:person:<pseudonym>``: door, address, last activity, buttons offered, rate-limit bucket)
 and one sorted set of pseudonyms by last activity (``aic:active``) for retention. Each hash
 also expires by itself after the retention period, so nothing outlives it even if no purge
@@ -25,8 +25,8 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from bot.messages import Button
+from bot.people import Address, Admission
 from bot.ratelimit import Verdict
-from bot.store import Address, Admission
 
 log = logging.getLogger(__name__)
 

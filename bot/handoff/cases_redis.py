@@ -30,17 +30,9 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
+from bot.handoff.cases import OPEN_STATES, USER, WAITING, Account, Case, CaseMessage, DeskSession
 from bot.handoff.references import new_reference
-from bot.handoff.store import (
-    OPEN_STATES,
-    USER,
-    WAITING,
-    Account,
-    Case,
-    CaseMessage,
-    DeskSession,
-)
-from bot.store_redis import connect, translated
+from bot.people_redis import connect, translated
 
 PREFIX = "aic:handoff:"
 # A desk session's hash also expires by itself this long after the session does.

@@ -4,7 +4,7 @@ It holds only what bot/ needs: where to send a reply (the door's address, e.g. a
 id), when the person was last active (for retention), the buttons last offered (so a press can
 be checked), the rate-limit bucket and the person's language. ``Store`` is the interface;
 ``SQLiteStore`` keeps it in ``{data_dir}/bot.db`` so a restart loses nothing, and
-``bot.store_redis.RedisStore`` keeps it in Redis for several replicas.
+``bot.people_redis.RedisStore`` keeps it in Redis for several replicas.
 """
 
 from __future__ import annotations

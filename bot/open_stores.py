@@ -22,13 +22,13 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from bot.messages import Button
+from bot.people import Address, Admission, SQLiteStore, Store
+from bot.people_redis import RedisStore, RedisTrackerAdmin, StoreUnavailable
 from bot.settings import Settings
-from bot.store import Address, Admission, SQLiteStore, Store
-from bot.store_redis import RedisStore, RedisTrackerAdmin, StoreUnavailable
 from bot.tracker_admin import SQLiteTrackerAdmin, TrackerAdmin
 
 if TYPE_CHECKING:
-    from bot.handoff.store import CaseStore
+    from bot.handoff.cases import CaseStore
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ class ReconnectingCaseStore(Reconnecting["CaseStore"]):
     works again once it can be opened. Every ``CaseStore`` method is passed through."""
 
     def __getattr__(self, name: str) -> Any:
-        from bot.handoff.store import CASE_STORE_METHODS
+        from bot.handoff.cases import CASE_STORE_METHODS
 
         if name not in CASE_STORE_METHODS:
             raise AttributeError(name)
@@ -155,8 +155,8 @@ async def open_case_store(settings: Settings, lazy: bool = True) -> Reconnecting
     """The hand-off's case store for these settings: Redis with ``AIC_REDIS_URL``, else SQLite
     in ``{AIC_DATA_DIR}/handoff.db``. Open if it can be opened now; with ``lazy=False`` (the
     accounts command) a store that cannot be opened raises ``StoreUnavailable``."""
-    from bot.handoff.store import SQLiteCaseStore, store_path
-    from bot.handoff.store_redis import RedisCaseStore
+    from bot.handoff.cases_redis import RedisCaseStore
+    from bot.handoff.cases_sqlite import SQLiteCaseStore, store_path
 
     if settings.redis_url:
         opener: Callable[[], Awaitable[CaseStore]] = partial(

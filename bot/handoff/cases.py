@@ -1,0 +1,138 @@
+"""The hand-off's data: cases, their messages, the desk's accounts and sessions, and
+``CaseStore``, the interface every store of them keeps. ``bot.handoff.cases_sqlite`` keeps them
+in ``{data_dir}/handoff.db`` so a restart of bot/ loses nothing; ``bot.handoff.cases_redis`` in
+Redis (``AIC_REDIS_URL``) so several bot/ replicas share one desk. Every check-then-change
+(``claim``, ``finish``, ``tell_position``, ``lease_delivery``) is one atomic conditional update
+in both, so two handlers, or two replicas, can never both win.
+
+A case holds the person's pseudonym (to route their messages and to delete on /forget) and the
+door it came from, never a door id, name or username.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
+
+WAITING, LIVE, CLOSED, REFERRED, LEFT = "waiting", "live", "closed", "referred", "left"
+OPEN_STATES = (WAITING, LIVE)
+# Who a case message is from: the person, the handler, bot/ telling the person something (the
+# desk shows it), bot/ telling a waiting person their new place in the queue (it does not), or
+# a notice the person already got as the answer to their own turn (e.g. "you've left"): the
+# desk shows it, the widget's feed does not repeat it.
+USER, HANDLER, NOTICE, QUEUE, REPLIED = "user", "handler", "notice", "queue", "replied"
+
+
+@dataclass(frozen=True)
+class Case:
+    id: int
+    reference: str
+    pseudonym: str
+    channel: str
+    queue: str
+    summary: dict[str, Any]
+    summary_text: str
+    state: str
+    handler: str | None
+    outcome: str | None
+    created_at: float
+    claimed_at: float | None
+    ended_at: float | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+
+@dataclass(frozen=True)
+class CaseMessage:
+    id: int
+    case_id: int
+    sender: str  # user | handler | notice | queue | replied
+    text: str  # as the person sees it, in their language
+    at: float
+    delivered: bool
+    desk_text: str | None = None  # bot/'s notices as the desk shows them: in English
+
+
+@dataclass(frozen=True)
+class Account:
+    username: str
+    force: str
+    password_hash: str
+
+
+@dataclass(frozen=True)
+class DeskSession:
+    username: str
+    force: str
+    csrf: str
+    expires_at: float
+
+
+class CaseStore(Protocol):
+    async def create_case(
+        self,
+        *,
+        pseudonym: str,
+        channel: str,
+        queue: str,
+        summary: dict[str, Any],
+        summary_text: str,
+        state: str,
+        now: float,
+    ) -> Case: ...
+    async def open_case_for(self, pseudonym: str) -> Case | None: ...
+    async def case(self, case_id: int) -> Case | None: ...
+    async def by_reference(self, reference: str) -> Case | None: ...
+    async def queue(self, queue: str, handler: str | None = None) -> list[Case]: ...
+    async def position(self, case: Case) -> int: ...
+    async def claim(self, case_id: int, handler: str, now: float) -> bool: ...
+    async def finish(
+        self,
+        case_id: int,
+        from_states: tuple[str, ...],
+        state: str,
+        now: float,
+        outcome: str | None = None,
+    ) -> bool: ...
+    async def waiting_since(self, cutoff: float) -> list[Case]: ...
+    async def tell_position(self, case_id: int, position: int) -> bool: ...
+    async def add_message(
+        self,
+        case_id: int,
+        sender: str,
+        text: str,
+        now: float,
+        delivered: bool = False,
+        desk_text: str | None = None,
+    ) -> CaseMessage: ...
+    async def messages(self, case_id: int) -> list[CaseMessage]: ...
+    async def messages_for(self, pseudonym: str, after: int) -> list[CaseMessage]: ...
+    async def undelivered(self) -> list[tuple[Case, CaseMessage]]: ...
+    async def lease_delivery(self, message_id: int, now: float, seconds: float) -> bool: ...
+    async def mark_delivered(self, message_id: int) -> None: ...
+    async def delete_for(self, pseudonym: str) -> int: ...
+    async def purge(self, cutoff: float) -> int: ...
+    async def purge_sessions(self, now: float) -> int: ...
+    async def add_account(
+        self, username: str, force: str, password_hash: str, now: float
+    ) -> None: ...
+    async def account(self, username: str) -> Account | None: ...
+    async def accounts(self) -> list[Account]: ...
+    async def set_password(self, username: str, password_hash: str) -> bool: ...
+    async def remove_account(self, username: str) -> bool: ...
+    async def create_session(
+        self, token_hash: str, username: str, csrf: str, expires_at: float
+    ) -> None: ...
+    async def session(self, token_hash: str, now: float) -> DeskSession | None: ...
+    async def delete_session(self, token_hash: str) -> None: ...
+    async def close(self) -> None: ...
+
+
+# What ``bot.open_stores.ReconnectingCaseStore`` passes through to the store it opened.
+CASE_STORE_METHODS = frozenset(
+    name for name in vars(CaseStore) if not name.startswith("_") and name != "close"
+)
