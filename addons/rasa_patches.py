@@ -16,7 +16,7 @@ from typing import Any
 
 import rasa
 
-from addons import action_client, applied_events, language, speedups
+from addons import action_client, applied_events, message_language, speedups
 
 # The version in pyproject.toml (tests/addons/test_rasa_patches.py checks that they agree).
 PINNED_RASA = "3.6.21"
@@ -68,7 +68,7 @@ PATCHES = (
     ),
     Patch(
         "rasa.core.actions.action.ActionExtractSlots.run",
-        "addons/language.py",
+        "addons/message_language.py",
         "set the language slot again on every turn from the entity bot/ always sends. The repeats"
         " are dropped: one event fewer a turn to store and replay, the same slot value.",
     ),
@@ -109,4 +109,4 @@ def install() -> None:
     speedups.install()
     applied_events.install()
     action_client.install()
-    language.install()
+    message_language.install()

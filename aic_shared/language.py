@@ -1,7 +1,7 @@
 """Which language to answer in: English or Welsh (Cymraeg).
 
 The responses in domain.yml carry a Welsh variation selected by the ``language`` slot. Rasa
-fills it from the ``language`` entity that ``addons/language.py`` adds to every user message
+fills it from the ``language`` entity that ``addons/message_language.py`` adds to every user message
 the language of which it can tell, in this order:
 
 1. an explicit choice in the message metadata, ``{"language": "cy" | "en"}`` (bot/ sends the

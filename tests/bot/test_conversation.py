@@ -54,8 +54,8 @@ async def test_an_offered_payload_is_forwarded_with_its_title(conversations, fak
     rasa.buttons = [YES, PLATFORM]
     await conversations.handle("widget", "s1", text="hi")
     await conversations.handle("widget", "s1", payload=PLATFORM["payload"])
-    # The payload as offered, with the turn's language as one more entity (addons/language.py
-    # never sees a payload, so bot/ puts the language in it).
+    # The payload as offered, with the turn's language as one more entity (Rasa's pipeline,
+    # addons/message_language.py, never sees a payload, so bot/ puts the language in it).
     assert rasa.received[-1]["message"] == '/inform{"platform": "instagram", "language": "en"}'
     assert rasa.received[-1]["metadata"]["display_text"] == "Instagram"
 

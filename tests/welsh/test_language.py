@@ -1,4 +1,4 @@
-"""aic_shared/language.py and addons/language.py: which language to answer in."""
+"""aic_shared/language.py and addons/message_language.py: which language to answer in."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.training_data.message import Message
 
-from addons import language
-from addons.language import MessageLanguage
+from addons import message_language as language
+from addons.message_language import MessageLanguage
 from aic_shared.language import choose_language, detect_language, normalise
 
 ROOT = Path(__file__).resolve().parents[2]
