@@ -36,7 +36,7 @@ from aiohttp import web
 
 from bench.bot_api_peer import MODES as TELEGRAM_MODES
 from bench.bot_api_peer import WEBHOOK_SECRET, BotApiPeer, text_update
-from bench.load import TOKEN, _cpu_seconds, percentile
+from bench.load_stack import TOKEN, _cpu_seconds, percentile
 from scripts.processes import VENV_BIN, Process, base_env, free_port, http_ok
 
 TEXT = "they recorded me on skype"

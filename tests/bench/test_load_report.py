@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from bench.load import (
+from bench.load_people import (
     ControlDoor,
-    Meter,
     RestDoor,
     Result,
     TelegramDoor,
     WidgetDoor,
-    print_report,
-    resampled_p95_ratio,
-    round_ratios,
     shared_out,
     together_split,
 )
+from bench.load_report import print_report, resampled_p95_ratio, round_ratios
+from bench.load_stack import Meter
 
 
 def run(door: str, rate: float, p95_ms: float) -> tuple[str, Result, Meter]:
@@ -90,7 +88,8 @@ def test_one_round_has_no_spread(capsys):
 
 
 def test_the_report_gives_each_turn_of_the_script_its_percentiles(capsys):
-    from bench.load import SCRIPT, print_turns
+    from bench.load_people import SCRIPT
+    from bench.load_report import print_turns
 
     place = SCRIPT.index("Wrexham")
     slow = Result(by_turn={0: [0.5] * 20, place: [0.6] * 19 + [1.2]})

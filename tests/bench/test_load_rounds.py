@@ -8,19 +8,18 @@ import aiohttp
 from aiohttp import web
 
 from bench.bot_api_peer import BotApiPeer
-from bench.load import (
+from bench.load_people import (
     SCRIPT,
     Door,
     RestDoor,
     Result,
-    Stack,
     TelegramDoor,
     WidgetDoor,
     pause,
-    print_cold_start,
-    round_order,
     run_people,
 )
+from bench.load_report import print_cold_start, round_order
+from bench.load_stack import Stack
 from tests.loopback import serving
 
 
