@@ -51,18 +51,31 @@ def json_response(data: Any, status: int = 200, cache: str = "no-store") -> web.
     return response
 
 
-async def read_json(request: web.Request, max_bytes: int = MAX_BODY_BYTES) -> dict:
+async def read_body(request: web.Request, max_bytes: int = MAX_BODY_BYTES) -> bytes:
+    """The whole body, or ``BadRequest`` past ``max_bytes``. One ``read(n)`` returns what has
+    arrived so far, which for a body sent in pieces is only its first part."""
     if request.content_length is not None and request.content_length > max_bytes:
         raise BadRequest("body too large")
-    raw = await request.content.read(max_bytes + 1)
-    if len(raw) > max_bytes:
-        raise BadRequest("body too large")
+    raw = bytearray()
+    while chunk := await request.content.read(max_bytes + 1 - len(raw)):
+        raw += chunk
+        if len(raw) > max_bytes:
+            raise BadRequest("body too large")
+    return bytes(raw)
+
+
+def parse_json(raw: bytes) -> Any:
+    """``raw`` as JSON, or ``BadRequest``: nesting too deep for the parser is bad JSON too."""
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise BadRequest("body is not JSON") from None
+
+
+async def read_json(request: web.Request, max_bytes: int = MAX_BODY_BYTES) -> dict:
     # Any content type is read as JSON: navigator.sendBeacon (used by the widget's quick exit)
     # can only send text/plain across origins without a preflight.
-    try:
-        body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise BadRequest("body is not JSON") from None
+    body = parse_json(await read_body(request, max_bytes))
     if not isinstance(body, dict):
         raise BadRequest("body must be a JSON object")
     return body

@@ -134,13 +134,19 @@ async def _housekeeping(handoff: Handoff) -> None:
 # --- The widget's feed -------------------------------------------------------------------------
 
 
+# A message id: what a SQLite INTEGER (and so any cursor the feed gives) can hold.
+MAX_CURSOR = 2**63 - 1
+
+
 async def widget_feed(request: web.Request) -> web.Response:
     """``POST /widget/api/handoff {"session", "after"}``: the hand-off part of a widget
     conversation (messages from the person at the desk, notices), polled while one is open."""
     body = await read_json(request)
     session = require_id(body, "session")
     after = body.get("after")
-    if after is not None and (not isinstance(after, int) or isinstance(after, bool) or after < 0):
+    if after is not None and (
+        not isinstance(after, int) or isinstance(after, bool) or not 0 <= after <= MAX_CURSOR
+    ):
         raise BadRequest("'after' must be null or a whole number")
     handoff = request.app.get(HANDOFF)
     if handoff is None:

@@ -33,6 +33,7 @@ from bot.handoff.cases import LIVE, NOTICE, QUEUE, REFERRED, REPLIED, WAITING, C
 from bot.handoff.passwords import verify_async
 from bot.handoff.references import normalise
 from bot.handoff.service import OUTCOMES, Handoff
+from bot.httpjson import BadRequest, parse_json, read_body
 
 log = logging.getLogger(__name__)
 
@@ -179,12 +180,13 @@ def _json(data: Any, status: int = 200) -> web.Response:
 
 
 async def _body(request: web.Request) -> dict:
-    raw = await request.content.read(MAX_BODY_BYTES + 1)
-    if len(raw) > MAX_BODY_BYTES:
-        raise _error(400, "too_large")
     try:
-        body = json.loads(raw or b"{}")
-    except ValueError:
+        raw = await read_body(request, MAX_BODY_BYTES)
+    except BadRequest:
+        raise _error(400, "too_large") from None
+    try:
+        body = parse_json(raw or b"{}")
+    except BadRequest:
         raise _error(400, "not_json") from None
     if not isinstance(body, dict):
         raise _error(400, "not_an_object")

@@ -9,6 +9,7 @@ router rather than listed by hand.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
+import aiohttp
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -375,6 +377,60 @@ def test_every_route(harness: Harness, data: st.DataObject) -> None:
 def test_the_route_walk_covers_every_door(harness: Harness) -> None:
     paths = {path for _, path in harness.routes()}
     assert {"/widget/api/message", "/telegram/webhook", "/healthz"} <= paths
+
+
+# --- Bodies that once gave a 500, or a spurious 400 -----------------------------------------
+
+# Deeper than the parser's recursion limit, within every route's size limit (16 KiB).
+DEEP = b"[" * 5_000 + b"]" * 5_000
+DEEP_OBJECT = b'{"session": ' + b'{"a": ' * 2_000 + b"1" + b"}" * 2_001
+
+
+@pytest.mark.parametrize("body", [DEEP, DEEP_OBJECT], ids=["list", "object"])
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        ("/widget/api/message", {}),
+        ("/widget/api/history", {}),
+        ("/widget/api/forget", {}),
+        ("/widget/api/handoff", {}),
+        ("/telegram/webhook", {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}),
+        ("/desk/api/login", {}),
+    ],
+)
+def test_json_nested_past_the_parser_is_a_400(harness: Harness, path, headers, body) -> None:
+    if not any(p == path for _, p in harness.routes()):
+        pytest.skip(f"{path} is not served in this harness")
+    response = harness.request("POST", path, body, headers)
+    assert 400 <= response.status < 500, (response.status, response.text[:200])
+    check_response(response.status, response.text)
+    check_logs(harness)
+
+
+@pytest.mark.parametrize("after", [2**63, 2**64, 10**30, -1, 1.5, "1", True])
+def test_a_cursor_no_store_can_hold_is_a_400(harness: Harness, after) -> None:
+    body = json.dumps({"session": "0" * 32, "after": after}).encode()
+    response = harness.request("POST", "/widget/api/handoff", body)
+    assert response.status == 400, (response.status, response.text[:200])
+    check_logs(harness)
+
+
+def test_a_body_sent_in_pieces_is_read_whole(harness: Harness) -> None:
+    body = json.dumps({"session": "0" * 32, "id": "1" * 32, "text": "hello " * 200}).encode()
+
+    async def in_pieces():
+        for start in range(0, len(body), 7):
+            yield body[start : start + 7]
+            await asyncio.sleep(0.001)
+
+    async def send() -> tuple[int, str]:
+        async with aiohttp.ClientSession() as http:
+            async with http.post(harness.url + "/widget/api/message", data=in_pieces()) as answer:
+                return answer.status, await answer.text()
+
+    status, text = harness.call(send())
+    assert status == 200, text[:300]
+    check_logs(harness)
 
 
 def test_a_normal_turn_still_works_after_the_fuzzing(harness: Harness) -> None:
