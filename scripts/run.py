@@ -19,6 +19,7 @@ from scripts.processes import (
     Process,
     base_env,
     http_ok,
+    local_secret,
     start_action_server,
     start_rasas,
 )
@@ -37,8 +38,12 @@ def main() -> int:
     )
     actions, action_url = start_action_server(logs, ACTION_PORT)
     count = int(os.environ.get("AIC_RASA_PROCESSES") or 1)
-    rasas = start_rasas(model, ROOT / "endpoints.yml", logs, count, RASA_PORT)
+    # Rasa's HTTP API can replace the model or write into any conversation: only bot/ gets the
+    # token it needs (made on the first `make run`, kept in var/ for this user alone).
+    token = local_secret(ROOT / "var" / "rasa_token")
+    rasas = start_rasas(model, ROOT / "endpoints.yml", logs, count, RASA_PORT, auth_token=token)
     bot_env = base_env(
+        AIC_RASA_TOKEN=token,
         AIC_RASA_URL=",".join(url for _, url in rasas),
         AIC_TRACKER_DB=str(ROOT / "var" / "tracker.db"),
     )
