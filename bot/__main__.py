@@ -42,6 +42,8 @@ async def serve(settings: Settings) -> None:
 
 
 def main() -> None:
+    # Every file bot/ or a library makes (SQLite journals, logs) is this user's alone.
+    os.umask(0o077)
     settings = Settings.from_env()
     logs.configure(settings.log_level)
     # Opt in to python-telegram-bot's timedelta durations (its int form is deprecated).

@@ -183,6 +183,7 @@ class SQLiteStore:
 
     async def delete(self, pseudonym: str) -> None:
         await self._run(self.db.execute, "DELETE FROM people WHERE pseudonym=?", (pseudonym,))
+        await self._file.scrub()
 
     async def inactive_since(self, cutoff: float) -> list[str]:
         rows = await self._run(

@@ -52,8 +52,12 @@ class SQLiteFile:
             # restart) can lose the last commits before a checkpoint.
             db.execute(f"PRAGMA synchronous={'FULL' if fsync_each_commit else 'NORMAL'}")
             db.execute("PRAGMA wal_autocheckpoint=0")
+            # A deleted row's bytes are overwritten, not left in free pages ("forget" means it).
+            db.execute("PRAGMA secure_delete=ON")
             setup(db)
-            path.chmod(0o600)
+            for file in (path, *_journals(path)):
+                if file.exists():
+                    file.chmod(0o600)
         except BaseException:
             db.close()
             raise
@@ -79,14 +83,28 @@ class SQLiteFile:
             )
         return result
 
-    def _checkpoint_now(self) -> None:
+    async def scrub(self) -> None:
+        """After an erasure: the write-ahead log copied into the file (where secure_delete has
+        zeroed what was deleted) and cut to nothing, so no earlier version of a deleted row
+        stays in it. Off the loop, on the checkpoint's own thread."""
+        if self._checkpoint is not None:
+            await asyncio.gather(self._checkpoint, return_exceptions=True)
+        self._changes_at_checkpoint = self.db.total_changes
+        self._checkpoint = asyncio.get_running_loop().run_in_executor(
+            self._checkpointer, self._checkpoint_now, "TRUNCATE"
+        )
+        await self._checkpoint
+
+    def _checkpoint_now(self, mode: str = "PASSIVE") -> None:
         if self._checkpoint_db is None:
             self._checkpoint_db = sqlite3.connect(
                 self._path, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS
             )
+            self._checkpoint_db.execute("PRAGMA secure_delete=ON")
         try:
-            # PASSIVE: copies what it can without waiting for, or blocking, anyone.
-            self._checkpoint_db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            # PASSIVE copies what it can without waiting for, or blocking, anyone; TRUNCATE
+            # (after an erasure) waits for readers, copies everything and empties the log.
+            self._checkpoint_db.execute(f"PRAGMA wal_checkpoint({mode})")
         except sqlite3.Error:
             pass  # the next one copies the rest; the log is intact meanwhile
 
@@ -103,3 +121,7 @@ class SQLiteFile:
             # own: off the loop, too.
             db, self._db = self._db, None
             await asyncio.to_thread(db.close)
+
+
+def _journals(path: Path) -> tuple[Path, Path]:
+    return path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")

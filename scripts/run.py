@@ -29,6 +29,13 @@ ACTION_PORT = 5055
 
 
 def main() -> int:
+    # What every process started here writes (trackers, journals, logs, the token) is this
+    # user's alone: the processes inherit the mask.
+    os.umask(0o077)
+    var = ROOT / "var"
+    var.mkdir(mode=0o700, exist_ok=True)
+    for path in [var, *var.rglob("*")]:  # and what an earlier version left readable
+        path.chmod(0o700 if path.is_dir() else 0o600)
     logs = ROOT / "var" / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     model = ensure_model()

@@ -346,7 +346,9 @@ class SQLiteCaseStore:
 
     async def delete_for(self, pseudonym: str) -> int:
         """/forget: every case of this person, with its messages (ON DELETE CASCADE)."""
-        return await self._change("DELETE FROM cases WHERE pseudonym=?", pseudonym)
+        deleted = await self._change("DELETE FROM cases WHERE pseudonym=?", pseudonym)
+        await self._file.scrub()
+        return deleted
 
     async def purge(self, cutoff: float) -> int:
         """Retention: cases created before ``cutoff`` that are no longer open, and expired
@@ -357,6 +359,8 @@ class SQLiteCaseStore:
             cutoff,
             *OPEN_STATES,
         )
+        if deleted:
+            await self._file.scrub()
         return deleted
 
     async def purge_sessions(self, now: float) -> int:

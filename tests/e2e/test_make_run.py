@@ -77,3 +77,12 @@ def test_a_conversation_goes_through_the_widget(make_run):
     with urllib.request.urlopen(request, timeout=60) as response:
         replies = json.loads(response.read())["replies"]
     assert replies and "can't answer properly" not in replies[0]["text"]
+
+
+def test_every_file_make_run_writes_is_this_users_alone(make_run):
+    var = ROOT / "var"
+    assert stat.S_IMODE(var.stat().st_mode) == 0o700
+    written = [path for path in var.rglob("*") if path.is_file()]
+    assert any(path.name == "tracker.db" for path in written)
+    loose = {str(p.relative_to(var)): oct(stat.S_IMODE(p.stat().st_mode)) for p in written}
+    assert {name: mode for name, mode in loose.items() if mode != "0o600"} == {}
