@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import math
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -108,12 +109,12 @@ class Settings:
             raise SettingsError("AIC_TELEGRAM_MODE=webhook needs AIC_TELEGRAM_WEBHOOK_URL")
         if not [url for url in (get("RASA_URL") or cls.rasa_url).split(",") if url.strip()]:
             raise SettingsError("AIC_RASA_URL must name at least one Rasa server")
-        secret = get("PSEUDONYM_SECRET")
+        secret = _secret("AIC_PSEUDONYM_SECRET", get("PSEUDONYM_SECRET"), 32)
         return cls(
             host=get("HOST") or cls.host,
             port=_number(get("PORT"), cls.port, int, "AIC_PORT"),
             rasa_url=(get("RASA_URL") or cls.rasa_url).rstrip("/"),
-            rasa_token=get("RASA_TOKEN"),
+            rasa_token=_secret("AIC_RASA_TOKEN", get("RASA_TOKEN"), 16),
             rasa_timeout=_number(get("RASA_TIMEOUT"), cls.rasa_timeout, float, "AIC_RASA_TIMEOUT"),
             data_dir=data_dir,
             pseudonym_secret=secret.encode() if secret else load_or_create_key(data_dir),
@@ -122,7 +123,9 @@ class Settings:
             telegram_token=token,
             telegram_mode=mode,
             telegram_webhook_url=webhook_url,
-            telegram_webhook_secret=get("TELEGRAM_WEBHOOK_SECRET"),
+            telegram_webhook_secret=_secret(
+                "AIC_TELEGRAM_WEBHOOK_SECRET", get("TELEGRAM_WEBHOOK_SECRET"), 16
+            ),
             telegram_api_url=get("TELEGRAM_API_URL") or cls.telegram_api_url,
             telegram_proxy_url=_proxy_url(get("TELEGRAM_PROXY_URL")),
             rate_limit_per_minute=_number(
@@ -198,6 +201,28 @@ def _proxy_url(raw: str | None) -> str | None:
             "AIC_TELEGRAM_PROXY_URL must be http://[user:password@]host:port"
         ) from None
     return raw
+
+
+# What a value copied from an example file, or typed to get going, tends to contain.
+_PLACEHOLDER = re.compile(
+    r"change[-_ ]?me|changeme|placeholder|example|replace[-_ ]?me|your[-_ ]|todo"
+    r"|^(?:secret|password|token)$|^x+$",
+    re.IGNORECASE,
+)
+
+
+def _secret(name: str, value: str | None, min_length: int) -> str | None:
+    """A secret as set, or none; one that is short or looks like a placeholder stops the start."""
+    if value is None:
+        return None
+    make_one = 'make one with: python -c "import secrets; print(secrets.token_hex(32))"'
+    if _PLACEHOLDER.search(value):
+        raise SettingsError(f"{name} looks like a placeholder, not a secret: {make_one}")
+    if len(value) < min_length:
+        raise SettingsError(
+            f"{name} is {len(value)} characters; it needs at least {min_length}: {make_one}"
+        )
+    return value
 
 
 def load_or_create_key(data_dir: Path) -> bytes:

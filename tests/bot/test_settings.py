@@ -29,8 +29,10 @@ def test_the_generated_pseudonym_key_is_private_and_stable(tmp_path: Path):
 
 
 def test_a_configured_secret_wins_and_no_key_file_is_written(tmp_path: Path):
-    settings = Settings.from_env({"AIC_DATA_DIR": str(tmp_path), "AIC_PSEUDONYM_SECRET": "s3cret"})
-    assert settings.pseudonym_secret == b"s3cret"
+    settings = Settings.from_env(
+        {"AIC_DATA_DIR": str(tmp_path), "AIC_PSEUDONYM_SECRET": "s3cret" * 6}
+    )
+    assert settings.pseudonym_secret == b"s3cret" * 6
     assert not (tmp_path / "pseudonym.key").exists()
 
 
@@ -38,10 +40,10 @@ def test_secrets_stay_out_of_repr(tmp_path: Path):
     settings = Settings.from_env(
         {
             "AIC_DATA_DIR": str(tmp_path),
-            "AIC_PSEUDONYM_SECRET": "pseudo-secret",
+            "AIC_PSEUDONYM_SECRET": "pseudo-secret" * 3,
             "AIC_TELEGRAM_TOKEN": "123:token-secret",
-            "AIC_TELEGRAM_WEBHOOK_SECRET": "hook-secret",
-            "AIC_RASA_TOKEN": "rasa-secret",
+            "AIC_TELEGRAM_WEBHOOK_SECRET": "hook-secret" * 2,
+            "AIC_RASA_TOKEN": "rasa-secret" * 2,
             "AIC_TELEGRAM_PROXY_URL": "http://user:proxy-secret@proxy:3128",
         }
     )
@@ -84,8 +86,8 @@ def test_the_derived_webhook_secret_is_stable_and_telegram_safe(tmp_path: Path):
     secret = Settings.from_env(env).webhook_secret
     assert secret == Settings.from_env(env).webhook_secret
     assert secret.isalnum() and 1 <= len(secret) <= 256
-    own = Settings.from_env({**env, "AIC_TELEGRAM_WEBHOOK_SECRET": "mine"})
-    assert own.webhook_secret == "mine"
+    own = Settings.from_env({**env, "AIC_TELEGRAM_WEBHOOK_SECRET": "mine" * 4})
+    assert own.webhook_secret == "mine" * 4
 
 
 @pytest.mark.parametrize(
@@ -127,3 +129,32 @@ def test_a_bad_proxy_url_is_refused_without_repeating_it(tmp_path: Path):
             {"AIC_DATA_DIR": str(tmp_path), "AIC_TELEGRAM_PROXY_URL": "ftp://u:hunter2@proxy"}
         )
     assert "hunter2" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("AIC_PSEUDONYM_SECRET", "change-me-64-hex-characters"),
+        ("AIC_PSEUDONYM_SECRET", "0123456789abcdef"),
+        ("AIC_RASA_TOKEN", "change-me-too"),
+        ("AIC_RASA_TOKEN", "short"),
+        ("AIC_TELEGRAM_WEBHOOK_SECRET", "your-webhook-secret-here-please"),
+        ("AIC_TELEGRAM_WEBHOOK_SECRET", "xxxxxxxxxxxxxxxxxxxxxxxx"),
+    ],
+)
+def test_a_placeholder_or_short_secret_stops_the_start(tmp_path, name, value):
+    with pytest.raises(SettingsError, match=name) as raised:
+        Settings.from_env({"AIC_DATA_DIR": str(tmp_path), name: value})
+    assert "secrets.token_hex" in str(raised.value)
+
+
+def test_real_secrets_are_taken(tmp_path):
+    settings = Settings.from_env(
+        {
+            "AIC_DATA_DIR": str(tmp_path),
+            "AIC_PSEUDONYM_SECRET": "9f" * 32,
+            "AIC_RASA_TOKEN": "Zk3" * 8,
+            "AIC_TELEGRAM_WEBHOOK_SECRET": "Q7a_" * 6,
+        }
+    )
+    assert settings.rasa_token == "Zk3" * 8 and settings.pseudonym_secret == b"9f" * 32

@@ -46,7 +46,7 @@ def add_account(data_dir: Path, name: str, force: str, **settings: str) -> None:
         check=True,
         cwd=ROOT,
         env=base_env(
-            **{"AIC_DATA_DIR": str(data_dir), "AIC_PSEUDONYM_SECRET": "x" * 40, **settings}
+            **{"AIC_DATA_DIR": str(data_dir), "AIC_PSEUDONYM_SECRET": "7d" * 20, **settings}
         ),
     )
 

@@ -156,7 +156,7 @@ async def test_the_settings_choose_the_stores(tmp_path: Path, redis_server):
     env = {
         "AIC_REDIS_URL": redis_server.url,
         "AIC_TRACKER_REDIS_URL": redis_server.url,
-        "AIC_PSEUDONYM_SECRET": "x" * 32,
+        "AIC_PSEUDONYM_SECRET": "7d" * 20,
         "AIC_RETENTION_HOURS": "2",
     }
     settings = Settings.from_env(env)
