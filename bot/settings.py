@@ -56,6 +56,9 @@ class Settings:
     handoff_timezone: str = "Europe/London"
     desk_session_minutes: float = 480.0
     desk_cookie_secure: bool = False
+    # The addresses of the reverse proxies whose X-Forwarded-For names the client (none: the
+    # connection's own address is the client's).
+    trusted_proxies: tuple[str, ...] = ()
     # Retention and scale-out (see PRIVACY.md and deploy/).
     retention_hours: float = 24.0
     purge_interval_minutes: float = 15.0
@@ -160,6 +163,11 @@ class Settings:
             ),
             # Set to true behind HTTPS, so the desk's session cookie is never sent in clear.
             desk_cookie_secure=(get("DESK_COOKIE_SECURE") or "false").lower() in ("1", "true"),
+            trusted_proxies=tuple(
+                address.strip()
+                for address in (get("TRUSTED_PROXIES") or "").split(",")
+                if address.strip()
+            ),
             retention_hours=_number(
                 get("RETENTION_HOURS"), cls.retention_hours, float, "AIC_RETENTION_HOURS"
             ),

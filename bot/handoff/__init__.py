@@ -58,6 +58,7 @@ def setup(app: web.Application) -> None:
         app,
         session_seconds=settings.desk_session_minutes * 60,
         secure_cookie=settings.desk_cookie_secure,
+        trusted_proxies=settings.trusted_proxies,
     )
     app.router.add_post("/widget/api/handoff", cors(widget_feed))
     app.cleanup_ctx.append(_run)

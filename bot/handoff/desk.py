@@ -29,6 +29,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from bot.client_address import client_address
 from bot.handoff.cases import LIVE, NOTICE, QUEUE, REFERRED, REPLIED, WAITING, Case, DeskSession
 from bot.handoff.passwords import verify_async
 from bot.handoff.references import normalise
@@ -44,6 +45,9 @@ MAX_BODY_BYTES = 16 * 1024
 MAX_MESSAGE_CHARS = 2000
 LOGIN_FAILURES_BEFORE_PAUSE = 5
 LOGIN_PAUSE_SECONDS = 60.0
+# Failures from one address, whatever the names tried, before it too is paused.
+ADDRESS_FAILURES_BEFORE_PAUSE = 20
+MAX_PASSWORD_CHECKS_AT_ONCE = 4
 WS_SESSION_CHECK_SECONDS = 15.0
 PAGE_HEADERS = {
     "Content-Security-Policy": (
@@ -60,11 +64,21 @@ HANDOFF = web.AppKey("handoff", Handoff)
 DESK = web.AppKey("desk_config", dict)
 
 
-def setup(app: web.Application, *, session_seconds: float, secure_cookie: bool) -> None:
+def setup(
+    app: web.Application,
+    *,
+    session_seconds: float,
+    secure_cookie: bool,
+    trusted_proxies: tuple[str, ...] = (),
+) -> None:
     app[DESK] = {
         "session_seconds": session_seconds,
         "secure_cookie": secure_cookie,
+        "trusted_proxies": trusted_proxies,
+        # (name, address) and address -> (failures, paused until): a pause never reaches a
+        # handler who logs in from somewhere else, so nobody can lock a known name out.
         "failures": {},
+        "checks_running": 0,
     }
     app.middlewares.append(_store_down)
     app.router.add_routes(
@@ -200,21 +214,31 @@ async def login(request: web.Request) -> web.Response:
     username = str(body.get("username") or "").strip().lower()[:64]
     password = str(body.get("password") or "")[:1024]
     config = request.app[DESK]
-    failures: dict[str, tuple[int, float]] = config["failures"]
-    count, until = failures.get(username, (0, 0.0))
-    now = request.app[HANDOFF].clock()
-    if until > now:
-        raise _error(429, "too_many_attempts")
+    failures: dict[tuple[str, ...], tuple[int, float]] = config["failures"]
+    address = client_address(request, config["trusted_proxies"])
+    keys = ((username, address), (address,))
     handoff = request.app[HANDOFF]
-    account = await handoff.cases.account(username) if username else None
-    if not await verify_async(account.password_hash if account else None, password) or not account:
-        count += 1
-        failures[username] = (
-            (0, now + LOGIN_PAUSE_SECONDS) if count >= LOGIN_FAILURES_BEFORE_PAUSE else (count, 0.0)
-        )
+    now = handoff.clock()
+    if any(failures.get(key, (0, 0.0))[1] > now for key in keys):
+        raise _error(429, "too_many_attempts")
+    if config["checks_running"] >= MAX_PASSWORD_CHECKS_AT_ONCE:
+        # Each check is tens of milliseconds of a core on purpose: a crowd of them would starve
+        # everyone else, so the rest wait and try again.
+        raise _error(429, "busy")
+    config["checks_running"] += 1
+    try:
+        account = await handoff.cases.account(username) if username else None
+        verified = await verify_async(account.password_hash if account else None, password)
+    finally:
+        config["checks_running"] -= 1
+    if not verified or not account:
+        limits = (LOGIN_FAILURES_BEFORE_PAUSE, ADDRESS_FAILURES_BEFORE_PAUSE)
+        for key, limit in zip(keys, limits, strict=True):
+            count = failures.get(key, (0, 0.0))[0] + 1
+            failures[key] = (0, now + LOGIN_PAUSE_SECONDS) if count >= limit else (count, 0.0)
         log.info("desk login refused")
         raise _error(401, "wrong_name_or_password")
-    failures.pop(username, None)
+    failures.pop(keys[0], None)
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     await handoff.cases.create_session(
         _token_hash(token), account.username, csrf, now + config["session_seconds"]
