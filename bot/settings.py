@@ -52,6 +52,8 @@ class Settings:
     # person waits before getting a reference instead, each queue's opening hours, desk logins.
     handoff_retention_days: float = 7.0
     handoff_wait_minutes: float = 10.0
+    # Cases waiting in one queue before the next person gets a reference and 101 at once.
+    handoff_max_waiting: int = 30
     handoff_hours: str = ""
     handoff_timezone: str = "Europe/London"
     desk_session_minutes: float = 480.0
@@ -146,6 +148,12 @@ class Settings:
                 cls.handoff_retention_days,
                 float,
                 "AIC_HANDOFF_RETENTION_DAYS",
+            ),
+            handoff_max_waiting=_number(
+                get("HANDOFF_MAX_WAITING"),
+                cls.handoff_max_waiting,
+                int,
+                "AIC_HANDOFF_MAX_WAITING",
             ),
             handoff_wait_minutes=_number(
                 get("HANDOFF_WAIT_MINUTES"),

@@ -78,6 +78,7 @@ async def _run(app: web.Application) -> AsyncIterator[None]:
         wait_seconds=settings.handoff_wait_minutes * 60,
         retention_seconds=settings.handoff_retention_days * 86400,
         max_message_chars=settings.max_message_chars,
+        max_waiting=settings.handoff_max_waiting,
         hub=hub,
     )
     _add_pushers(app, handoff)

@@ -85,6 +85,8 @@ REQUIRED = (
     "utter_frontdoor_handoff_out_of_hours_national",
     "utter_frontdoor_handoff_no_answer",
     "utter_frontdoor_handoff_no_answer_national",
+    "utter_frontdoor_handoff_queue_full",
+    "utter_frontdoor_handoff_queue_full_national",
     "utter_frontdoor_handoff_unavailable",
     "utter_frontdoor_handoff_help",
     "utter_frontdoor_handoff_confirm_restart",
@@ -116,6 +118,7 @@ class Handoff:
         wait_seconds: float,
         retention_seconds: float,
         max_message_chars: int,
+        max_waiting: int = 30,
         hub: Hub | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -127,6 +130,7 @@ class Handoff:
         self._wait_seconds = wait_seconds
         self._retention_seconds = retention_seconds
         self._max_chars = max_message_chars
+        self._max_waiting = max_waiting
         # Read by the desk too; a test moves it instead of waiting.
         self.clock = clock
         self.hub = hub or Hub()
@@ -194,10 +198,15 @@ class Handoff:
         summary_text = str(request.get("summary_text") or "")[:MAX_SUMMARY_CHARS]
         language = await self.language(who)
         now = self.clock()
+        referral = "utter_frontdoor_handoff_out_of_hours"
         try:
             case = await self.cases.open_case_for(who)
             if case is None:
                 state = WAITING if self._hours.is_open(queue, now) else REFERRED
+                if state == WAITING and len(await self.cases.queue(queue)) >= self._max_waiting:
+                    # A full queue (or one a script has filled): a reference and 101 at once,
+                    # rather than a place too far down to be reached.
+                    state, referral = REFERRED, "utter_frontdoor_handoff_queue_full"
                 case = await self.cases.create_case(
                     pseudonym=who,
                     channel=channel,
@@ -210,7 +219,7 @@ class Handoff:
                 log.info("hand-off case opened (%s, %s)", queue, state)
                 await self.hub.publish(queue, {"type": "queue"})
             if case.state == REFERRED:
-                name = referral_text("utter_frontdoor_handoff_out_of_hours", case.queue)
+                name = referral_text(referral, case.queue)
                 text = self.text(name, channel, case, language)
                 return [Reply(text)]
             position = await self.cases.position(case)

@@ -23,7 +23,11 @@ from tests.handoff.test_flow import widget_say
 DOMAIN = ROOT / "domain.yml"
 FORCES = load_forces(DOMAIN)
 WELSH_FORCES = {"gwent", "south_wales", "dyfed_powys", "north_wales"}
-REFERRALS = ("utter_frontdoor_handoff_out_of_hours", "utter_frontdoor_handoff_no_answer")
+REFERRALS = (
+    "utter_frontdoor_handoff_out_of_hours",
+    "utter_frontdoor_handoff_no_answer",
+    "utter_frontdoor_handoff_queue_full",
+)
 
 
 def handoff() -> Handoff:
@@ -105,3 +109,17 @@ async def test_a_person_outside_the_six_forces_out_of_hours_is_told_what_101_can
     assert "Nobody is on the online desk right now" in text
     assert "if your local force uses this service" in text and "not every force" in text
     assert "Gwent" not in text
+
+
+async def test_a_full_queue_gives_a_reference_and_101_at_once(settings, rasa):
+    settings = replace(settings, handoff_max_waiting=2)
+    async with TestClient(TestServer(create_app(settings))) as client:
+        for session in ("1" * 32, "2" * 32):
+            waiting = {"session": session, "id": session, "text": "a person please"}
+            replies = await (await client.post("/widget/api/message", json=waiting)).json()
+            assert "I've asked for a person at Gwent Police" in replies["replies"][0]["text"]
+        third = {"session": "3" * 32, "id": "3" * 32, "text": "a person please"}
+        [reply] = (await (await client.post("/widget/api/message", json=third)).json())["replies"]
+    text = reply["text"]
+    assert "the queue is full" in text and "101" in text and "999" in text
+    assert "Gwent Police uses this service" in text
