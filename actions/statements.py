@@ -144,12 +144,9 @@ _SHORT = 3
 _DATING_APPS = {"tinder", "bumble", "grindr", "hinge", "plenty_of_fish"}
 _MISSPELT_MIN = 5
 _MISSPELT_CUTOFF = 0.85
-_PLATFORM_CUE = "(?:{})".format(
-    "|".join(
-        rf"(?<=\b{word} )"
-        for word in ("on", "via", "through", "over", "using", "from", "ar", "drwy", "trwy", "dros")
-    )
-)
+# Words after which a short name is a platform: "on snap", "ar sc", "on x".
+_CUE_WORDS = ("on", "via", "through", "over", "using", "from", "ar", "drwy", "trwy", "dros")
+_PLATFORM_CUE = "(?:{})".format("|".join(rf"(?<=\b{word} )" for word in _CUE_WORDS))
 _EVERYDAY_ALIASES = {
     "mail", "teams", "inbox", "other", "transfer", "transferred", "card", "bank", "cash", "wise",
     "ria", "snap", "voucher", "vouchers", "wu", "xbox",
@@ -187,7 +184,7 @@ def _payment_pattern(answering: bool) -> re.Pattern[str]:
 
 # "x" is X only as the whole answer or after "on": not the kiss at the end of "thanks x".
 _LETTER_ALIASES = {"x"}
-_LETTER_CUE = re.compile(r"\b(?:on|via|through|using|from|ar|drwy|trwy)\s$")
+_LETTER_CUE = re.compile(rf"\b(?:{'|'.join(_CUE_WORDS)})\s$")
 
 
 def _letter_is_a_name(said: str, start: int) -> bool:

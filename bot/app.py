@@ -18,6 +18,7 @@ from bot.settings import Settings
 
 routes = web.RouteTableDef()
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+MAX_BODY_BYTES = 256 * 1024  # no door needs big bodies
 
 
 @routes.get("/healthz")
@@ -33,14 +34,21 @@ async def refuse_encoded_bodies(request: web.Request, handler: Handler) -> web.S
     never grows past the few bytes it was sent as."""
     encoding = request.headers.get(hdrs.CONTENT_ENCODING, "").strip().lower()
     if encoding not in ("", "identity"):
-        await request.release()  # the bytes as sent, read and dropped, so the answer arrives
-        return web.json_response({"error": "unsupported_content_encoding"}, status=415)
+        refused = web.json_response({"error": "unsupported_content_encoding"}, status=415)
+        # The bytes as sent are read and dropped, up to the size any body may have, so that the
+        # answer arrives; past that the connection closes after it.
+        left = MAX_BODY_BYTES
+        while left > 0 and (chunk := await request.content.read(left)):
+            left -= len(chunk)
+        if not request.content.at_eof():
+            refused.force_close()
+        return refused
     return await handler(request)
 
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
-        client_max_size=256 * 1024,  # no door needs big bodies
+        client_max_size=MAX_BODY_BYTES,
         handler_args={"auto_decompress": False},
         middlewares=[refuse_encoded_bodies],
     )

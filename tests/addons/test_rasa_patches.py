@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 import addons  # noqa: F401  (installs the patches, as Rasa's import of our components does)
-from addons import rasa_patches
 from addons.rasa_patches import PATCHES, PINNED_RASA, WrongRasa, check_rasa_version, resolve
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,4 +48,3 @@ def test_another_rasa_is_refused_with_a_clear_message():
     with pytest.raises(WrongRasa, match=r"written for Rasa 3\.6\.21; this is Rasa 3\.7\.0"):
         check_rasa_version("3.7.0")
     assert "make install" in str(pytest.raises(WrongRasa, check_rasa_version, "3.6.20").value)
-    assert rasa_patches.install is not None
