@@ -37,7 +37,7 @@ from aiohttp import web
 from bench.bot_api_peer import MODES as TELEGRAM_MODES
 from bench.bot_api_peer import WEBHOOK_SECRET, BotApiPeer, text_update
 from bench.load_stack import TOKEN, _cpu_seconds, percentile
-from scripts.processes import VENV_BIN, Process, base_env, free_port, http_ok
+from scripts.processes import BOT_PYTHON, Process, base_env, free_port, http_ok
 
 TEXT = "they recorded me on skype"
 STUB_REPLIES = [
@@ -186,7 +186,7 @@ async def main_async(args: argparse.Namespace) -> None:
             AIC_TELEGRAM_WEBHOOK_URL=f"{bot_url}/telegram/webhook",
         )
         profiler = ["-m", "bench.cpu_profile", str(args.profile)] if args.profile else ["-m"]
-        bot = Process("bot", [str(VENV_BIN / "python"), *profiler, "bot"], work, env)
+        bot = Process("bot", [str(BOT_PYTHON), *profiler, "bot"], work, env)
         try:
             await asyncio.to_thread(bot.wait_until, lambda: http_ok(f"{bot_url}/healthz"), 60)
             updates = itertools.count(1)

@@ -6,15 +6,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.bot_api_peer import WEBHOOK_SECRET, BotApiPeer
 from bot.rasa_client import home_index
 from scripts.processes import (
+    BOT_PYTHON,
+    RASA_BIN,
     ROOT,
-    VENV_BIN,
     Process,
     base_env,
     free_port,
@@ -145,7 +145,7 @@ async def start_stack(args: argparse.Namespace, work: Path) -> Stack:
     actions_port = free_port()
     actions = Process(
         "actions",
-        [sys.executable, "-m", "bench.timed_actions", str(actions_port)],
+        [str(RASA_BIN / "python"), "-m", "bench.timed_actions", str(actions_port)],
         work,
         base_env(),
     )
@@ -201,7 +201,7 @@ async def start_stack(args: argparse.Namespace, work: Path) -> Stack:
         AIC_TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{bot_port}/telegram/webhook",
     )
     profiler = ["-m", "bench.cpu_profile", str(args.profile_bot)] if args.profile_bot else ["-m"]
-    bot = Process("bot", [str(VENV_BIN / "python"), *profiler, "bot"], work, base_env(**bot_env))
+    bot = Process("bot", [str(BOT_PYTHON), *profiler, "bot"], work, base_env(**bot_env))
     processes.append(bot)
     bot_url = f"http://127.0.0.1:{bot_port}"
     await asyncio.to_thread(bot.wait_until, lambda: http_ok(f"{bot_url}/healthz"), 60)

@@ -28,13 +28,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from scripts.model import ensure_model
+from scripts.processes import RASA_BIN
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "config.yml"
@@ -65,7 +65,7 @@ class Scores:
 def _rasa(args: list[str], log: Path) -> None:
     """Run the rasa CLI (the same code path as `rasa ...` in a shell) from the project root."""
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
-    command = [sys.executable, "-m", "rasa", *args]
+    command = [str(RASA_BIN / "python"), "-m", "rasa", *args]
     with log.open("w", encoding="utf-8") as out:
         result = subprocess.run(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     if result.returncode != 0:

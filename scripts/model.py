@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-import sys
 from pathlib import Path
+
+from scripts.processes import RASA_BIN
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
@@ -38,7 +39,7 @@ def ensure_model() -> Path:
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
     subprocess.run(
         [
-            str(Path(sys.executable).parent / "rasa"),
+            str(RASA_BIN / "rasa"),
             "train",
             "--config",
             "config.yml",

@@ -14,8 +14,8 @@ import time
 
 from scripts.model import ensure_model
 from scripts.processes import (
+    BOT_PYTHON,
     ROOT,
-    VENV_BIN,
     Process,
     base_env,
     http_ok,
@@ -54,7 +54,7 @@ def main() -> int:
         AIC_RASA_URL=",".join(url for _, url in rasas),
         AIC_TRACKER_DB=str(ROOT / "var" / "tracker.db"),
     )
-    bot = Process("bot", [str(VENV_BIN / "python"), "-m", "bot"], logs, bot_env)
+    bot = Process("bot", [str(BOT_PYTHON), "-m", "bot"], logs, bot_env)
     port = os.environ.get("AIC_PORT", "8080")
     bot.wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/healthz"), timeout=60)
     print(

@@ -1,6 +1,7 @@
 """The seams between the parts hold: bot/ (the front door, on its own environment) never
 imports actions/ or addons/ (the brain's, on Rasa's), the shared package needs only pyyaml, and
-the benchmarks do not reach into the tests. Read from the source, so a lazy import counts too."""
+the benchmarks do not reach into the tests; and each test runs in one environment, importing only
+what that environment has. Read from the source, so a lazy import counts too."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import BRAIN_TESTS, side_of
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,3 +56,34 @@ def test_the_shared_package_needs_nothing_but_pyyaml():
     allowed = set(sys.stdlib_module_names) | {"yaml", "aic_shared", "__future__"}
     for path, names in imports_of("aic_shared").items():
         assert {top(name) for name in names} <= allowed, path
+
+
+BRAIN_ONLY = {"rasa", "rasa_sdk", "actions", "addons"}
+SHARED_TEST_MODULES = {
+    "tests",
+    "tests.conftest",
+    "tests.fixtures",
+    "tests.loopback",
+    "tests.safety_wording",
+}
+
+
+def test_each_test_imports_only_what_its_environment_has():
+    """tests/actions and tests/addons run in Rasa's environment, the rest in bot/'s (see
+    tests/conftest.py); the fixtures every run loads need neither."""
+    wrong: dict[str, list[str]] = {}
+    for path, names in imports_of("tests").items():
+        side = side_of(ROOT / path)
+        tests_of = {".".join(name.split(".")[:2]) for name in names if top(name) == "tests"}
+        if side == "brain":
+            brain_tests = {f"tests.{folder}" for folder in BRAIN_TESTS} | SHARED_TEST_MODULES
+            crossing = {name for name in names if top(name) == "bot"} | (tests_of - brain_tests)
+        elif side == "bot":
+            brain_tests = {f"tests.{folder}" for folder in BRAIN_TESTS}
+            crossing = {name for name in names if top(name) in BRAIN_ONLY}
+            crossing |= tests_of & brain_tests
+        else:
+            crossing = {name for name in names if top(name) in BRAIN_ONLY | {"bot"}}
+        if crossing:
+            wrong[path] = sorted(crossing)
+    assert wrong == {}

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.processes import ROOT, VENV_BIN, Process, base_env, free_port, http_ok
+from scripts.processes import RASA_BIN, ROOT, Process, base_env, free_port, http_ok
 from scripts.run import ACTION_PORT, RASA_PORT
 
 pytestmark = pytest.mark.e2e
@@ -43,7 +43,7 @@ def make_run(rasa_model, tmp_path_factory):
     port = free_port()
     data = tmp_path_factory.mktemp("make-run")
     env = base_env(AIC_PORT=str(port), AIC_DATA_DIR=str(data))
-    run = Process("make-run", [str(VENV_BIN / "python"), "-m", "scripts.run"], data, env)
+    run = Process("make-run", [str(RASA_BIN / "python"), "-m", "scripts.run"], data, env)
     try:
         run.wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/healthz"), timeout=300)
         yield port

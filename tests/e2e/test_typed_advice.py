@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.actions.test_advice_content import tells_to_keep_an_image
 from tests.e2e.rest_client import RestUser, most_asks_in_a_row, text_of
+from tests.safety_wording import tells_to_keep_an_image
 
 pytestmark = pytest.mark.e2e
 

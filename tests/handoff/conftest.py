@@ -15,7 +15,7 @@ from bot.handoff.cases_redis import RedisCaseStore
 from bot.handoff.cases_sqlite import SQLiteCaseStore
 from bot.settings import Settings
 from tests.handoff.apps import OPEN, ROOT, SECRET, StandInRasa
-from tests.scale.conftest import cluster, redis_server  # noqa: F401
+from tests.scale.conftest import cluster  # noqa: F401
 
 Opener = Callable[[], Awaitable[CaseStore]]
 

@@ -8,14 +8,13 @@ import asyncio
 import re
 import secrets
 import subprocess
-import sys
 from pathlib import Path
 
 import aiohttp
 import pytest
 from playwright.async_api import Page, expect
 
-from scripts.processes import ROOT, base_env, free_port
+from scripts.processes import BOT_PYTHON, ROOT, base_env, free_port
 from tests.widget.conftest import AXE
 from tests.widget.driver import Widget
 
@@ -32,7 +31,7 @@ def add_account(data_dir: Path, name: str, force: str, **settings: str) -> None:
     settings of the bot/ it is for (``settings``: AIC_REDIS_URL for replicas on Redis)."""
     subprocess.run(
         [
-            sys.executable,
+            str(BOT_PYTHON),
             "-m",
             "bot.handoff.accounts",
             "add",

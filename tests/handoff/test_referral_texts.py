@@ -15,7 +15,7 @@ from bot.handoff.cases import Case
 from bot.handoff.hours import OpeningHours
 from bot.handoff.queues import NATIONAL, load_forces
 from bot.handoff.service import REQUIRED, Handoff, referral_text
-from bot.responses import Responses
+from bot.responses import MissingResponses, Responses
 from tests.handoff import apps
 from tests.handoff.apps import ROOT
 from tests.handoff.test_flow import widget_say
@@ -123,3 +123,10 @@ async def test_a_full_queue_gives_a_reference_and_101_at_once(settings, rasa):
     text = reply["text"]
     assert "the queue is full" in text and "101" in text and "999" in text
     assert "Gwent Police uses this service" in text
+
+
+def test_every_text_the_hand_off_sends_is_in_the_domain():
+    try:
+        Responses.from_domain(ROOT / "domain.yml", required=REQUIRED)
+    except MissingResponses as missing:
+        pytest.fail(str(missing))

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import subprocess
-import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -18,7 +17,7 @@ from bot.app import create_app
 from bot.appkeys import CONVERSATIONS, STORE
 from bot.purge import PURGE_HOOKS, SCHEDULED, purge_now
 from bot.settings import Settings
-from scripts.processes import ROOT, base_env
+from scripts.processes import BOT_PYTHON, ROOT, base_env
 from tests.bot.conftest import SECRET
 
 DAY = 24 * 3600
@@ -153,7 +152,7 @@ def test_make_purge_deletes_what_is_past_retention(tmp_path: Path, domain_path: 
     asyncio.run(seed())
     make_tracker(tracker, [("idle", time.time() - 2 * 3600), ("active", time.time())])
     result = subprocess.run(
-        [sys.executable, "-m", "bot.purge"],
+        [str(BOT_PYTHON), "-m", "bot.purge"],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -17,7 +17,6 @@ import asyncio
 import hashlib
 import hmac
 import json
-import sys
 import threading
 import urllib.request
 import uuid
@@ -29,6 +28,7 @@ import aiohttp
 from aiohttp import web
 
 from scripts.processes import (
+    BOT_PYTHON,
     ROOT,
     Process,
     base_env,
@@ -196,7 +196,7 @@ class Cluster:
         port = free_port()
         env = self.bot_env(rasa_url, AIC_PORT=str(port), AIC_DATA_DIR=str(self.work / name))
         env.update(extra)
-        process = Process(name, [sys.executable, "-m", "bot"], self.work, base_env(**env))
+        process = Process(name, [str(BOT_PYTHON), "-m", "bot"], self.work, base_env(**env))
         url = f"http://127.0.0.1:{port}"
         try:
             process.wait_until(lambda: http_ok(f"{url}/healthz"), timeout=60)

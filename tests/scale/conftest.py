@@ -1,4 +1,4 @@
-"""Redis on loopback, and the scaled-out stack (tests/scale/cluster.py)."""
+"""The scaled-out stack (tests/scale/cluster.py); Redis alone is tests/fixtures/redis.py."""
 
 from __future__ import annotations
 
@@ -6,15 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from scripts.redis_server import RedisServer
 from tests.scale.cluster import Cluster, acquire, release
-
-
-@pytest.fixture
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="session")

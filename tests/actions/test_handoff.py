@@ -140,14 +140,8 @@ async def test_declining_keeps_talking_and_goes_back_to_the_steps(domain):
 
 
 def test_every_hand_off_response_exists_in_the_domain(domain):
-    from bot.handoff.service import REQUIRED
-
-    names = {
-        "utter_handoff_offer",
-        "utter_handoff_declined",
-        "utter_handoff_summary_parts",
-        *REQUIRED,
-    }
+    # bot/'s own hand-off texts are checked on bot/'s side (tests/handoff/test_referral_texts.py).
+    names = {"utter_handoff_offer", "utter_handoff_declined", "utter_handoff_summary_parts"}
     assert names <= set(domain["responses"])
     actions = {"action_offer_handoff", "action_handoff_request", "action_handoff_declined"}
     listed = {next(iter(a)) if isinstance(a, dict) else a for a in domain["actions"]}
