@@ -95,12 +95,21 @@ async def request(
     ) as response:
         if response.status >= 400:
             raise ClientResponseError(
-                response.status, response.reason, await response.content.read()
+                response.status, response.reason, await _body_to_keep(response)
             )
         try:
             return await response.json()
         except ContentTypeError:
             return None
+
+
+async def _body_to_keep(response: aiohttp.ClientResponse) -> bytes:
+    """Rasa reads a 400's body (an action that rejected its input says why) and writes every
+    error's into its log, whole. Any other error's body is dropped unread: an action server's
+    500 can carry the request it failed on, and so the conversation."""
+    if response.status == 400:
+        return await response.content.read()
+    return b""
 
 
 def install() -> None:

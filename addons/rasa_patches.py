@@ -16,7 +16,7 @@ from typing import Any
 
 import rasa
 
-from addons import action_client, applied_events, message_language, speedups
+from addons import action_client, applied_events, message_language, quiet_logs, speedups
 
 # The version in pyproject.toml (tests/addons/test_rasa_patches.py checks that they agree).
 PINNED_RASA = "3.6.21"
@@ -64,13 +64,22 @@ PATCHES = (
         "rasa.utils.endpoints.EndpointConfig.request",
         "addons/action_client.py",
         "opened a new HTTP session and connection to the action server for every call."
-        " One kept-alive session per event loop and endpoint settings, same requests and errors.",
+        " One kept-alive session per event loop and endpoint settings, same requests and errors,"
+        " except that an error's body is kept only for a 400 (Rasa logs it; a 500 can hold the"
+        " conversation).",
     ),
     Patch(
         "rasa.core.actions.action.ActionExtractSlots.run",
         "addons/message_language.py",
         "set the language slot again on every turn from the entity bot/ always sends. The repeats"
         " are dropped: one event fewer a turn to store and replay, the same slot value.",
+    ),
+    Patch(
+        "rasa.utils.log_utils._anonymizer",
+        "addons/quiet_logs.py",
+        "left what a person wrote in log events (the REST channel logs the text when a turn"
+        " times out or fails) and the JSON tracebacks list every frame's locals. Ours withholds"
+        " the content keys and renders errors as types and frames only.",
     ),
 )
 
@@ -110,3 +119,4 @@ def install() -> None:
     applied_events.install()
     action_client.install()
     message_language.install()
+    quiet_logs.install()

@@ -16,6 +16,7 @@ from scripts.model import ensure_model
 from scripts.processes import (
     BOT_PYTHON,
     ROOT,
+    LogRotation,
     Process,
     base_env,
     http_ok,
@@ -38,6 +39,10 @@ def main() -> int:
         path.chmod(0o700 if path.is_dir() else 0o600)
     logs = ROOT / "var" / "logs"
     logs.mkdir(parents=True, exist_ok=True)
+    # A new file each hour; those older than the retention period (bot/'s setting) go.
+    Process.rotation = LogRotation(
+        every_seconds=3600, keep=int(os.environ.get("AIC_RETENTION_HOURS") or 24)
+    )
     model = ensure_model()
     print(
         "Starting the action server and Rasa (loading the model takes about a minute)...",

@@ -22,6 +22,7 @@ class ActionServer:
         app.router.add_post("/webhook", self.webhook)
         app.router.add_post("/broken", self.broken)
         app.router.add_post("/plain", self.plain)
+        app.router.add_post("/rejects", self.rejects)
         self.runner = web.AppRunner(app)
         await self.runner.setup()
         await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
@@ -39,8 +40,15 @@ class ActionServer:
         return web.json_response({"events": [], "echo": await request.json()})
 
     async def broken(self, request: web.Request) -> web.Response:
+        """As rasa_sdk answers a failing action: the request, conversation and all, sent back."""
         self.note(request)
-        return web.Response(status=500, text="action failed")
+        return web.json_response(
+            {"error": "boom", "request_body": await request.json()}, status=500
+        )
+
+    async def rejects(self, request: web.Request) -> web.Response:
+        self.note(request)
+        return web.json_response({"error": "no such slot", "action_name": "x"}, status=400)
 
     async def plain(self, request: web.Request) -> web.Response:
         self.note(request)
@@ -85,12 +93,23 @@ async def test_headers_parameters_token_and_auth_go_out_as_before(server):
     assert endpoint.params == {"region": "gwent"}  # not changed by the call
 
 
-async def test_an_error_status_raises_rasas_error(server):
+async def test_an_error_status_raises_rasas_error_without_what_the_person_wrote(server):
     endpoint = EndpointConfig(f"http://127.0.0.1:{server.port}/broken")
+    call = {"tracker": {"latest_message": {"text": "they have my photos"}}}
+    with pytest.raises(ClientResponseError) as raised:
+        await endpoint.request(json=call)
+    assert raised.value.status == 500
+    # Rasa logs str(error) whole, with the traceback.
+    assert "photos" not in str(raised.value)
+    assert raised.value.text == b""
+
+
+async def test_a_rejection_keeps_its_body_for_rasa_to_read(server):
+    endpoint = EndpointConfig(f"http://127.0.0.1:{server.port}/rejects")
     with pytest.raises(ClientResponseError) as raised:
         await endpoint.request(json={})
-    assert raised.value.status == 500
-    assert raised.value.text == b"action failed"
+    assert raised.value.status == 400
+    assert b"no such slot" in raised.value.text
 
 
 async def test_a_non_json_answer_gives_none(server):

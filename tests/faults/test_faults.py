@@ -74,7 +74,7 @@ def assert_clean_log(bot: Bot) -> None:
     assert "exception" not in log.lower()
 
 
-@pytest.mark.parametrize("mode", ["down", "error"])
+@pytest.mark.parametrize("mode", ["down", "error", "break"])
 def test_the_action_server_down_or_failing_gives_the_safety_essentials(cluster, bot, mode):
     user = WidgetUser()
     assert real_answer(user.send(bot, command="start"))
@@ -170,3 +170,17 @@ def test_bot_starts_with_its_sqlite_folder_unusable_and_recovers(cluster, tmp_pa
     assert hand_off["active"] is False
     assert (blocked / "handoff.db").exists()
     assert bot.process.popen.poll() is None
+
+
+def test_no_log_holds_what_anyone_wrote(cluster, rasa_stack):
+    """After every fault above (an action failing for real, Rasa waiting on a slow action
+    server until bot/ gives up, Rasa down), no log of any part holds a message's words: not
+    Rasa's (its REST channel logs the text when a turn is cut short), not the action server's
+    (its failure answer carried the request), not bot/'s."""
+    logs = [*cluster.work.rglob("*.log"), *rasa_stack.log_dir.rglob("*.log")]
+    assert any(log.name.startswith("rasa") for log in logs)
+    assert any(log.name.startswith("actions") for log in logs)
+    for log in logs:
+        text = log.read_text(errors="replace").lower()
+        for said in (NEEDS_AN_ACTION, "no i haven't paid", "hello?"):
+            assert said not in text, (log.name, said)

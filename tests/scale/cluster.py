@@ -57,8 +57,9 @@ class SwitchableProxy:
     server that is down or slow, in front of Rasa a Rasa that is down or restarting.
 
     ``mode`` is "pass" (forward to ``upstream``), "down" (port closed: connection refused),
-    "slow" (forward after ``delay`` s) or "error" (HTTP 500, as a server that is starting or
-    failing answers). Runs in its own thread with its own event loop."""
+    "slow" (forward after ``delay`` s), "error" (HTTP 500, as a server that is starting or
+    failing answers) or "break" (forward a call without its tracker, so that the server behind
+    fails for real, in its own way). Runs in its own thread with its own event loop."""
 
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream.rstrip("/")
@@ -111,6 +112,10 @@ class SwitchableProxy:
             await asyncio.sleep(self.delay)
         assert self._http is not None
         body = await request.read()
+        if self.mode == "break":
+            call = json.loads(body)
+            call.pop("tracker", None)
+            body = json.dumps(call).encode()
         async with self._http.request(
             request.method,
             self.upstream + request.path_qs,
