@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# System packages the tests need: Debian's Chromium (driven by Playwright) and Redis.
+# System packages the tests need: Debian's Chromium (driven by Playwright), Redis, and nginx (the
+# deployment's load balancer, tested in front of bot/).
 set -euo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v redis-server >/dev/null || missing+=(redis-server)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   echo "Please install as root: apt-get install -y ${missing[*]}" >&2
