@@ -19,15 +19,21 @@ class Bucket:
     told: bool = False
 
 
+def refill(bucket: Bucket | None, now: float, capacity: float, period_seconds: float) -> float:
+    """The tokens a bucket of ``capacity``, refilled evenly over ``period_seconds``, holds now."""
+    if bucket is None:
+        return float(capacity)
+    elapsed = max(0.0, now - bucket.updated_at)  # a clock step backwards must not drain it
+    return min(float(capacity), bucket.tokens + elapsed * capacity / period_seconds)
+
+
 def take(bucket: Bucket | None, now: float, per_minute: int) -> tuple[Bucket, Verdict]:
     """Spend one token if there is one. The bucket holds ``per_minute`` tokens and refills
     continuously, so a burst of ``per_minute`` messages is fine and then one more every
     ``60 / per_minute`` seconds."""
-    capacity = float(per_minute)
+    tokens = refill(bucket, now, per_minute, 60.0)
     if bucket is None:
-        bucket = Bucket(tokens=capacity, updated_at=now)
-    elapsed = max(0.0, now - bucket.updated_at)  # a clock step backwards must not drain it
-    tokens = min(capacity, bucket.tokens + elapsed * capacity / 60.0)
+        bucket = Bucket(tokens=tokens, updated_at=now)
     if tokens >= 1.0:
         return Bucket(tokens - 1.0, now, told=False), Verdict.ALLOWED
     if bucket.told:
