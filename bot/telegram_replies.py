@@ -41,8 +41,8 @@ def rate_limiter() -> AIORateLimiter:
     - ``max_retries``: a 429 is waited out (``retry_after`` plus 0.1 s, every other call held
       meanwhile, as Telegram asks) and the message sent again, up to ``SEND_RETRIES`` times.
       Calls given ``rate_limit_args=OPTIONAL_RETRIES`` are retried that many times instead.
-      Network errors are not repeated: the door's error handler answers with the safety
-      message instead.
+      Network errors are not repeated here: a turn that fails goes to the door's error
+      handler (the safety message), a desk message back to the hand-off's own delivery retries.
     """
     return AIORateLimiter(
         overall_max_rate=0,
