@@ -1,4 +1,4 @@
-"""A minimal local Bot API peer for the load benchmarks.
+"""A minimal local Bot API peer for the load benchmarks and bot/'s Telegram door tests.
 
 bot/'s Telegram door talks to it as to Telegram, in either mode: in polling mode (bot/'s
 default) the benchmark hands each update to ``deliver`` and bot/ fetches it with
@@ -6,10 +6,11 @@ default) the benchmark hands each update to ``deliver`` and bot/ fetches it with
 webhook itself (``post_update``). This peer records each ``sendMessage`` with the time it
 arrived, so a turn's latency is measured to the millisecond (the npm emulator used by the
 Telegram tests answers ``getUpdates`` only every so often, which would blur the figures).
+Like Telegram's flood control, it can answer the next calls of a method with 429 and a
+``retry_after`` (``throttle``).
 
-It serves HTTP/1.1 itself (httptools parses the requests, as for uvicorn) rather than through
-aiohttp's server: in a deployment Telegram's servers are elsewhere, but this peer shares the
-cores with Rasa and bot/, and aiohttp spent ~0.24 ms of CPU on each call, ~1.8 calls a message.
+It is an aiohttp application, served on loopback (or over TLS, given a certificate). Its CPU
+time is the benchmark's process's, never bot/'s.
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import ssl
 import time
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
 
 import aiohttp
-import httptools
+from aiohttp import web
 
 BOT_ID = 4242
 MODES = ("polling", "webhook")
@@ -66,23 +67,33 @@ class BotApiPeer:
     handed: int = 0  # updates handed to bot/ (each once, however often fetched)
     posted: int = 0  # updates posted to bot/'s webhook
     _last_handed: int = -1
+    # Method -> the retry_after of each 429 still to answer it with.
+    _throttled: dict[str, list[int]] = field(default_factory=dict)
+    throttled: Counter[str] = field(default_factory=Counter)  # 429s answered, by method
 
-    _server: asyncio.Server | None = None
-    _connections: set[_Connection] = field(default_factory=set)
+    _runner: web.AppRunner | None = None
 
-    async def start(self, host: str = "127.0.0.1") -> str:
-        """Serves the Bot API on a free port; returns its base URL (``http://host:port``)."""
-        loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(lambda: _Connection(self), host, 0)
-        port = self._server.sockets[0].getsockname()[1]
-        return f"http://{host}:{port}"
+    async def start(self, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> str:
+        """Serves the Bot API on a free port (over TLS with a server context ``tls``); returns
+        its base URL (``http://host:port`` or ``https://host:port``)."""
+        app = web.Application()
+        app.router.add_route("*", "/{path:.*}", self._call)
+        # A long poll still waiting is not waited for on the way out.
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, 0, ssl_context=tls)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        return f"{'https' if tls else 'http'}://{host}:{port}"
 
     async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            self._server = None
-        for connection in list(self._connections):
-            connection.close()
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()
+
+    def throttle(self, method: str, *retry_after: int) -> None:
+        """Answer the next calls of ``method`` with 429, one per ``retry_after`` given."""
+        self._throttled.setdefault(method, []).extend(retry_after)
 
     def event(self, chat_id: int) -> asyncio.Event:
         return self._waiters.setdefault(chat_id, asyncio.Event())
@@ -171,86 +182,30 @@ class BotApiPeer:
             message["reply_markup"] = markup
         return message
 
-
-class _Connection(asyncio.Protocol):
-    """One client's connection: requests answered one after another, in the order they came
-    (a long-polling getUpdates holds back the answers behind it, as HTTP/1.1 requires)."""
-
-    def __init__(self, peer: BotApiPeer) -> None:
-        self._peer = peer
-        self._parser = httptools.HttpRequestParser(self)
-        self._transport: asyncio.Transport | None = None
-        self._url = b""
-        self._json = False
-        self._body: list[bytes] = []
-        self._previous: asyncio.Future[None] | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._transport = transport  # type: ignore[assignment]
-        self._peer._connections.add(self)
-
-    def data_received(self, data: bytes) -> None:
-        try:
-            self._parser.feed_data(data)
-        except httptools.HttpParserError:
-            self.close()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._transport = None
-        self._peer._connections.discard(self)
-
-    def on_url(self, url: bytes) -> None:
-        self._url += url
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        if name.lower() == b"content-type":
-            self._json = value.split(b";")[0].strip().lower() == b"application/json"
-
-    def on_body(self, body: bytes) -> None:
-        self._body.append(body)
-
-    def on_message_complete(self) -> None:
-        url, body, is_json = self._url, b"".join(self._body), self._json
-        self._url, self._body, self._json = b"", [], False
-        keep_alive = self._parser.should_keep_alive()
-        self._previous = asyncio.ensure_future(
-            self._respond(self._previous, url, body, is_json, keep_alive)
-        )
-
-    async def _respond(
-        self,
-        previous: asyncio.Future[None] | None,
-        url: bytes,
-        body: bytes,
-        is_json: bool,
-        keep_alive: bool,
-    ) -> None:
-        parts = httptools.parse_url(url).path.decode().split("/")
-        status, answer = b"200 OK", {"ok": True}
+    async def _call(self, request: web.Request) -> web.Response:
+        """One Bot API call, ``/bot<token>/<method>``, its parameters as JSON or a form (PTB
+        sends a form); the answer as Telegram's, ``{"ok": ..., "result": ...}``."""
+        parts = request.path.split("/")
         if len(parts) != 3 or not parts[1].startswith("bot"):
-            status, answer = b"404 Not Found", {"ok": False, "error_code": 404}
-        else:
-            try:
-                params = json.loads(body or b"{}") if is_json else dict(parse_qsl(body.decode()))
-                answer["result"] = await self._peer.answer(parts[2], params)
-            except (ValueError, KeyError, TypeError) as error:
-                status = b"400 Bad Request"
-                answer = {"ok": False, "error_code": 400, "description": repr(error)}
-        if previous is not None:
-            await previous
-        if self._transport is None:
-            return
-        payload = json.dumps(answer).encode()
-        head = b"HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n" % (
-            status,
-            len(payload),
-        )
-        if not keep_alive:
-            head += b"Connection: close\r\n"
-        self._transport.write(head + b"\r\n" + payload)
-        if not keep_alive:
-            self.close()
-
-    def close(self) -> None:
-        if self._transport is not None:
-            self._transport.close()
+            return web.json_response({"ok": False, "error_code": 404}, status=404)
+        method = parts[2]
+        if self._throttled.get(method):
+            retry_after = self._throttled[method].pop(0)
+            self.throttled[method] += 1
+            flood = {
+                "ok": False,
+                "error_code": 429,
+                "description": f"Too Many Requests: retry after {retry_after}",
+                "parameters": {"retry_after": retry_after},
+            }
+            return web.json_response(flood, status=429)
+        try:
+            if request.content_type == "application/json":
+                params = json.loads(await request.read() or b"{}")
+            else:
+                params = dict(await request.post())
+            result = await self.answer(method, params)
+        except (ValueError, KeyError, TypeError) as error:
+            refused = {"ok": False, "error_code": 400, "description": repr(error)}
+            return web.json_response(refused, status=400)
+        return web.json_response({"ok": True, "result": result})

@@ -64,7 +64,7 @@ from bench.load_people import (
 )
 from bench.load_report import Run, print_cold_start, print_report, round_order
 from bench.load_stack import BENCH, TURN_TIMEOUT, Meter, Stack, start_stack
-from bot.telegram_door import one_message_per_keyboard
+from bot.telegram_replies import one_message_per_keyboard
 
 # --- Profile -----------------------------------------------------------------------------------
 

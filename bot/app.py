@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+import aiohttp
 from aiohttp import hdrs, web
 
 import bot.widget
 from bot import handoff, purge, telegram_door
-from bot.appkeys import CONVERSATIONS, RESPONSES, SETTINGS, STORE
+from bot.appkeys import CONVERSATIONS, HTTP, RESPONSES, SETTINGS, STORE
 from bot.conversation import Conversations
-from bot.http_client import HttpClient
 from bot.open_stores import close_tracker_admin, open_store, open_tracker_admin
 from bot.rasa_client import RasaClient
 from bot.responses import Responses
@@ -19,6 +19,10 @@ from bot.settings import Settings
 routes = web.RouteTableDef()
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 MAX_BODY_BYTES = 256 * 1024  # no door needs big bodies
+# Connections bot/'s session keeps open at most, to all Rasa servers together: one for each turn
+# in flight (the Telegram door runs up to 256 updates at once); a turn past that waits for a
+# free one, within AIC_RASA_TIMEOUT.
+MAX_CONNECTIONS = 256
 
 
 @routes.get("/healthz")
@@ -69,7 +73,11 @@ def create_app(settings: Settings) -> web.Application:
 
 async def _core(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    async with HttpClient() as http:
+    # bot/'s one HTTP client session (the Telegram door's calls go through python-telegram-bot's
+    # own); aiohttp keeps its connections alive 15 s between calls.
+    connector = aiohttp.TCPConnector(limit=MAX_CONNECTIONS)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        app[HTTP] = http
         # SQLite by default, Redis with AIC_REDIS_URL; a store down at start is retried on use.
         store = await open_store(settings)
         tracker_admin = open_tracker_admin(settings)

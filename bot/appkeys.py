@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import aiohttp
 from aiohttp import web
 
 from bot.conversation import Conversations
@@ -13,3 +14,5 @@ SETTINGS = web.AppKey("settings", Settings)
 RESPONSES = web.AppKey("responses", Responses)
 STORE = web.AppKey("store", Store)
 CONVERSATIONS = web.AppKey("conversations", Conversations)
+# The one aiohttp client session of bot/'s life, opened and closed in ``bot.app._core``.
+HTTP = web.AppKey("http", aiohttp.ClientSession)

@@ -11,6 +11,10 @@ person's messages are always handled in order by the same server. If the home se
 be reached at all, the next one takes the message: the trackers are shared (the same SQLite
 file or Redis), so the conversation carries on. A server that was reached but failed is not
 retried elsewhere: it may have handled the message already.
+
+The calls go through aiohttp's ``ClientSession``, the one bot/ opens for its life
+(``bot.app``); ``timeout`` (``AIC_RASA_TIMEOUT``) bounds reaching a server and then waiting for
+its answer, as aiohttp's ``ClientTimeout`` counts them.
 """
 
 from __future__ import annotations
@@ -20,9 +24,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
-from bot.http_client import ConnectFailed, HttpClient, HttpError
+import aiohttp
+
 from bot.messages import Button, Reply
 
 
@@ -40,17 +45,20 @@ class Custom(Reply):
 class RasaClient:
     def __init__(
         self,
-        http: HttpClient,
+        session: aiohttp.ClientSession,
         base_urls: Sequence[str],
         timeout: float,
         token: str | None = None,
     ) -> None:
         if isinstance(base_urls, str) or not base_urls:
             raise ValueError("base_urls: a list of one or more Rasa servers")
-        self._http = http
+        self._session = session
         self._base_urls = [url.rstrip("/") for url in base_urls]
-        self._timeout = timeout
-        self._token_query = urlencode({"token": token}) if token else ""
+        # ``connect``: a free connection from the pool or a new one; ``sock_read``: the wait for
+        # the answer (Rasa says nothing until its turn is done). No ``total``: the session's
+        # default of five minutes would otherwise still apply.
+        self._timeout = aiohttp.ClientTimeout(total=None, connect=timeout, sock_read=timeout)
+        self._token = {"token": token} if token else {}
 
     async def send(
         self, sender: str, message: str, input_channel: str, metadata: dict[str, Any]
@@ -61,7 +69,7 @@ class RasaClient:
             "input_channel": input_channel,
             "metadata": metadata,
         }
-        data = await self._request(sender, "POST", "/webhooks/rest/webhook", body)
+        data = await self._request(sender, "POST", "/webhooks/rest/webhook", body=body)
         if not isinstance(data, list):
             raise RasaUnavailable("reply is not a list")
         return [reply for item in data if (reply := _reply(item)) is not None]
@@ -71,40 +79,42 @@ class RasaClient:
         data = await self._request(
             sender,
             "GET",
-            f"/conversations/{quote(sender, safe='')}/tracker?include_events=AFTER_RESTART",
+            f"/conversations/{quote(sender, safe='')}/tracker",
+            {"include_events": "AFTER_RESTART"},
         )
         if not isinstance(data, dict) or not isinstance(data.get("events", []), list):
             raise RasaUnavailable("tracker is not a tracker")
         return data.get("events") or []
 
     async def _request(
-        self, sender: str, method: str, path: str, body: dict[str, Any] | None = None
+        self,
+        sender: str,
+        method: str,
+        path: str,
+        query: dict[str, str] | None = None,
+        body: dict[str, Any] | None = None,
     ) -> Any:
-        if self._token_query:
-            path += ("&" if "?" in path else "?") + self._token_query
-        payload = None if body is None else json.dumps(body, ensure_ascii=False).encode()
+        params = {**(query or {}), **self._token}
         home = home_index(sender, len(self._base_urls))
         for attempt in range(len(self._base_urls)):
             base_url = self._base_urls[(home + attempt) % len(self._base_urls)]
             try:
-                response = await self._http.request(
-                    method,
-                    base_url + path,
-                    payload,
-                    "application/json" if payload is not None else None,
-                    connect_timeout=self._timeout,
-                    read_timeout=self._timeout,
-                )
-            except ConnectFailed as error:
-                # Never reached: the message is safe to hand to the next server.
+                async with self._session.request(
+                    method, base_url + path, params=params, json=body, timeout=self._timeout
+                ) as response:
+                    status = response.status
+                    raw = await response.read()
+            except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as error:
+                # Never reached (refused, no route, or no connection in time): nothing was
+                # sent, so the message is safe to hand to the next server.
                 last_error: Exception = error
                 continue
-            except HttpError as error:
+            except (aiohttp.ClientError, TimeoutError) as error:
                 raise RasaUnavailable(type(error).__name__) from error
-            if response.status != 200:
-                raise RasaUnavailable(f"status {response.status}")
+            if status != 200:
+                raise RasaUnavailable(f"status {status}")
             try:
-                return json.loads(response.body)
+                return json.loads(raw)
             except ValueError as error:
                 raise RasaUnavailable(type(error).__name__) from error
         raise RasaUnavailable(type(last_error).__name__) from last_error

@@ -7,37 +7,23 @@ polling mode its Updater runs in the same event loop. One central error handler,
 
 The chat id is the ``user_key`` handed to ``Conversations``: it stays in bot/'s own mapping and
 never reaches Rasa, the logs or the tracker. With no token configured this door does nothing.
+
+This module receives updates and answers them; how replies become Telegram messages and are
+sent (keyboards, long texts, flood control) is ``bot.telegram_replies``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dtm
 import hmac
-import json
 import logging
-import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
-from functools import lru_cache, partial
-from typing import Any, TypeVar
+from typing import Any
 
 from aiohttp import web
-from telegram import (
-    BotCommand,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Message,
-    Update,
-)
-from telegram.error import (
-    BadRequest,
-    Forbidden,
-    InvalidToken,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-)
+from telegram import BotCommand, Message, Update
+from telegram.error import BadRequest, InvalidToken, TelegramError
 from telegram.ext import (
     Application,
     BaseUpdateProcessor,
@@ -47,16 +33,23 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBDeprecationWarning
+from telegram.request import HTTPXRequest
 
 from bot.appkeys import CONVERSATIONS, RESPONSES, SETTINGS
 from bot.conversation import Conversations, KeyedLocks
 from bot.httpjson import BadRequest as MalformedBody
 from bot.httpjson import parse_json, read_body
-from bot.messages import Button, Reply
+from bot.messages import Reply
 from bot.responses import Responses
 from bot.settings import Settings
-from bot.telegram_http import BotApiRequest
+from bot.telegram_replies import (
+    DONE,
+    OPTIONAL_RETRIES,
+    pressed_title,
+    rate_limiter,
+    send_replies,
+    used_keyboard,
+)
 
 log = logging.getLogger(__name__)
 # An update is a few KiB; the app refuses anything past 256 KiB anyway.
@@ -65,8 +58,6 @@ WEBHOOK_MAX_BYTES = 256 * 1024
 CHANNEL = "telegram"
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-MAX_MESSAGE_LENGTH = 4096  # Telegram's limit, counted in UTF-16 code units
-DONE = "done"  # callback data of a keyboard already used
 ALLOWED_UPDATES = [
     Update.MESSAGE,
     Update.EDITED_MESSAGE,
@@ -77,11 +68,7 @@ ALLOWED_UPDATES = [
 COMMANDS = {"start": "start", "help": "help", "restart": "restart"}
 # Choosing the language; the person's Telegram language_code is only the first guess.
 LANGUAGE_COMMANDS = ("cymraeg", "english")
-SEND_ATTEMPTS = 8
 MAX_START_PAUSE = 60.0
-OPTIONAL_ATTEMPTS = 2  # an optional call must not hold up the start for long
-
-T = TypeVar("T")
 
 MEDIA = (
     filters.PHOTO
@@ -181,16 +168,21 @@ class TelegramDoor:
         self._conversations = conversations
         self._responses = responses
         self.webhook_secret = settings.webhook_secret
-        proxy = settings.telegram_proxy_url
-        # Bot's calls and the door's own sendMessage (``_send``); long polling has its own.
-        self._api = BotApiRequest(proxy_url=proxy)
-        self._polling = BotApiRequest(connection_pool_size=1, proxy_url=proxy)
+        proxy = settings.telegram_proxy_url  # AIC_TELEGRAM_PROXY_URL, if the network needs one
+        # PTB's own request class, on httpx: one for the bot's calls, one for long polling, so
+        # that a getUpdates held open never keeps a reply from a connection.
+        self._requests = (
+            HTTPXRequest(proxy=proxy),
+            HTTPXRequest(connection_pool_size=1, proxy=proxy),
+        )
         builder = (
             Application.builder()
             .token(settings.telegram_token or "")
             .base_url(settings.telegram_api_url)
-            .request(self._api)
-            .get_updates_request(self._polling)
+            .request(self._requests[0])
+            .get_updates_request(self._requests[1])
+            # The builder makes the bot an ExtBot with this limiter (see rate_limiter).
+            .rate_limiter(rate_limiter())
             .concurrent_updates(PerChatOrder())
         )
         if settings.telegram_mode == "webhook":
@@ -246,11 +238,10 @@ class TelegramDoor:
         if not app.running:
             await app.initialize()
             await app.start()
-        await self._optional("setMyCommands", partial(app.bot.set_my_commands, self._commands()))
+        await self._optional("setMyCommands", app.bot.set_my_commands, self._commands())
         # The same commands described in Welsh, for people whose Telegram is set to Welsh.
         await self._optional(
-            "setMyCommands",
-            partial(app.bot.set_my_commands, self._commands("cy"), language_code="cy"),
+            "setMyCommands", app.bot.set_my_commands, self._commands("cy"), language_code="cy"
         )
         if self._settings.telegram_mode == "webhook":
             await app.bot.set_webhook(
@@ -274,7 +265,7 @@ class TelegramDoor:
         await app.shutdown()
         # PTB shuts its requests down only if it got as far as initialising (Telegram may
         # never have been reachable); their connection pools must close either way.
-        for request in (self._api, self._polling):
+        for request in self._requests:
             await request.shutdown()
 
     def _commands(self, language: str | None = None) -> list[BotCommand]:
@@ -322,21 +313,23 @@ class TelegramDoor:
     async def _on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         assert query is not None
-        await self._optional("answerCallbackQuery", query.answer)
+        bot = context.bot
+        await self._optional("answerCallbackQuery", bot.answer_callback_query, query.id)
         message = query.message
         chat = message.chat if message is not None else None
         if chat is None or chat.type != chat.PRIVATE or not query.data or query.data == DONE:
             return
         title = None
         if isinstance(message, Message) and message.reply_markup is not None:
-            title = _pressed_title(message.reply_markup, query.data)
+            title = pressed_title(message.reply_markup, query.data)
             if title is not None:
                 # Mark the keyboard as used, so an old button cannot be pressed twice.
-                used = InlineKeyboardMarkup(
-                    [[InlineKeyboardButton(f"✓ {title}", callback_data=DONE)]]
-                )
                 await self._optional(
-                    "editMessageReplyMarkup", partial(message.edit_reply_markup, reply_markup=used)
+                    "editMessageReplyMarkup",
+                    bot.edit_message_reply_markup,
+                    chat_id=chat.id,
+                    message_id=message.message_id,
+                    reply_markup=used_keyboard(title),
                 )
         offered = await self._conversations.offered(CHANNEL, chat.id)
         button = next((b for b in offered if b.token == query.data), None)
@@ -407,70 +400,19 @@ class TelegramDoor:
         await self._send(chat_id, replies)
 
     async def _send(self, chat_id: int, replies: Sequence[Reply]) -> None:
-        """Send replies in order, as few messages as carry them (``one_message_per_keyboard``);
-        a long text goes in parts, the buttons under the last part."""
-        url = f"{self.application.bot.base_url}/sendMessage"
-        for reply in one_message_per_keyboard(replies):
-            parts = split_text(reply.text)
-            for number, part in enumerate(parts, start=1):
-                buttons = reply.buttons if number == len(parts) else ()
-                parameters = send_message_parameters(chat_id, part, buttons)
-                await with_retries(partial(self._api.call, url, parameters))
+        await send_replies(self.application.bot, chat_id, replies)
 
-    async def _optional(self, what: str, call: Callable[[], Awaitable[Any]]) -> None:
+    async def _optional(
+        self, what: str, call: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any
+    ) -> None:
         """A call the door can do without (e.g. setMyCommands on a server that lacks it)."""
         try:
-            await with_retries(call, attempts=OPTIONAL_ATTEMPTS)
+            await call(*args, rate_limit_args=OPTIONAL_RETRIES, **kwargs)
         except TelegramError as error:
             log.warning("telegram %s failed: %s", what, type(error).__name__)
 
 
 TELEGRAM_DOOR = web.AppKey("telegram_door", TelegramDoor)
-
-
-def one_message_per_keyboard(replies: Sequence[Reply]) -> list[Reply]:
-    """A turn's replies run together, a blank line apart, up to and including each one with
-    buttons: two or three short replies become one message. Telegram asks a bot to send a
-    chat no more than about one message a second, and all chats about 30 a second; each
-    message is also a Bot API call that bot/ pays for in CPU time."""
-    messages: list[Reply] = []
-    texts: list[str] = []
-    for reply in replies:
-        texts.append(reply.text)
-        if reply.buttons:
-            messages.append(Reply("\n\n".join(texts), reply.buttons))
-            texts = []
-    if texts:
-        messages.append(Reply("\n\n".join(texts)))
-    return messages
-
-
-def send_message_parameters(
-    chat_id: int, text: str, buttons: tuple[Button, ...] = ()
-) -> dict[str, str]:
-    """sendMessage's parameters as ``Bot.send_message`` sends them: every value a string, the
-    keyboard as JSON text."""
-    parameters = {"chat_id": str(chat_id), "text": text}
-    if buttons:
-        parameters["reply_markup"] = _keyboard_json(buttons)
-    return parameters
-
-
-# The domain offers a few dozen button sets: each set's keyboard is encoded once.
-@lru_cache(maxsize=512)
-def _keyboard_json(buttons: tuple[Button, ...]) -> str:
-    """One button per row (titles can be long); the callback data is the payload's short
-    token, because a Rasa payload can exceed Telegram's 64 bytes."""
-    rows = [[InlineKeyboardButton(b.title, callback_data=b.token)] for b in buttons]
-    return json.dumps(InlineKeyboardMarkup(rows).to_dict())
-
-
-def _pressed_title(markup: InlineKeyboardMarkup, data: str) -> str | None:
-    for row in markup.inline_keyboard:
-        for button in row:
-            if button.callback_data == data:
-                return button.text
-    return None
 
 
 def _language_code(update: Update) -> str | None:
@@ -482,68 +424,6 @@ def _language_code(update: Update) -> str | None:
 def _chat_id(update: Update) -> int:
     assert update.effective_chat is not None
     return update.effective_chat.id
-
-
-def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def split_text(text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
-    """Split at paragraph, line or word boundaries into parts Telegram accepts."""
-    parts: list[str] = []
-    rest = text.strip()
-    while utf16_len(rest) > limit:
-        fits = _longest_prefix(rest, limit)
-        cut = fits
-        for separator in ("\n\n", "\n", " "):
-            at = rest.rfind(separator, 0, fits)
-            if at > fits // 2:
-                cut = at
-                break
-        parts.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    if rest:
-        parts.append(rest)
-    return parts
-
-
-def _longest_prefix(text: str, limit: int) -> int:
-    units = 0
-    for index, char in enumerate(text):
-        units += 2 if ord(char) > 0xFFFF else 1
-        if units > limit:
-            return index
-    return len(text)
-
-
-def retry_seconds(error: RetryAfter) -> float:
-    with warnings.catch_warnings():
-        # PTB returns an int with a deprecation warning unless PTB_TIMEDELTA is set.
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = error.retry_after
-    return value.total_seconds() if isinstance(value, dtm.timedelta) else float(value)
-
-
-async def with_retries(call: Callable[[], Awaitable[T]], attempts: int = SEND_ATTEMPTS) -> T:
-    """Telegram's flood control (429) says how long to wait: wait that long and send again,
-    rather than lose the message. Network errors get a short back-off; a request Telegram
-    refuses for good (bad request, bot blocked) is not repeated."""
-    for attempt in range(1, attempts + 1):
-        try:
-            return await call()
-        except RetryAfter as error:
-            if attempt == attempts:
-                raise
-            delay = retry_seconds(error)
-            log.warning("telegram flood control: waiting %.1f s", delay)
-            await asyncio.sleep(delay)
-        except (BadRequest, Forbidden):
-            raise
-        except NetworkError:
-            if attempt == attempts:
-                raise
-            await asyncio.sleep(min(2.0**attempt * 0.25, 10.0))
-    raise AssertionError("unreachable")
 
 
 def _refused(error: TelegramError) -> str:

@@ -4,6 +4,7 @@ until an offset past them confirms them, at most ``limit`` at a time."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -101,35 +102,33 @@ async def test_the_summary_counts_calls_per_update_handed():
     )
 
 
-async def test_form_parameters_and_answers_in_the_order_asked_on_one_connection():
-    """PTB may send a call's parameters as a form; a connection's answers keep its order even
-    when a long poll is still waiting."""
+async def test_form_parameters_are_read_as_ptb_sends_them():
     peer = BotApiPeer()
-    url = await peer.start()
-    try:
-        reader, writer = await asyncio.open_connection("127.0.0.1", int(url.rsplit(":", 1)[1]))
-        poll = b"offset=0&timeout=5"
-        send = b'{"chat_id": 5, "text": "hi"}'
-        writer.write(
-            b"POST /bot1:x/getUpdates HTTP/1.1\r\nHost: peer\r\n"
-            b"Content-Type: application/x-www-form-urlencoded\r\n"
-            b"Content-Length: %d\r\n\r\n%s"
-            % (len(poll), poll)
-            + b"POST /bot1:x/sendMessage HTTP/1.1\r\nHost: peer\r\n"
-            b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(send), send)
-        )
-        await asyncio.sleep(0.05)
-        assert [s.text for s in peer.sent[5]] == ["hi"]  # recorded, its answer held back
-        peer.deliver(text_update(3, 5, 1, "hello"))
-        first = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
-        length = int(first.split(b"Content-Length: ")[1].split(b"\r\n")[0])
-        assert b'"update_id": 3' in await reader.readexactly(length)
-        second = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
-        length = int(second.split(b"Content-Length: ")[1].split(b"\r\n")[0])
-        assert b'"text": "hi"' in await reader.readexactly(length)
-        writer.close()
-    finally:
-        await peer.stop()
+    markup = {"inline_keyboard": [[{"text": "Yes", "callback_data": "t1"}]]}
+    peer.deliver(text_update(3, 5, 1, "hello"))
+    async with client_of(peer) as client:
+        form = {"offset": "0", "timeout": "5"}
+        async with client.post("/bot1:x/getUpdates", data=form) as response:
+            assert [u["update_id"] for u in (await response.json())["result"]] == [3]
+        form = {"chat_id": "5", "text": "hi", "reply_markup": json.dumps(markup)}
+        async with client.post("/bot1:x/sendMessage", data=form) as response:
+            assert response.status == 200
+    [sent] = peer.sent[5]
+    assert (sent.text, sent.buttons) == ("hi", [("Yes", "t1")])
+
+
+async def test_a_throttled_method_is_answered_as_flood_control_then_as_usual():
+    peer = BotApiPeer()
+    peer.throttle("sendMessage", 3)
+    async with client_of(peer) as client:
+        body = {"chat_id": 5, "text": "hi"}
+        async with client.post("/bot1:x/sendMessage", json=body) as response:
+            assert response.status == 429
+            assert (await response.json())["parameters"] == {"retry_after": 3}
+        async with client.post("/bot1:x/sendMessage", json=body) as response:
+            assert response.status == 200
+    assert [s.text for s in peer.sent[5]] == ["hi"]
+    assert (peer.throttled["sendMessage"], peer.calls["sendMessage"]) == (1, 1)
 
 
 async def test_a_wrong_path_or_a_bad_body_is_refused_and_the_peer_carries_on():

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
+import aiohttp
 import pytest
 import yaml
 
 from bot.conversation import Conversations
-from bot.http_client import HttpClient
 from bot.people import SQLiteStore
 from bot.rasa_client import RasaClient
 from bot.responses import REQUIRED, Responses
@@ -70,7 +70,7 @@ def clock() -> Clock:
 async def make_conversations(fake_rasa, store, responses, tmp_path, clock):
     """Build Conversations against the fake Rasa; keyword arguments override the defaults."""
     rasa, rasa_url = fake_rasa
-    async with HttpClient() as http:
+    async with aiohttp.ClientSession() as http:
 
         def make(**overrides) -> Conversations:
             options = dict(

@@ -6,6 +6,7 @@ import asyncio
 import sqlite3
 import unicodedata
 
+import aiohttp
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from bot.conversation import clean_text, payload_with_entity
 from bot.messages import Button, Reply
 from bot.pseudonym import pseudonym
+from bot.rasa_client import RasaClient
 from tests.bot.conftest import SECRET
 
 UNAVAILABLE = "[utter_frontdoor_unavailable] 101 999 116 123"
@@ -164,10 +166,7 @@ async def test_rasa_failing_gets_the_safety_message(make_conversations, fake_ras
 
 
 async def test_rasa_down_gets_the_safety_message(make_conversations, fake_rasa, unused_tcp_port):
-    from bot.http_client import HttpClient
-    from bot.rasa_client import RasaClient
-
-    async with HttpClient() as http:
+    async with aiohttp.ClientSession() as http:
         down = RasaClient(http, [f"http://127.0.0.1:{unused_tcp_port}"], 1.0)
         conversations = make_conversations(rasa=down)
         assert texts(await conversations.handle("telegram", 1, text="hi")) == [UNAVAILABLE]

@@ -8,10 +8,10 @@ import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from bot.conversation import Conversations
-from bot.http_client import HttpClient
 from bot.people import SQLiteStore
 from bot.rasa_client import RasaClient
 from bot.responses import Responses
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 async def on_rasa(rasa_stack, tmp_path: Path) -> AsyncIterator[Conversations]:
     store = await SQLiteStore.open(tmp_path / "bot.db")
-    async with HttpClient() as http:
+    async with aiohttp.ClientSession() as http:
         yield Conversations(
             rasa=RasaClient(http, [rasa_stack.rasa_url], 30.0),
             store=store,

@@ -123,11 +123,20 @@ def test_a_proxy_for_the_bot_api(tmp_path: Path):
     assert Settings.from_env({"AIC_DATA_DIR": str(tmp_path)}).telegram_proxy_url is None
 
 
-def test_a_bad_proxy_url_is_refused_without_repeating_it(tmp_path: Path):
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://u:hunter2@proxy",
+        "https://u:hunter2@proxy:3128",
+        "u:hunter2@proxy:3128",
+        "http://u:hunter2@proxy:99999",
+        "http://u:hunter2@proxy:port",
+        "http://u:hunter2@:3128",
+    ],
+)
+def test_a_bad_proxy_url_is_refused_without_repeating_it(tmp_path: Path, url):
     with pytest.raises(SettingsError) as error:
-        Settings.from_env(
-            {"AIC_DATA_DIR": str(tmp_path), "AIC_TELEGRAM_PROXY_URL": "ftp://u:hunter2@proxy"}
-        )
+        Settings.from_env({"AIC_DATA_DIR": str(tmp_path), "AIC_TELEGRAM_PROXY_URL": url})
     assert "hunter2" not in str(error.value)
 
 

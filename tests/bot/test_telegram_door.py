@@ -1,141 +1,24 @@
-"""The Telegram door's own pieces; the door as a whole is tested end to end in tests/telegram."""
+"""The Telegram door: its per-chat order, and the door inside bot/'s app against a stand-in Rasa
+and the benchmarks' Bot API peer, in webhook and polling mode. With the real Rasa and the
+npm Bot API emulator it is tested end to end in tests/telegram."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dtm
-import json
-import warnings
+import logging
+from dataclasses import replace
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-from telegram import Chat, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, NetworkError, RetryAfter
-from telegram.warnings import PTBDeprecationWarning
+from aiohttp.test_utils import TestClient, TestServer
+from telegram import Chat, Message, Update
 
-from bot.messages import Button, Reply
-from bot.telegram_door import (
-    PerChatOrder,
-    one_message_per_keyboard,
-    retry_seconds,
-    send_message_parameters,
-    split_text,
-    utf16_len,
-    with_retries,
-)
-
-
-def test_a_short_text_is_one_part():
-    assert split_text("hello") == ["hello"]
-
-
-def test_a_long_text_splits_at_paragraphs_first():
-    text = "a" * 3000 + "\n\n" + "b" * 3000
-    assert split_text(text) == ["a" * 3000, "b" * 3000]
-
-
-def test_astral_characters_count_double():
-    text = "😀" * 3000  # 6000 UTF-16 units
-    parts = split_text(text)
-    assert len(parts) == 2
-    assert all(utf16_len(part) <= 4096 for part in parts)
-    assert "".join(parts) == text
-
-
-@given(st.text(alphabet=st.sampled_from("ab \n😀"), max_size=12000))
-def test_parts_fit_and_keep_every_character(text):
-    parts = split_text(text, limit=500)
-    assert all(0 < utf16_len(part) <= 500 for part in parts)
-    # Only whitespace at the cuts may go.
-    assert "".join("".join(parts).split()) == "".join(text.split())
-
-
-def keyboard_sent(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup.de_json(
-        json.loads(send_message_parameters(7, "Which?", buttons)["reply_markup"]), None
-    )
-
-
-def test_keyboard_data_fits_telegram_whatever_the_payload():
-    long_payload = '/inform{"platform":"' + "x" * 200 + '"}'
-    rows = keyboard_sent((Button("Yes", "/affirm"), Button("Other", long_payload))).inline_keyboard
-    assert [row[0].text for row in rows] == ["Yes", "Other"]
-    assert all(len(row[0].callback_data.encode()) <= 64 for row in rows)
-    assert rows[1][0].callback_data == Button("Other", long_payload).token
-    assert send_message_parameters(7, "no buttons") == {"chat_id": "7", "text": "no buttons"}
-
-
-def test_a_button_set_keyboard_is_encoded_once():
-    yes_no = (Button("Yes", "/affirm"), Button("No", "/deny"))
-    first = send_message_parameters(7, "Have you paid?", yes_no)["reply_markup"]
-    assert send_message_parameters(8, "Are you safe?", yes_no)["reply_markup"] is first
-    assert send_message_parameters(7, "Paid?", yes_no[:1])["reply_markup"] != first
-
-
-def test_a_turns_replies_become_one_message_per_keyboard():
-    yes = (Button("Yes", "/affirm"),)
-    stop = (Button("Stop", "/stop"),)
-    assert one_message_per_keyboard([]) == []
-    assert one_message_per_keyboard([Reply("One."), Reply("Two?", yes)]) == [
-        Reply("One.\n\nTwo?", yes)
-    ]
-    # Buttons stay under the text they belong to; what follows starts a new message.
-    assert one_message_per_keyboard(
-        [Reply("A", yes), Reply("B"), Reply("C", stop), Reply("D"), Reply("E")]
-    ) == [Reply("A", yes), Reply("B\n\nC", stop), Reply("D\n\nE")]
-
-
-def flood(seconds: float) -> RetryAfter:
-    """RetryAfter as PTB raises it (its constructor warns about its own int form)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        return RetryAfter(dtm.timedelta(seconds=seconds) if seconds % 1 else int(seconds))
-
-
-def test_retry_after_in_either_form():
-    assert retry_seconds(flood(3)) == 3.0
-    assert retry_seconds(flood(1.5)) == 1.5
-
-
-async def test_flood_control_is_waited_out_and_the_message_sent():
-    attempts = []
-
-    async def send():
-        attempts.append(asyncio.get_running_loop().time())
-        if len(attempts) < 3:
-            raise flood(0.05)
-        return "sent"
-
-    assert await with_retries(send) == "sent"
-    assert len(attempts) == 3
-    # Two waits of 0.05 s. Once another test has set up a Sanic app (Rasa, the action server),
-    # the loop is uvloop's, which keeps time in whole milliseconds: a wait can end one early.
-    assert attempts[2] - attempts[0] >= 0.1 - 0.005
-
-
-async def test_a_refused_request_is_not_repeated():
-    attempts = []
-
-    async def send():
-        attempts.append(1)
-        raise BadRequest("message text is empty")
-
-    with pytest.raises(BadRequest):
-        await with_retries(send)
-    assert len(attempts) == 1
-
-
-async def test_network_errors_are_retried_then_raised():
-    attempts = []
-
-    async def send():
-        attempts.append(1)
-        raise NetworkError("down")
-
-    with pytest.raises(NetworkError):
-        await with_retries(send, attempts=2)
-    assert len(attempts) == 2
+from bench.bot_api_peer import BOT_USER, BotApiPeer, text_update
+from bot.app import create_app
+from bot.pseudonym import pseudonym
+from bot.settings import Settings
+from bot.telegram_door import SECRET_HEADER, WEBHOOK_PATH, PerChatOrder
+from tests.bot.conftest import SECRET
 
 
 def update_in(chat_id: int, update_id: int) -> Update:
@@ -174,3 +57,145 @@ async def test_one_chats_updates_run_in_order_and_chats_run_side_by_side():
         (3, "end"),
     ]
     assert running["max"] == 2  # chat 2 did not wait for chat 1
+
+
+# The door inside bot/'s app.
+
+CHAT = 700_000_001
+WEBHOOK_SECRET = "door-test-webhook-secret"
+
+
+@pytest.fixture(autouse=True)
+def ptb_timedelta(monkeypatch):
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")  # as ``python -m bot`` runs
+
+
+@pytest.fixture
+async def api():
+    peer = BotApiPeer()
+    url = await peer.start()
+    yield peer, url
+    await peer.stop()
+
+
+@pytest.fixture
+def door_settings(tmp_path, domain_path, fake_rasa, api):
+    _, rasa_url = fake_rasa
+    _, api_url = api
+
+    def settings(mode: str) -> Settings:
+        return replace(
+            Settings(),
+            rasa_url=rasa_url,
+            rasa_timeout=2.0,
+            data_dir=tmp_path / "var",
+            pseudonym_secret=SECRET,
+            tracker_db=tmp_path / "tracker.db",
+            domain_path=domain_path,
+            telegram_token="4242:door-test",
+            telegram_mode=mode,
+            telegram_webhook_url="https://example.invalid/telegram/webhook",
+            telegram_webhook_secret=WEBHOOK_SECRET,
+            telegram_api_url=f"{api_url}/bot",
+        )
+
+    return settings
+
+
+async def until(condition, timeout: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError("not in time")
+        await asyncio.sleep(0.01)
+
+
+async def post_update(client: TestClient, update: dict) -> int:
+    response = await client.post(WEBHOOK_PATH, json=update, headers={SECRET_HEADER: WEBHOOK_SECRET})
+    return response.status
+
+
+def press(update_id: int, sent_message: dict, data: str) -> dict:
+    """A button press on a message the bot sent, as Telegram sends it."""
+    user = {"id": CHAT, "is_bot": False, "first_name": "B", "language_code": "en"}
+    return {
+        "update_id": update_id,
+        "callback_query": {
+            "id": f"q{update_id}",
+            "from": user,
+            "chat_instance": "instance",
+            "data": data,
+            "message": sent_message,
+        },
+    }
+
+
+async def test_a_message_by_webhook_is_answered_and_rasa_sees_a_pseudonym(
+    door_settings, api, fake_rasa, caplog
+):
+    peer, _ = api
+    rasa, _ = fake_rasa
+    rasa.buttons = [{"title": "Yes", "payload": "/affirm"}]
+    caplog.set_level(logging.INFO)
+    async with TestClient(TestServer(create_app(door_settings("webhook")))) as client:
+        await until(lambda: peer.calls["setWebhook"] == 1)
+        refused = await client.post(WEBHOOK_PATH, json=text_update(1, CHAT, 1, "hi"))
+        assert refused.status == 403 and not rasa.received
+        assert await post_update(client, text_update(2, CHAT, 1, "a private thing")) == 200
+        await until(lambda: len(peer.sent[CHAT]) == 1)
+    [sent] = peer.sent[CHAT]
+    assert (sent.text, [title for title, _ in sent.buttons]) == ("echo: a private thing", ["Yes"])
+    [received] = rasa.received
+    assert received["sender"] == pseudonym(SECRET, "telegram", str(CHAT))
+    assert str(CHAT) not in str(received)
+    assert "a private thing" not in caplog.text and str(CHAT) not in caplog.text
+
+
+async def test_a_press_sends_its_payload_and_marks_the_keyboard_used(door_settings, api, fake_rasa):
+    peer, _ = api
+    rasa, _ = fake_rasa
+    rasa.buttons = [{"title": "Yes", "payload": "/affirm"}]
+    async with TestClient(TestServer(create_app(door_settings("webhook")))) as client:
+        await until(lambda: peer.calls["setWebhook"] == 1)
+        await post_update(client, text_update(1, CHAT, 1, "hi"))
+        await until(lambda: len(peer.sent[CHAT]) == 1)
+        [(_, token)] = peer.sent[CHAT][0].buttons
+        message = {
+            "message_id": 99,
+            "from": BOT_USER,
+            "chat": {"id": CHAT, "first_name": "B", "type": "private"},
+            "date": 1_700_000_000,
+            "text": "echo: hi",
+            "reply_markup": {"inline_keyboard": [[{"text": "Yes", "callback_data": token}]]},
+        }
+        await post_update(client, press(2, message, token))
+        await until(lambda: len(peer.sent[CHAT]) == 2)
+    assert rasa.received[-1]["message"] == '/affirm{"language": "en"}'
+    assert (peer.calls["answerCallbackQuery"], peer.calls["editMessageReplyMarkup"]) == (1, 1)
+
+
+async def test_a_message_by_long_polling_is_answered(door_settings, api, fake_rasa):
+    peer, _ = api
+    rasa, _ = fake_rasa
+    async with TestClient(TestServer(create_app(door_settings("polling")))):
+        peer.deliver(text_update(1, CHAT, 1, "hello"))
+        await until(lambda: len(peer.sent[CHAT]) == 1)
+    assert peer.sent[CHAT][0].text == "echo: hello"
+    assert rasa.received[0]["sender"] == pseudonym(SECRET, "telegram", str(CHAT))
+
+
+async def test_a_bot_api_gone_down_is_logged_by_kind_and_the_door_stays_up(
+    door_settings, api, fake_rasa, caplog
+):
+    peer, _ = api
+    rasa, _ = fake_rasa
+    async with TestClient(TestServer(create_app(door_settings("webhook")))) as client:
+        await until(lambda: peer.calls["setWebhook"] == 1)
+        await peer.stop()
+        assert await post_update(client, text_update(1, CHAT, 1, "a private thing")) == 200
+        await until(lambda: "safety message failed too" in caplog.text)
+        assert (await client.get("/healthz")).status == 200
+    assert len(rasa.received) == 1  # Rasa had the turn; its answer could not be sent
+    assert "telegram update failed: NetworkError" in caplog.text
+    assert "telegram safety message failed too: NetworkError" in caplog.text
+    assert "a private thing" not in caplog.text and str(CHAT) not in caplog.text
