@@ -183,7 +183,7 @@ class RedisStore:
             return list(await self._redis.zrangebyscore(ACTIVE_KEY, "-inf", f"({cutoff}"))
 
     async def close(self) -> None:
-        await self._redis.close(close_connection_pool=True)
+        await self._redis.aclose()
 
 
 class RedisTrackerAdmin:
@@ -217,7 +217,7 @@ class RedisTrackerAdmin:
         return deleted
 
     async def close(self) -> None:
-        await self._redis.close(close_connection_pool=True)
+        await self._redis.aclose()
 
 
 def _last_timestamp(raw: str) -> float:

@@ -93,7 +93,7 @@ async def test_redis_keys_expire_by_themselves_and_hold_only_the_pseudonym(redis
         assert sorted(await client.keys("*")) == ["aic:active", "aic:person:p1"]
     finally:
         await store.close()
-        await client.close(close_connection_pool=True)
+        await client.aclose()
 
 
 async def test_two_replicas_share_one_bucket(redis_server):
@@ -126,7 +126,7 @@ async def test_the_redis_tracker_admin_deletes_and_purges_rasa_trackers(redis_se
         assert sorted(await client.keys("*")) == ["aic:person:x", "tracker:kept"]
     finally:
         await admin.close()
-        await client.close(close_connection_pool=True)
+        await client.aclose()
 
 
 async def test_the_sqlite_tracker_admin_purges_old_conversations(tmp_path: Path):
