@@ -10,18 +10,16 @@ be checked), the rate-limit bucket and the person's language. ``Store`` is the i
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Protocol
+
+import aiosqlite
 
 from bot.messages import Button
 from bot.ratelimit import Bucket, Verdict, take
 from bot.sqlite_file import SQLiteFile
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -74,6 +72,7 @@ _TOUCH = (
     "INSERT INTO people (pseudonym, channel, address, last_active) VALUES (?, ?, ?, ?)"
     " ON CONFLICT(pseudonym) DO UPDATE SET channel=excluded.channel,"
     " address=excluded.address, last_active=excluded.last_active"
+    " RETURNING rate_tokens, rate_updated, rate_told, language, language_chosen"
 )
 # Columns added after the first release: added to an older bot.db when it is opened.
 ADDED_COLUMNS = {
@@ -82,119 +81,78 @@ ADDED_COLUMNS = {
 }
 
 
-def _create_schema(db: sqlite3.Connection) -> None:
-    db.execute(SCHEMA)
-    columns = {row[1] for row in db.execute("PRAGMA table_info(people)")}
+async def _create_schema(db: aiosqlite.Connection) -> None:
+    await db.execute(SCHEMA)
+    columns = {row[1] for row in await db.execute_fetchall("PRAGMA table_info(people)")}
     for column, statement in ADDED_COLUMNS.items():
         if column not in columns:
-            db.execute(statement)
+            await db.execute(statement)
 
 
 class SQLiteStore:
-    """SQLite on the event loop (``bot.sqlite_file``): a turn's bookkeeping is one short
-    transaction, and nothing else runs on the loop in the middle of it."""
+    """SQLite off the event loop (``bot.sqlite_file``): a turn's bookkeeping is one short
+    transaction, every other call one statement."""
 
     def __init__(self, file: SQLiteFile) -> None:
         self._file = file
 
     @classmethod
     async def open(cls, path: Path) -> SQLiteStore:
-        return cls(SQLiteFile.open(path, _create_schema))
-
-    async def _run(self, fn: Callable[..., T], *args) -> T:
-        return self._file.run(fn, *args)
-
-    @property
-    def db(self) -> sqlite3.Connection:
-        return self._file.db
+        return cls(await SQLiteFile.open(path, _create_schema))
 
     async def admit(
         self, pseudonym: str, channel: str, address: str, now: float, per_minute: int
     ) -> Admission:
-        return await self._run(self._admit, pseudonym, channel, address, now, per_minute)
-
-    def _admit(
-        self, pseudonym: str, channel: str, address: str, now: float, per_minute: int
-    ) -> Admission:
-        with self._transaction() as db:
-            db.execute(_TOUCH, (pseudonym, channel, address, now))
-            verdict, row = self._spend(db, pseudonym, now, per_minute)
+        async with self._file.transaction() as db:
+            # The row as it was before this turn's token (the touch leaves the bucket alone).
+            [row] = await db.execute_fetchall(_TOUCH, (pseudonym, channel, address, now))
+            bucket = Bucket(row[0], row[1], bool(row[2])) if row[0] is not None else None
+            bucket, verdict = take(bucket, now, per_minute)
+            await db.execute(
+                "UPDATE people SET rate_tokens=?, rate_updated=?, rate_told=? WHERE pseudonym=?",
+                (bucket.tokens, bucket.updated_at, int(bucket.told), pseudonym),
+            )
         return Admission(verdict, row[3], bool(row[4]))
 
     async def address(self, pseudonym: str) -> Address | None:
-        row = await self._fetchone(
-            "SELECT channel, address FROM people WHERE pseudonym=?", pseudonym
+        row = await self._file.fetchone(
+            "SELECT channel, address FROM people WHERE pseudonym=?", (pseudonym,)
         )
         return Address(*row) if row else None
 
     async def set_offered(self, pseudonym: str, buttons: Sequence[Button]) -> None:
         encoded = json.dumps([[b.title, b.payload] for b in buttons])
-        await self._run(
-            self.db.execute, "UPDATE people SET offered=? WHERE pseudonym=?", (encoded, pseudonym)
+        await self._file.change(
+            "UPDATE people SET offered=? WHERE pseudonym=?", (encoded, pseudonym)
         )
 
     async def offered(self, pseudonym: str) -> tuple[Button, ...]:
-        row = await self._fetchone("SELECT offered FROM people WHERE pseudonym=?", pseudonym)
+        row = await self._file.fetchone(
+            "SELECT offered FROM people WHERE pseudonym=?", (pseudonym,)
+        )
         return tuple(Button(title, payload) for title, payload in json.loads(row[0])) if row else ()
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        db = self.db
-        # Only the event loop writes, but BEGIN IMMEDIATE keeps a read-modify-write atomic
-        # even if a second process (make purge) shares the file.
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-
-    @staticmethod
-    def _spend(
-        db: sqlite3.Connection, pseudonym: str, now: float, per_minute: int
-    ) -> tuple[Verdict, tuple]:
-        """Spend one of a recorded person's rate-limit tokens; their row as it was before."""
-        row = db.execute(
-            "SELECT rate_tokens, rate_updated, rate_told, language, language_chosen"
-            " FROM people WHERE pseudonym=?",
-            (pseudonym,),
-        ).fetchone()
-        bucket = Bucket(row[0], row[1], bool(row[2])) if row[0] is not None else None
-        bucket, verdict = take(bucket, now, per_minute)
-        db.execute(
-            "UPDATE people SET rate_tokens=?, rate_updated=?, rate_told=? WHERE pseudonym=?",
-            (bucket.tokens, bucket.updated_at, int(bucket.told), pseudonym),
-        )
-        return verdict, row
-
     async def language(self, pseudonym: str) -> tuple[str | None, bool]:
-        row = await self._fetchone(
-            "SELECT language, language_chosen FROM people WHERE pseudonym=?", pseudonym
+        row = await self._file.fetchone(
+            "SELECT language, language_chosen FROM people WHERE pseudonym=?", (pseudonym,)
         )
         return (row[0], bool(row[1])) if row else (None, False)
 
     async def set_language(self, pseudonym: str, language: str, chosen: bool) -> None:
-        await self._run(
-            self.db.execute,
+        await self._file.change(
             "UPDATE people SET language=?, language_chosen=? WHERE pseudonym=?",
             (language, int(chosen), pseudonym),
         )
 
     async def delete(self, pseudonym: str) -> None:
-        await self._run(self.db.execute, "DELETE FROM people WHERE pseudonym=?", (pseudonym,))
+        await self._file.change("DELETE FROM people WHERE pseudonym=?", (pseudonym,))
         await self._file.scrub()
 
     async def inactive_since(self, cutoff: float) -> list[str]:
-        rows = await self._run(
-            lambda: self.db.execute(
-                "SELECT pseudonym FROM people WHERE last_active < ?", (cutoff,)
-            ).fetchall()
+        rows = await self._file.fetchall(
+            "SELECT pseudonym FROM people WHERE last_active < ?", (cutoff,)
         )
         return [row[0] for row in rows]
-
-    async def _fetchone(self, sql: str, *params):
-        return await self._run(lambda: self.db.execute(sql, params).fetchone())
 
     async def close(self) -> None:
         await self._file.close()
