@@ -57,6 +57,18 @@ async def test_the_rate_limit_spends_and_refills_alike(store):
     assert (await store.admit("p1", "widget", "s", 20.0, 3)).verdict is Verdict.ALLOWED
 
 
+async def test_turns_at_once_spend_one_bucket_exactly(store):
+    """One person's 40 messages at once (SQLite: one transaction each, never interleaved;
+    Redis: one script each): exactly the limit gets through, and one is told so."""
+    admissions = await asyncio.gather(
+        *(store.admit("p1", "widget", "s", 0.0, 20) for _ in range(40))
+    )
+    verdicts = [admission.verdict for admission in admissions]
+    assert verdicts.count(Verdict.ALLOWED) == 20
+    assert verdicts.count(Verdict.REFUSED) == 1
+    assert verdicts.count(Verdict.REFUSED_QUIETLY) == 19
+
+
 async def test_admit_records_the_person_spends_a_token_and_reads_the_language(store):
     first = await store.admit("p1", "telegram", "12345", 100.0, 2)
     assert first == Admission(Verdict.ALLOWED, None, False)
