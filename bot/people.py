@@ -18,7 +18,7 @@ from typing import Protocol
 import aiosqlite
 
 from bot.messages import Button
-from bot.ratelimit import Bucket, Verdict, take
+from bot.ratelimit import Verdict
 from bot.sqlite_file import SQLiteFile
 
 
@@ -68,12 +68,31 @@ CREATE TABLE IF NOT EXISTS people (
     rate_told    INTEGER NOT NULL DEFAULT 0
 )
 """
-_TOUCH = (
-    "INSERT INTO people (pseudonym, channel, address, last_active) VALUES (?, ?, ?, ?)"
-    " ON CONFLICT(pseudonym) DO UPDATE SET channel=excluded.channel,"
-    " address=excluded.address, last_active=excluded.last_active"
-    " RETURNING rate_tokens, rate_updated, rate_told, language, language_chosen"
+# Store.admit in one statement, so one hop to the connection's thread (each costs more than
+# the statement) and atomic on its own, also against another process: record the address and
+# last activity and spend a rate-limit token as bot.ratelimit.take() does (as _SPEND does in
+# Redis; tests/bot/test_store.py holds it to take()'s verdicts and buckets). The old bucket is
+# read under the statement's write lock. rate_told: 0 after a turn let through, 1 after a
+# refusal the person was told of, 2 after a quiet one (the verdict, read back by RETURNING).
+_ADMIT = """
+INSERT INTO people (pseudonym, channel, address, last_active, rate_tokens, rate_updated, rate_told)
+SELECT :pseudonym, :channel, :address, :now,
+       CASE WHEN tokens >= 1.0 THEN tokens - 1.0 ELSE tokens END,
+       :now,
+       CASE WHEN tokens >= 1.0 THEN 0 WHEN told THEN 2 ELSE 1 END
+FROM (
+    SELECT MIN(:capacity, COALESCE(p.rate_tokens, :capacity)
+               + MAX(0.0, :now - COALESCE(p.rate_updated, :now)) * :capacity / 60.0) AS tokens,
+           p.rate_tokens IS NOT NULL AND p.rate_told > 0 AS told
+    FROM (SELECT 1) LEFT JOIN people p ON p.pseudonym = :pseudonym
 )
+WHERE true  -- else SQLite reads ON CONFLICT as the join's ON
+ON CONFLICT(pseudonym) DO UPDATE SET channel=excluded.channel, address=excluded.address,
+    last_active=excluded.last_active, rate_tokens=excluded.rate_tokens,
+    rate_updated=excluded.rate_updated, rate_told=excluded.rate_told
+RETURNING rate_told, language, language_chosen
+"""
+_VERDICTS = (Verdict.ALLOWED, Verdict.REFUSED, Verdict.REFUSED_QUIETLY)  # by rate_told
 # Columns added after the first release: added to an older bot.db when it is opened.
 ADDED_COLUMNS = {
     "language": "ALTER TABLE people ADD COLUMN language TEXT",
@@ -90,8 +109,7 @@ async def _create_schema(db: aiosqlite.Connection) -> None:
 
 
 class SQLiteStore:
-    """SQLite off the event loop (``bot.sqlite_file``): a turn's bookkeeping is one short
-    transaction, every other call one statement."""
+    """SQLite off the event loop (``bot.sqlite_file``): every call is one statement."""
 
     def __init__(self, file: SQLiteFile) -> None:
         self._file = file
@@ -103,16 +121,19 @@ class SQLiteStore:
     async def admit(
         self, pseudonym: str, channel: str, address: str, now: float, per_minute: int
     ) -> Admission:
-        async with self._file.transaction() as db:
-            # The row as it was before this turn's token (the touch leaves the bucket alone).
-            [row] = await db.execute_fetchall(_TOUCH, (pseudonym, channel, address, now))
-            bucket = Bucket(row[0], row[1], bool(row[2])) if row[0] is not None else None
-            bucket, verdict = take(bucket, now, per_minute)
-            await db.execute(
-                "UPDATE people SET rate_tokens=?, rate_updated=?, rate_told=? WHERE pseudonym=?",
-                (bucket.tokens, bucket.updated_at, int(bucket.told), pseudonym),
-            )
-        return Admission(verdict, row[3], bool(row[4]))
+        row = await self._file.fetchone(
+            _ADMIT,
+            {
+                "pseudonym": pseudonym,
+                "channel": channel,
+                "address": address,
+                "now": now,
+                "capacity": float(per_minute),
+            },
+        )
+        assert row is not None  # an upsert's RETURNING always has its row
+        told, language, chosen = row
+        return Admission(_VERDICTS[told], language, bool(chosen))
 
     async def address(self, pseudonym: str) -> Address | None:
         row = await self._file.fetchone(

@@ -45,7 +45,8 @@ end
 
 # bot.ratelimit.take() inside Redis, so replicas spending one person's tokens at once cannot
 # both take the last one (a WATCH/MULTI loop livelocks under that contention). The store
-# contract tests check it gives the same verdicts as take() does on SQLite.
+# contract tests (tests/scale/test_stores.py) check it gives the verdicts SQLite's statement
+# gives, which tests/bot/test_store.py holds to take().
 _SPEND = """
 local now = tonumber(ARGV[1])
 local capacity = tonumber(ARGV[2])

@@ -7,8 +7,8 @@ Why it is built this way:
   process, an fsync of handoff.db), and on the loop that wait would stop every other person's
   turn with it.
 - Each call costs a hop to that thread and back, more than most of bot/'s statements take to
-  run, so the stores keep the hops few: a read is one ``fetchall``/``fetchone``, a
-  check-then-change one conditional statement, a turn's bookkeeping one short transaction.
+  run, so the stores keep the hops few: every call a turn makes is one statement (admitting
+  the turn too: see ``bot.people``), a check-then-change one conditional statement.
 - The connection's thread runs whatever is queued, in order, from any coroutine: a statement
   sent while another coroutine's transaction is open would run inside that transaction (and be
   rolled back with it), and a second ``BEGIN`` would fail. So one ``asyncio.Lock`` (``_turn``)
@@ -27,7 +27,7 @@ import asyncio
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ CHECKPOINT_EVERY = 500  # changed rows; SQLite's default is every 1000 pages of 
 BUSY_TIMEOUT_SECONDS = 2.0
 
 Setup = Callable[[aiosqlite.Connection], Awaitable[None]]
+Parameters = Sequence[Any] | Mapping[str, Any]
 
 
 class SQLiteFile:
@@ -75,18 +76,18 @@ class SQLiteFile:
             raise RuntimeError(f"{self._path.name} is closed")
         return self._db
 
-    async def fetchall(self, sql: str, parameters: Iterable[Any] = ()) -> list[tuple]:
+    async def fetchall(self, sql: str, parameters: Parameters = ()) -> list[tuple]:
         """The rows of one statement (a ``RETURNING`` one too: it runs to its end)."""
         async with self._turn:
             rows = await self._connection().execute_fetchall(sql, parameters)
         self._changed()
         return list(rows)
 
-    async def fetchone(self, sql: str, parameters: Iterable[Any] = ()) -> tuple | None:
+    async def fetchone(self, sql: str, parameters: Parameters = ()) -> tuple | None:
         rows = await self.fetchall(sql, parameters)
         return rows[0] if rows else None
 
-    async def change(self, sql: str, parameters: Iterable[Any] = ()) -> int:
+    async def change(self, sql: str, parameters: Parameters = ()) -> int:
         """Run one statement that changes rows; how many it changed."""
         async with self._turn:
             cursor = await self._connection().execute(sql, parameters)
