@@ -6,15 +6,17 @@ Why it is built this way:
   statement can wait for seconds (the busy timeout while ``make purge`` writes from another
   process, an fsync of handoff.db), and on the loop that wait would stop every other person's
   turn with it.
-- Each call costs a hop to that thread and back, more than most of bot/'s statements take to
-  run, so the stores keep the hops few: every call a turn makes is one statement (admitting
-  the turn too: see ``bot.people``), a check-then-change one conditional statement.
-- The connection's thread runs whatever is queued, in order, from any coroutine: a statement
-  sent while another coroutine's transaction is open would run inside that transaction (and be
-  rolled back with it), and a second ``BEGIN`` would fail. So one ``asyncio.Lock`` (``_turn``)
-  is held for every use of the connection: by a transaction from its ``BEGIN`` to its end, by a
-  lone statement for its hop. That keeps each transaction whole within bot/, and ``BEGIN
-  IMMEDIATE`` keeps it whole against another process.
+- Each call is a hop to that thread and back, and its wake-ups cost more than most of bot/'s
+  statements take to run. So every call a turn makes is one statement (admitting the turn too:
+  see ``bot.people``), and many people's statements may be queued at once: the thread runs them
+  back to back on one wake-up (sent one at a time, each waiting for the last, they cost half as
+  much CPU again a message under load).
+- The thread runs whatever is queued, in order, from any coroutine: a statement queued while
+  another coroutine's transaction is open would run inside that transaction (and be rolled
+  back with it), and a second ``BEGIN`` would fail. So ``_Turns``: lone statements share the
+  connection, a ``transaction`` has it to itself from its ``BEGIN`` to its end (it waits for
+  the lone statements already sent, and new ones wait for it). ``BEGIN IMMEDIATE`` keeps a
+  transaction whole against another process too.
 - SQLite's own checkpoint would run in the committing connection, stalling the statements
   queued behind a commit while it copies the log and fsyncs the file; it is turned off, and a
   second connection (its own thread) checkpoints every ``CHECKPOINT_EVERY`` changed rows, and
@@ -45,7 +47,7 @@ class SQLiteFile:
     def __init__(self, path: Path, db: aiosqlite.Connection) -> None:
         self._path = path
         self._db: aiosqlite.Connection | None = db
-        self._turn = asyncio.Lock()  # held for every use of ``_db`` (see the module's notes)
+        self._turns = _Turns()
         self._checkpointer: aiosqlite.Connection | None = None  # opened on first use
         self._checkpointing = asyncio.Lock()
         self._checkpoint: asyncio.Task[None] | None = None  # the last background checkpoint
@@ -78,7 +80,7 @@ class SQLiteFile:
 
     async def fetchall(self, sql: str, parameters: Parameters = ()) -> list[tuple]:
         """The rows of one statement (a ``RETURNING`` one too: it runs to its end)."""
-        async with self._turn:
+        async with self._turns.lone():
             rows = await self._connection().execute_fetchall(sql, parameters)
         self._changed()
         return list(rows)
@@ -89,7 +91,7 @@ class SQLiteFile:
 
     async def change(self, sql: str, parameters: Parameters = ()) -> int:
         """Run one statement that changes rows; how many it changed."""
-        async with self._turn:
+        async with self._turns.lone():
             cursor = await self._connection().execute(sql, parameters)
         self._changed()
         return cursor.rowcount
@@ -99,7 +101,7 @@ class SQLiteFile:
         """The connection, for the statements of one transaction and nothing else meanwhile.
         ``BEGIN IMMEDIATE`` takes the file's write lock at once, so a read-modify-write is
         atomic even if another process (``make purge``) shares the file."""
-        async with self._turn:
+        async with self._turns.alone():
             db = self._connection()
             try:
                 await db.execute("BEGIN IMMEDIATE")
@@ -156,12 +158,42 @@ class SQLiteFile:
             if self._checkpointer is not None:
                 checkpointer, self._checkpointer = self._checkpointer, None
                 await checkpointer.close()
-        # After any transaction under way. The last connection to close checkpoints the whole
-        # log (with an fsync) and deletes it.
-        async with self._turn:
+        # After everything under way. The last connection to close checkpoints the whole log
+        # (with an fsync) and deletes it.
+        async with self._turns.alone():
             db, self._db = self._db, None
             if db is not None:
                 await db.close()
+
+
+class _Turns:
+    """Who may send statements on the connection: lone statements, any number at once (each is
+    whole on its own), or one transaction alone. A transaction waiting keeps new lone
+    statements back, so a stream of them cannot hold it off."""
+
+    def __init__(self) -> None:
+        self._alone = asyncio.Lock()  # held by the transaction that has, or waits for, the turn
+        self._lone = 0
+        self._no_lone = asyncio.Event()
+        self._no_lone.set()
+
+    @asynccontextmanager
+    async def lone(self) -> AsyncIterator[None]:
+        async with self._alone:  # no wait unless a transaction has or wants the connection
+            self._lone += 1
+            self._no_lone.clear()
+        try:
+            yield
+        finally:
+            self._lone -= 1
+            if self._lone == 0:
+                self._no_lone.set()
+
+    @asynccontextmanager
+    async def alone(self) -> AsyncIterator[None]:
+        async with self._alone:
+            await self._no_lone.wait()  # the lone statements sent before it have run
+            yield
 
 
 def connect(database: str | Path, **kwargs: Any) -> aiosqlite.Connection:

@@ -184,3 +184,22 @@ async def test_a_scrub_empties_the_log(tmp_path: Path):
     await file.scrub()
     assert wal.stat().st_size == 0
     await file.close()
+
+
+async def test_a_transaction_waits_for_the_statements_sent_before_it(tmp_path: Path):
+    """Lone statements share the connection; one already sent runs before a transaction
+    begins, so a rollback cannot take it either."""
+    file = await SQLiteFile.open(tmp_path / "x.db", _schema)
+
+    async def failing_transaction() -> None:
+        async with file.transaction() as db:
+            await db.execute("INSERT INTO t VALUES (1)")
+            raise ValueError("something went wrong mid-transaction")
+
+    lone = [asyncio.create_task(file.change("INSERT INTO t VALUES (?)", (n,))) for n in (2, 3)]
+    transaction = asyncio.create_task(failing_transaction())
+    later = asyncio.create_task(file.change("INSERT INTO t VALUES (4)"))
+    results = await asyncio.gather(*lone, transaction, later, return_exceptions=True)
+    assert results[:2] == [1, 1] and isinstance(results[2], ValueError) and results[3] == 1
+    assert await file.fetchall("SELECT n FROM t ORDER BY n") == [(2,), (3,), (4,)]
+    await file.close()
