@@ -58,8 +58,9 @@ async def test_the_rate_limit_spends_and_refills_alike(store):
 
 
 async def test_turns_at_once_spend_one_bucket_exactly(store):
-    """One person's 40 messages at once (SQLite: one transaction each, never interleaved;
-    Redis: one script each): exactly the limit gets through, and one is told so."""
+    """One person's 40 messages at once (SQLite: one statement each, queued together on the
+    connection's thread; Redis: one script each): exactly the limit gets through, and one is
+    told so."""
     admissions = await asyncio.gather(
         *(store.admit("p1", "widget", "s", 0.0, 20) for _ in range(40))
     )
