@@ -152,18 +152,21 @@ class SQLiteFile:
         if self._db is None or self._closing:
             return
         self._closing = True
-        if self._checkpoint is not None:
-            await asyncio.gather(self._checkpoint, return_exceptions=True)
-        async with self._checkpointing:
-            if self._checkpointer is not None:
-                checkpointer, self._checkpointer = self._checkpointer, None
-                await checkpointer.close()
-        # After everything under way. The last connection to close checkpoints the whole log
-        # (with an fsync) and deletes it.
-        async with self._turns.alone():
-            db, self._db = self._db, None
-            if db is not None:
-                await db.close()
+        try:
+            if self._checkpoint is not None:
+                await asyncio.gather(self._checkpoint, return_exceptions=True)
+            async with self._checkpointing:
+                if self._checkpointer is not None:
+                    checkpointer, self._checkpointer = self._checkpointer, None
+                    await checkpointer.close()
+        finally:
+            # Whatever happened above: a connection left open keeps its thread, and with it
+            # the process, running. After everything under way; the last connection to close
+            # checkpoints the whole log (with an fsync) and deletes it.
+            async with self._turns.alone():
+                db, self._db = self._db, None
+                if db is not None:
+                    await db.close()
 
 
 class _Turns:
