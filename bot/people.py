@@ -10,18 +10,16 @@ be checked), the rate-limit bucket and the person's language. ``Store`` is the i
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Protocol
+
+import aiosqlite
 
 from bot.messages import Button
-from bot.ratelimit import Bucket, Verdict, take
+from bot.ratelimit import Verdict
 from bot.sqlite_file import SQLiteFile
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -70,11 +68,31 @@ CREATE TABLE IF NOT EXISTS people (
     rate_told    INTEGER NOT NULL DEFAULT 0
 )
 """
-_TOUCH = (
-    "INSERT INTO people (pseudonym, channel, address, last_active) VALUES (?, ?, ?, ?)"
-    " ON CONFLICT(pseudonym) DO UPDATE SET channel=excluded.channel,"
-    " address=excluded.address, last_active=excluded.last_active"
+# Store.admit in one statement, so one hop to the connection's thread (each costs more than
+# the statement) and atomic on its own, also against another process: record the address and
+# last activity and spend a rate-limit token as bot.ratelimit.take() does (as _SPEND does in
+# Redis; tests/bot/test_store.py holds it to take()'s verdicts and buckets). The old bucket is
+# read under the statement's write lock. rate_told: 0 after a turn let through, 1 after a
+# refusal the person was told of, 2 after a quiet one (the verdict, read back by RETURNING).
+_ADMIT = """
+INSERT INTO people (pseudonym, channel, address, last_active, rate_tokens, rate_updated, rate_told)
+SELECT :pseudonym, :channel, :address, :now,
+       CASE WHEN tokens >= 1.0 THEN tokens - 1.0 ELSE tokens END,
+       :now,
+       CASE WHEN tokens >= 1.0 THEN 0 WHEN told THEN 2 ELSE 1 END
+FROM (
+    SELECT MIN(:capacity, COALESCE(p.rate_tokens, :capacity)
+               + MAX(0.0, :now - COALESCE(p.rate_updated, :now)) * :capacity / 60.0) AS tokens,
+           p.rate_tokens IS NOT NULL AND p.rate_told > 0 AS told
+    FROM (SELECT 1) LEFT JOIN people p ON p.pseudonym = :pseudonym
 )
+WHERE true  -- else SQLite reads ON CONFLICT as the join's ON
+ON CONFLICT(pseudonym) DO UPDATE SET channel=excluded.channel, address=excluded.address,
+    last_active=excluded.last_active, rate_tokens=excluded.rate_tokens,
+    rate_updated=excluded.rate_updated, rate_told=excluded.rate_told
+RETURNING rate_told, language, language_chosen
+"""
+_VERDICTS = (Verdict.ALLOWED, Verdict.REFUSED, Verdict.REFUSED_QUIETLY)  # by rate_told
 # Columns added after the first release: added to an older bot.db when it is opened.
 ADDED_COLUMNS = {
     "language": "ALTER TABLE people ADD COLUMN language TEXT",
@@ -82,119 +100,80 @@ ADDED_COLUMNS = {
 }
 
 
-def _create_schema(db: sqlite3.Connection) -> None:
-    db.execute(SCHEMA)
-    columns = {row[1] for row in db.execute("PRAGMA table_info(people)")}
+async def _create_schema(db: aiosqlite.Connection) -> None:
+    await db.execute(SCHEMA)
+    columns = {row[1] for row in await db.execute_fetchall("PRAGMA table_info(people)")}
     for column, statement in ADDED_COLUMNS.items():
         if column not in columns:
-            db.execute(statement)
+            await db.execute(statement)
 
 
 class SQLiteStore:
-    """SQLite on the event loop (``bot.sqlite_file``): a turn's bookkeeping is one short
-    transaction, and nothing else runs on the loop in the middle of it."""
+    """SQLite off the event loop (``bot.sqlite_file``): every call is one statement."""
 
     def __init__(self, file: SQLiteFile) -> None:
         self._file = file
 
     @classmethod
     async def open(cls, path: Path) -> SQLiteStore:
-        return cls(SQLiteFile.open(path, _create_schema))
-
-    async def _run(self, fn: Callable[..., T], *args) -> T:
-        return self._file.run(fn, *args)
-
-    @property
-    def db(self) -> sqlite3.Connection:
-        return self._file.db
+        return cls(await SQLiteFile.open(path, _create_schema))
 
     async def admit(
         self, pseudonym: str, channel: str, address: str, now: float, per_minute: int
     ) -> Admission:
-        return await self._run(self._admit, pseudonym, channel, address, now, per_minute)
-
-    def _admit(
-        self, pseudonym: str, channel: str, address: str, now: float, per_minute: int
-    ) -> Admission:
-        with self._transaction() as db:
-            db.execute(_TOUCH, (pseudonym, channel, address, now))
-            verdict, row = self._spend(db, pseudonym, now, per_minute)
-        return Admission(verdict, row[3], bool(row[4]))
+        row = await self._file.fetchone(
+            _ADMIT,
+            {
+                "pseudonym": pseudonym,
+                "channel": channel,
+                "address": address,
+                "now": now,
+                "capacity": float(per_minute),
+            },
+        )
+        assert row is not None  # an upsert's RETURNING always has its row
+        told, language, chosen = row
+        return Admission(_VERDICTS[told], language, bool(chosen))
 
     async def address(self, pseudonym: str) -> Address | None:
-        row = await self._fetchone(
-            "SELECT channel, address FROM people WHERE pseudonym=?", pseudonym
+        row = await self._file.fetchone(
+            "SELECT channel, address FROM people WHERE pseudonym=?", (pseudonym,)
         )
         return Address(*row) if row else None
 
     async def set_offered(self, pseudonym: str, buttons: Sequence[Button]) -> None:
         encoded = json.dumps([[b.title, b.payload] for b in buttons])
-        await self._run(
-            self.db.execute, "UPDATE people SET offered=? WHERE pseudonym=?", (encoded, pseudonym)
+        await self._file.change(
+            "UPDATE people SET offered=? WHERE pseudonym=?", (encoded, pseudonym)
         )
 
     async def offered(self, pseudonym: str) -> tuple[Button, ...]:
-        row = await self._fetchone("SELECT offered FROM people WHERE pseudonym=?", pseudonym)
+        row = await self._file.fetchone(
+            "SELECT offered FROM people WHERE pseudonym=?", (pseudonym,)
+        )
         return tuple(Button(title, payload) for title, payload in json.loads(row[0])) if row else ()
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        db = self.db
-        # Only the event loop writes, but BEGIN IMMEDIATE keeps a read-modify-write atomic
-        # even if a second process (make purge) shares the file.
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-
-    @staticmethod
-    def _spend(
-        db: sqlite3.Connection, pseudonym: str, now: float, per_minute: int
-    ) -> tuple[Verdict, tuple]:
-        """Spend one of a recorded person's rate-limit tokens; their row as it was before."""
-        row = db.execute(
-            "SELECT rate_tokens, rate_updated, rate_told, language, language_chosen"
-            " FROM people WHERE pseudonym=?",
-            (pseudonym,),
-        ).fetchone()
-        bucket = Bucket(row[0], row[1], bool(row[2])) if row[0] is not None else None
-        bucket, verdict = take(bucket, now, per_minute)
-        db.execute(
-            "UPDATE people SET rate_tokens=?, rate_updated=?, rate_told=? WHERE pseudonym=?",
-            (bucket.tokens, bucket.updated_at, int(bucket.told), pseudonym),
-        )
-        return verdict, row
-
     async def language(self, pseudonym: str) -> tuple[str | None, bool]:
-        row = await self._fetchone(
-            "SELECT language, language_chosen FROM people WHERE pseudonym=?", pseudonym
+        row = await self._file.fetchone(
+            "SELECT language, language_chosen FROM people WHERE pseudonym=?", (pseudonym,)
         )
         return (row[0], bool(row[1])) if row else (None, False)
 
     async def set_language(self, pseudonym: str, language: str, chosen: bool) -> None:
-        await self._run(
-            self.db.execute,
+        await self._file.change(
             "UPDATE people SET language=?, language_chosen=? WHERE pseudonym=?",
             (language, int(chosen), pseudonym),
         )
 
     async def delete(self, pseudonym: str) -> None:
-        await self._run(self.db.execute, "DELETE FROM people WHERE pseudonym=?", (pseudonym,))
+        await self._file.change("DELETE FROM people WHERE pseudonym=?", (pseudonym,))
         await self._file.scrub()
 
     async def inactive_since(self, cutoff: float) -> list[str]:
-        rows = await self._run(
-            lambda: self.db.execute(
-                "SELECT pseudonym FROM people WHERE last_active < ?", (cutoff,)
-            ).fetchall()
+        rows = await self._file.fetchall(
+            "SELECT pseudonym FROM people WHERE last_active < ?", (cutoff,)
         )
         return [row[0] for row in rows]
-
-    async def _fetchone(self, sql: str, *params):
-        return await self._run(lambda: self.db.execute(sql, params).fetchone())
 
     async def close(self) -> None:
         await self._file.close()

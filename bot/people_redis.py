@@ -45,7 +45,8 @@ end
 
 # bot.ratelimit.take() inside Redis, so replicas spending one person's tokens at once cannot
 # both take the last one (a WATCH/MULTI loop livelocks under that contention). The store
-# contract tests check it gives the same verdicts as take() does on SQLite.
+# contract tests (tests/scale/test_stores.py) check it gives the verdicts SQLite's statement
+# gives, which tests/bot/test_store.py holds to take().
 _SPEND = """
 local now = tonumber(ARGV[1])
 local capacity = tonumber(ARGV[2])
@@ -183,7 +184,7 @@ class RedisStore:
             return list(await self._redis.zrangebyscore(ACTIVE_KEY, "-inf", f"({cutoff}"))
 
     async def close(self) -> None:
-        await self._redis.close(close_connection_pool=True)
+        await self._redis.aclose()
 
 
 class RedisTrackerAdmin:
@@ -217,7 +218,7 @@ class RedisTrackerAdmin:
         return deleted
 
     async def close(self) -> None:
-        await self._redis.close(close_connection_pool=True)
+        await self._redis.aclose()
 
 
 def _last_timestamp(raw: str) -> float:

@@ -1,4 +1,6 @@
-"""Per-person rate limit: a token bucket, kept as plain state so any store can persist it."""
+"""Per-person rate limit: a token bucket. ``take`` defines it; each store spends a token where
+it keeps the bucket, in one step (SQLite: the statement in ``bot.people``; Redis: the script in
+``bot.people_redis``), and the tests hold both to ``take``."""
 
 from __future__ import annotations
 

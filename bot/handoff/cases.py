@@ -12,9 +12,7 @@ door it came from, never a door id, name or username.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
-
-T = TypeVar("T")
+from typing import Any, Protocol
 
 WAITING, LIVE, CLOSED, REFERRED, LEFT = "waiting", "live", "closed", "referred", "left"
 OPEN_STATES = (WAITING, LIVE)

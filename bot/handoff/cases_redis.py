@@ -584,4 +584,4 @@ class RedisCaseStore:
             await pipe.execute()
 
     async def close(self) -> None:
-        await self._redis.close(close_connection_pool=True)
+        await self._redis.aclose()

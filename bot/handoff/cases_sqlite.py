@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import aiosqlite
 
 from bot.handoff.cases import (
     LIVE,
@@ -17,7 +18,6 @@ from bot.handoff.cases import (
     Case,
     CaseMessage,
     DeskSession,
-    T,
 )
 from bot.handoff.references import new_reference
 from bot.sqlite_file import SQLiteFile
@@ -102,16 +102,21 @@ def _message(row: tuple) -> CaseMessage:
     return CaseMessage(*values)
 
 
-def _create_schema(db: sqlite3.Connection) -> None:
-    db.execute("PRAGMA foreign_keys=ON")
-    db.executescript(SCHEMA)
+def _prefixed(table: str, columns: str) -> str:
+    return ", ".join(f"{table}.{column}" for column in columns.split(", "))
+
+
+async def _create_schema(db: aiosqlite.Connection) -> None:
+    await db.execute("PRAGMA foreign_keys=ON")
+    await db.executescript(SCHEMA)
     for (table, column), statement in ADDED_COLUMNS.items():
-        if column not in {row[1] for row in db.execute(f"PRAGMA table_info({table})")}:
-            db.execute(statement)
+        columns = await db.execute_fetchall(f"PRAGMA table_info({table})")
+        if column not in {row[1] for row in columns}:
+            await db.execute(statement)
 
 
 class SQLiteCaseStore:
-    """SQLite on the event loop, like bot/'s own store (``bot.sqlite_file``); every
+    """SQLite off the event loop, like bot/'s own store (``bot.sqlite_file``); every
     check-then-change is one conditional statement, so a second process sharing the file (or
     a second replica on the same volume) cannot break it either."""
 
@@ -121,23 +126,16 @@ class SQLiteCaseStore:
     @classmethod
     async def open(cls, path: Path) -> SQLiteCaseStore:
         # Hand-off writes are few and a person's words to a 101 contact: each is fsynced.
-        return cls(SQLiteFile.open(path, _create_schema, fsync_each_commit=True))
-
-    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
-        return self._file.run(fn, *args)
-
-    @property
-    def db(self) -> sqlite3.Connection:
-        return self._file.db
+        return cls(await SQLiteFile.open(path, _create_schema, fsync_each_commit=True))
 
     async def _all(self, sql: str, *params: Any) -> list[tuple]:
-        return await self._run(lambda: self.db.execute(sql, params).fetchall())
+        return await self._file.fetchall(sql, params)
 
     async def _one(self, sql: str, *params: Any) -> tuple | None:
-        return await self._run(lambda: self.db.execute(sql, params).fetchone())
+        return await self._file.fetchone(sql, params)
 
     async def _change(self, sql: str, *params: Any) -> int:
-        return await self._run(lambda: self.db.execute(sql, params).rowcount)
+        return await self._file.change(sql, params)
 
     # --- Cases ---------------------------------------------------------------------------------
 
@@ -152,34 +150,27 @@ class SQLiteCaseStore:
         state: str,
         now: float,
     ) -> Case:
-        def create() -> Case:
-            for _ in range(20):
-                try:
-                    cursor = self.db.execute(
-                        "INSERT INTO cases (reference, pseudonym, channel, queue, summary,"
-                        " summary_text, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            new_reference(),
-                            pseudonym,
-                            channel,
-                            queue,
-                            json.dumps(summary),
-                            summary_text,
-                            state,
-                            now,
-                        ),
-                    )
-                except sqlite3.IntegrityError:
-                    continue  # the reference is taken: draw another
-                row = self.db.execute(
-                    f"SELECT {_CASE_COLUMNS} FROM cases WHERE id=?", (cursor.lastrowid,)
-                ).fetchone()
-                case = _case(row)
-                assert case is not None
-                return case
-            raise RuntimeError("no free case reference")
-
-        return await self._run(create)
+        for _ in range(20):
+            try:
+                row = await self._one(
+                    "INSERT INTO cases (reference, pseudonym, channel, queue, summary,"
+                    " summary_text, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                    f" RETURNING {_CASE_COLUMNS}",
+                    new_reference(),
+                    pseudonym,
+                    channel,
+                    queue,
+                    json.dumps(summary),
+                    summary_text,
+                    state,
+                    now,
+                )
+            except sqlite3.IntegrityError:
+                continue  # the reference is taken: draw another
+            case = _case(row)
+            assert case is not None
+            return case
+        raise RuntimeError("no free case reference")
 
     async def open_case_for(self, pseudonym: str) -> Case | None:
         return _case(
@@ -284,17 +275,18 @@ class SQLiteCaseStore:
         delivered: bool = False,
         desk_text: str | None = None,
     ) -> CaseMessage:
-        def add() -> CaseMessage:
-            cursor = self.db.execute(
-                "INSERT INTO case_messages (case_id, sender, text, at, delivered, desk_text)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (case_id, sender, text, now, int(delivered), desk_text),
-            )
-            return CaseMessage(
-                cursor.lastrowid or 0, case_id, sender, text, now, delivered, desk_text
-            )
-
-        return await self._run(add)
+        row = await self._one(
+            "INSERT INTO case_messages (case_id, sender, text, at, delivered, desk_text)"
+            " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            case_id,
+            sender,
+            text,
+            now,
+            int(delivered),
+            desk_text,
+        )
+        assert row is not None
+        return CaseMessage(row[0], case_id, sender, text, now, delivered, desk_text)
 
     async def messages(self, case_id: int) -> list[CaseMessage]:
         rows = await self._all(
@@ -304,7 +296,7 @@ class SQLiteCaseStore:
 
     async def messages_for(self, pseudonym: str, after: int) -> list[CaseMessage]:
         rows = await self._all(
-            f"SELECT {', '.join('m.' + c for c in _MESSAGE_COLUMNS.split(', '))}"
+            f"SELECT {_prefixed('m', _MESSAGE_COLUMNS)}"
             " FROM case_messages m JOIN cases c ON c.id = m.case_id"
             " WHERE c.pseudonym=? AND m.id > ? ORDER BY m.id",
             pseudonym,
@@ -314,18 +306,14 @@ class SQLiteCaseStore:
 
     async def undelivered(self) -> list[tuple[Case, CaseMessage]]:
         """Messages for people that were stored but not yet sent (e.g. bot/ stopped between)."""
+        width = len(_CASE_COLUMNS.split(", "))
         rows = await self._all(
-            f"SELECT {_MESSAGE_COLUMNS} FROM case_messages WHERE delivered=0 AND sender!=?"
-            " ORDER BY id",
+            f"SELECT {_prefixed('c', _CASE_COLUMNS)}, {_prefixed('m', _MESSAGE_COLUMNS)}"
+            " FROM case_messages m JOIN cases c ON c.id = m.case_id"
+            " WHERE m.delivered=0 AND m.sender!=? ORDER BY m.id",
             USER,
         )
-        result = []
-        for row in rows:
-            message = _message(row)
-            case = await self.case(message.case_id)
-            if case is not None:
-                result.append((case, message))
-        return result
+        return [(case, _message(row[width:])) for row in rows if (case := _case(row[:width]))]
 
     async def lease_delivery(self, message_id: int, now: float, seconds: float) -> bool:
         """Take an undelivered message to send it for ``seconds``: only one replica (or one
@@ -388,17 +376,19 @@ class SQLiteCaseStore:
         return [Account(*row) for row in rows]
 
     async def set_password(self, username: str, password_hash: str) -> bool:
-        changed = await self._change(
-            "UPDATE accounts SET password_hash=? WHERE username=?", password_hash, username
-        )
-        if changed:
+        async with self._file.transaction() as db:
+            changed = await db.execute(
+                "UPDATE accounts SET password_hash=? WHERE username=?", (password_hash, username)
+            )
             # A new password ends every session of the old one.
-            await self._change("DELETE FROM desk_sessions WHERE username=?", username)
-        return changed == 1
+            await db.execute("DELETE FROM desk_sessions WHERE username=?", (username,))
+        return changed.rowcount == 1
 
     async def remove_account(self, username: str) -> bool:
-        await self._change("DELETE FROM desk_sessions WHERE username=?", username)
-        return await self._change("DELETE FROM accounts WHERE username=?", username) == 1
+        async with self._file.transaction() as db:
+            await db.execute("DELETE FROM desk_sessions WHERE username=?", (username,))
+            removed = await db.execute("DELETE FROM accounts WHERE username=?", (username,))
+        return removed.rowcount == 1
 
     async def create_session(
         self, token_hash: str, username: str, csrf: str, expires_at: float

@@ -102,9 +102,9 @@ class RedisHub(Hub):
             finally:
                 self.subscribed.clear()
                 with contextlib.suppress(Exception):
-                    await pubsub.close()
+                    await pubsub.aclose()
                 with contextlib.suppress(Exception):
-                    await client.close(close_connection_pool=True)
+                    await client.aclose()
             await asyncio.sleep(self._retry_seconds)
 
     async def close(self) -> None:
@@ -113,7 +113,7 @@ class RedisHub(Hub):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._listener
             self._listener = None
-        await self._publisher.close(close_connection_pool=True)
+        await self._publisher.aclose()
 
 
 def _client(url: str, listening: bool = False) -> aioredis.Redis:

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import random
+import sqlite3
 import stat
 from pathlib import Path
 
 from bot.messages import Button
 from bot.people import Address, SQLiteStore
-from bot.ratelimit import Verdict
+from bot.ratelimit import Bucket, Verdict, take
 
 
 async def test_state_survives_a_restart(tmp_path: Path):
@@ -49,3 +51,32 @@ async def test_each_turn_updates_address_and_activity(store):
 async def test_unknown_people_have_nothing(store):
     assert await store.address("nobody") is None
     assert await store.offered("nobody") == ()
+
+
+async def test_admit_spends_tokens_as_take_does(tmp_path: Path):
+    """The one statement that admits a turn (bot/people.py) is bot.ratelimit.take() in SQL:
+    the same verdicts and the same bucket, over bursts, pauses, a clock stepping back and a
+    limit that changes."""
+    path = tmp_path / "bot.db"
+    store = await SQLiteStore.open(path)
+    draw = random.Random(27)
+    buckets: dict[str, Bucket | None] = {"p1": None, "p2": None}
+    now = 1_000.0
+    for _ in range(600):
+        now += draw.choice([0.0, 0.0, 0.3, 1.7, 4.0, 45.0, -2.5])
+        who = draw.choice(["p1", "p2"])
+        per_minute = draw.choice([1, 3, 20, 20, 20])
+        buckets[who], expected = take(buckets[who], now, per_minute)
+        admission = await store.admit(who, "widget", who, now, per_minute)
+        assert admission.verdict is expected
+    await store.close()
+    db = sqlite3.connect(path)
+    try:
+        for who, bucket in buckets.items():
+            row = db.execute(
+                "SELECT rate_tokens, rate_updated, rate_told > 0 FROM people WHERE pseudonym=?",
+                (who,),
+            ).fetchone()
+            assert bucket is not None and row == (bucket.tokens, bucket.updated_at, bucket.told)
+    finally:
+        db.close()

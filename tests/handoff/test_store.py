@@ -207,5 +207,5 @@ async def test_redis_keeps_nothing_of_a_forgotten_or_purged_case(redis_server):
         assert [k for k in keys if "forget-me" in k or "old-one" in k] == []
         assert sorted(k for k in keys if not k.startswith("aic:handoff:ids:")) == []
     finally:
-        await client.close(close_connection_pool=True)
+        await client.aclose()
         await store.close()

@@ -57,6 +57,19 @@ async def test_the_rate_limit_spends_and_refills_alike(store):
     assert (await store.admit("p1", "widget", "s", 20.0, 3)).verdict is Verdict.ALLOWED
 
 
+async def test_turns_at_once_spend_one_bucket_exactly(store):
+    """One person's 40 messages at once (SQLite: one statement each, queued together on the
+    connection's thread; Redis: one script each): exactly the limit gets through, and one is
+    told so."""
+    admissions = await asyncio.gather(
+        *(store.admit("p1", "widget", "s", 0.0, 20) for _ in range(40))
+    )
+    verdicts = [admission.verdict for admission in admissions]
+    assert verdicts.count(Verdict.ALLOWED) == 20
+    assert verdicts.count(Verdict.REFUSED) == 1
+    assert verdicts.count(Verdict.REFUSED_QUIETLY) == 19
+
+
 async def test_admit_records_the_person_spends_a_token_and_reads_the_language(store):
     first = await store.admit("p1", "telegram", "12345", 100.0, 2)
     assert first == Admission(Verdict.ALLOWED, None, False)
@@ -93,7 +106,7 @@ async def test_redis_keys_expire_by_themselves_and_hold_only_the_pseudonym(redis
         assert sorted(await client.keys("*")) == ["aic:active", "aic:person:p1"]
     finally:
         await store.close()
-        await client.close(close_connection_pool=True)
+        await client.aclose()
 
 
 async def test_two_replicas_share_one_bucket(redis_server):
@@ -126,7 +139,7 @@ async def test_the_redis_tracker_admin_deletes_and_purges_rasa_trackers(redis_se
         assert sorted(await client.keys("*")) == ["aic:person:x", "tracker:kept"]
     finally:
         await admin.close()
-        await client.close(close_connection_pool=True)
+        await client.aclose()
 
 
 async def test_the_sqlite_tracker_admin_purges_old_conversations(tmp_path: Path):
