@@ -11,6 +11,7 @@ import bot.widget
 from bot import handoff, purge, telegram_door
 from bot.appkeys import CONVERSATIONS, HTTP, RESPONSES, SETTINGS, STORE
 from bot.conversation import Conversations
+from bot.framing import deny_framing
 from bot.open_stores import close_tracker_admin, open_store, open_tracker_admin
 from bot.rasa_client import RasaClient
 from bot.responses import Responses
@@ -60,6 +61,8 @@ def create_app(settings: Settings) -> web.Application:
     # Loaded now so a domain without bot/'s responses stops the start, not a conversation.
     app[RESPONSES] = Responses.from_domain(settings.domain_path)
     app.add_routes(routes)
+    # No page of bot/ may be framed but the widget's frame, which says so itself.
+    app.on_response_prepare.append(deny_framing)
     app.cleanup_ctx.append(_core)
     purge.setup(app)  # retention on a schedule; after _core, as it needs Conversations
     # The doors come after _core in cleanup_ctx: they start once Conversations exists and stop

@@ -60,6 +60,8 @@ class Settings:
     # The addresses of the reverse proxies whose X-Forwarded-For names the client (none: the
     # connection's own address is the client's).
     trusted_proxies: tuple[str, ...] = ()
+    # The force sites (origins) whose pages may embed the widget's frame; none: any site.
+    widget_origins: tuple[str, ...] = ()
     # Retention and scale-out (see PRIVACY.md and deploy/).
     retention_hours: float = 24.0
     purge_interval_minutes: float = 15.0
@@ -175,6 +177,7 @@ class Settings:
                 for address in (get("TRUSTED_PROXIES") or "").split(",")
                 if address.strip()
             ),
+            widget_origins=_origins(get("WIDGET_ORIGINS")),
             retention_hours=_number(
                 get("RETENTION_HOURS"), cls.retention_hours, float, "AIC_RETENTION_HOURS"
             ),
@@ -203,6 +206,26 @@ def _number(raw: str | None, default, kind, name: str):
     if value <= 0:
         raise SettingsError(f"{name} must be positive")
     return value
+
+
+# An origin as a Content-Security-Policy source: scheme, host (optionally "*." for any
+# subdomain) and port, nothing else, so a value can never add to the policy it is put in.
+_ORIGIN = re.compile(r"https?://(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:[0-9]{1,5})?")
+
+
+def _origins(raw: str | None) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    origins = tuple(
+        origin.strip().lower().rstrip("/") for origin in raw.split(",") if origin.strip()
+    )
+    for origin in origins:
+        if not _ORIGIN.fullmatch(origin):
+            raise SettingsError(
+                "AIC_WIDGET_ORIGINS must be origins separated by commas, such as "
+                f"https://www.gwent.police.uk or https://*.police.uk; not {origin!r}"
+            )
+    return origins
 
 
 def _proxy_url(raw: str | None) -> str | None:

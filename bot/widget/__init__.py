@@ -1,7 +1,13 @@
-"""The web widget door: the embeddable widget's files, its demo page and its JSON channel.
+"""The web widget door: the embeddable widget's files, its frame, its demo page and its JSON
+channel.
 
-A force embeds one ``<script src="https://HOST/widget/widget.js" data-...>`` tag. The script
-talks to the routes below over plain HTTP JSON (no cookies, no Rasa socketio):
+A force embeds one ``<script src="https://HOST/widget/widget.js" data-...>`` tag. On the force's
+page that script draws the launcher and an iframe of ``GET /widget/frame``, a page of bot/'s own
+origin (``frame.html``, ``frame.js``, ``frame.css``) where the whole conversation lives, out of
+reach of the force page's scripts. The frame may be embedded by the origins in
+``AIC_WIDGET_ORIGINS`` (any, when unset); nothing else bot/ serves may be framed
+(``bot/framing.py``). The frame talks to the routes below over plain HTTP JSON, from its own
+origin (no cookies, no Rasa socketio):
 
 ``POST /widget/api/message``  ``{"session", "id", "text" | "payload"}`` -> ``{"replies": [...]}``
 ``POST /widget/api/history``  ``{"session"}`` -> ``{"messages": [...]}``
@@ -12,7 +18,7 @@ A message may carry ``"language": "en" | "cy"`` (the person pressed the English/
 or ``"language_hint"`` (the page's ``data-lang``); the ``cymraeg`` and ``english`` commands record
 the switch itself (aic_shared/language.py has the rules).
 
-``session`` is a random id kept in the browser's sessionStorage; ``Conversations`` turns it
+``session`` is a random id kept in the frame's sessionStorage; ``Conversations`` turns it
 into a pseudonym before anything is stored or sent to Rasa. ``id`` is a random id per message,
 so a message the browser retries after a lost connection is answered once, not twice.
 """
@@ -122,7 +128,12 @@ def setup(app: web.Application) -> None:
         [
             web.get("/", demo_page, name="widget-demo"),
             web.get("/widget/widget.js", _static_file("widget.js"), name="widget-js"),
-            web.get("/widget/widget.css", _static_file("widget.css"), name="widget-css"),
+            web.get("/widget/frame", frame_page, name="widget-frame"),
+            web.get("/widget/frame.js", _static_file("frame.js", shared=False), name="frame-js"),
+            web.get("/widget/frame.css", _static_file("frame.css", shared=False), name="frame-css"),
+            web.get(
+                "/widget/static/demo.css", _static_file("demo.css", shared=False), name="demo-css"
+            ),
             web.get("/widget/config.json", cors(config), name="widget-config"),
             web.get("/widget/api/ping", cors(ping), name="widget-ping"),
             web.post("/widget/api/message", cors(message), name="widget-message"),
@@ -131,17 +142,37 @@ def setup(app: web.Application) -> None:
             web.options("/widget/{tail:.*}", preflight, name="widget-preflight"),
         ]
     )
-    app.router.add_static("/widget/static/", STATIC_DIR, name="widget-static")
 
 
 # --- Pages and files ---------------------------------------------------------------------------
 
 # The demo page shows the widget as a force would embed it; nothing on it is inline, so it also
-# shows that the widget runs under a strict Content-Security-Policy.
+# shows that the widget runs under a strict Content-Security-Policy: the page itself needs the
+# assistant's host in script-src and frame-src only (here the same host: 'self').
 DEMO_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; frame-src 'self'; "
     "img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+def frame_csp(origins: tuple[str, ...]) -> str:
+    """The frame's own policy: everything from bot/'s origin only, and embeddable by the force
+    sites in ``origins`` (AIC_WIDGET_ORIGINS, checked in bot/settings.py), or by any site."""
+    ancestors = " ".join(("'self'", *origins)) if origins else "*"
+    return (
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+        "img-src 'self'; base-uri 'none'; form-action 'none'; "
+        f"frame-ancestors {ancestors}"
+    )
+
+
+async def frame_page(request: web.Request) -> web.StreamResponse:
+    response = web.FileResponse(STATIC_DIR / "frame.html")
+    response.headers["Content-Security-Policy"] = frame_csp(request.app[SETTINGS].widget_origins)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 async def demo_page(request: web.Request) -> web.StreamResponse:
@@ -153,7 +184,9 @@ async def demo_page(request: web.Request) -> web.StreamResponse:
     return response
 
 
-def _static_file(name: str) -> Handler:
+def _static_file(name: str, shared: bool = True) -> Handler:
+    """A file of the widget; ``shared`` for widget.js, which the force's page loads, rather
+    than the frame's own files, which only the frame (bot/'s origin) loads."""
     path = STATIC_DIR / name
 
     async def serve(request: web.Request) -> web.StreamResponse:
@@ -161,8 +194,11 @@ def _static_file(name: str) -> Handler:
         # Revalidated on each load (ETag), so a fix reaches every embedding page at once.
         response.headers["Cache-Control"] = "no-cache"
         response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+        if shared:
+            response.headers["Access-Control-Allow-Origin"] = "*"
+            response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+        else:
+            response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
         return response
 
     return serve

@@ -179,7 +179,7 @@ async def test_a_widget_user_hands_off_and_a_handler_chats_then_hands_back(
 
     await desk_page.get_by_label("Your reply").fill("Hello, I'm Sam from the 101 team.")
     await desk_page.get_by_role("button", name="Send").click()
-    person = person_page.locator(".aic-from-person")
+    person = widget.frame.locator(".aic-from-person")
     await expect(person).to_contain_text("Hello, I'm Sam from the 101 team.", timeout=TIMEOUT_MS)
     await expect(person.locator("strong")).to_have_text("Person at your local police:")
 
@@ -470,16 +470,17 @@ async def test_a_welsh_widget_user_waits_is_told_their_place_and_restarts_in_wel
     page = await (await new_context()).new_page()
     await page.goto(server.url)
     await page.get_by_role("button", name="Ask in Confidence").click()
-    bot_texts = page.locator(".aic-from-bot .aic-text")
+    frame = Widget(page).frame
+    bot_texts = frame.locator(".aic-from-bot .aic-text")
     await expect(bot_texts.first).to_be_visible(timeout=TIMEOUT_MS)
-    await page.get_by_role("button", name="Cymraeg (newid i'r Gymraeg)", exact=True).click()
+    await frame.get_by_role("button", name="Cymraeg (newid i'r Gymraeg)", exact=True).click()
     await expect(bot_texts.last).to_contain_text("ateb yn Gymraeg", timeout=TIMEOUT_MS)
-    box = page.get_by_role("textbox", name="Eich neges")
+    box = frame.get_by_role("textbox", name="Eich neges")
     await box.fill("dw i eisiau siarad â pherson")
     await box.press("Enter")
-    await page.locator(".aic-choice").filter(has_text="Ydw, trosglwyddwch fi").click()
+    await frame.locator(".aic-choice").filter(has_text="Ydw, trosglwyddwch fi").click()
     await expect(bot_texts.last).to_contain_text("Rydych chi'n rhif 2 yn y ciw", timeout=TIMEOUT_MS)
-    leave = page.get_by_role("button", name="Gadael a mynd yn ôl at y cynorthwyydd")
+    leave = frame.get_by_role("button", name="Gadael a mynd yn ôl at y cynorthwyydd")
 
     # The one ahead is taken: the page is told it is next, in Welsh, without asking.
     desk = desks(server.url, "alice")
@@ -493,12 +494,12 @@ async def test_a_welsh_widget_user_waits_is_told_their_place_and_restarts_in_wel
     await expect(leave.first).to_be_visible()
 
     # "Start again" while waiting asks first, in Welsh; yes leaves the queue, then restarts.
-    await page.get_by_role("button", name="Dechrau eto").click()
-    yes = page.locator(".aic-choice").filter(has_text="Ydw, gadael a dechrau eto")
+    await frame.get_by_role("button", name="Dechrau eto").click()
+    yes = frame.locator(".aic-choice").filter(has_text="Ydw, gadael a dechrau eto")
     await expect(yes).to_be_visible(timeout=TIMEOUT_MS)
-    await expect(page.locator(".aic-choice").filter(has_text="Nac ydw, aros yma")).to_be_visible()
+    await expect(frame.locator(".aic-choice").filter(has_text="Nac ydw, aros yma")).to_be_visible()
     await yes.click()
-    left = page.get_by_text("Rydych chi wedi gadael y ciw")
+    left = frame.get_by_text("Rydych chi wedi gadael y ciw")
     await expect(left).to_be_visible(timeout=TIMEOUT_MS)
     await asyncio.sleep(3)  # the page asks for hand-off messages every 2 s: none repeats it
     await expect(left).to_have_count(1)

@@ -25,4 +25,10 @@ def responses() -> Responses:
 
 # The Telegram peer and the browser, as tests/telegram and tests/widget use them.
 from tests.fixtures.telegram_peer import telegram_peer  # noqa: E402, F401
-from tests.widget.conftest import browser, chromium, new_context, page  # noqa: E402, F401
+from tests.widget.conftest import (  # noqa: E402, F401
+    browser,
+    chromium,
+    force_site,
+    new_context,
+    page,
+)

@@ -1,7 +1,11 @@
 """A real Chromium (Debian's, driven by Playwright) for the widget's browser tests.
 
-The browser never reaches the internet: anything outside 127.0.0.1 is answered here. The quick
-exit's neutral site and a "page before" (to check that Back skips the chat) are stand-in pages.
+The browser never reaches the internet: anything outside loopback (bot/ on 127.0.0.1, a force's
+site on localhost) is answered here. The quick exit's neutral site and a "page before" (to check
+that Back skips the chat) are stand-in pages.
+
+``force_site`` is a force's website on another site than bot/ (force_site.py); ``standin`` is
+bot/ in this process on a stand-in Rasa (standin.py), for browser tests that need no model.
 """
 
 from __future__ import annotations
@@ -12,6 +16,9 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, Route, async_playwright
 
+from tests.widget.force_site import ForceSite, serving_force_site
+from tests.widget.standin import StandInBot, standin_bot
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -19,6 +26,17 @@ ARTIFACTS = ROOT / "artifacts"
 
 EXIT_URL = "https://www.bbc.co.uk/weather"
 BEFORE_URL = "https://search.example/"
+LOOPBACK = ("http://127.0.0.1:", "http://localhost:")
+# Playwright switches off Chromium's storage partitioning (its issue 32230), which every Chrome
+# since 115 has on: without it, a frame of another site (the widget's, on a force's page) gets
+# no storage at all, as unpartitioned third-party storage is blocked. The last --disable-features
+# given is the one Chromium reads, so this one replaces Playwright's: the same list without
+# ThirdPartyStoragePartitioning (and without those for browser features these tests never use).
+DISABLED_FEATURES = (
+    "--disable-features=AvoidUnnecessaryBeforeUnloadCheckSync,DestroyProfileOnBrowserClose,"
+    "HttpsUpgrades,HttpsFirstBalancedModeAutoEnable,MediaRouter,PaintHolding,"
+    "AvoidCorsURLLoaderRestartOnRedirect"
+)
 
 
 async def _outside(route: Route) -> None:
@@ -44,7 +62,7 @@ async def browser(chromium: Path) -> AsyncIterator[Browser]:
         browser = await playwright.chromium.launch(
             executable_path=str(chromium),
             headless=True,
-            args=["--no-sandbox", "--disable-background-networking"],
+            args=["--no-sandbox", "--disable-background-networking", DISABLED_FEATURES],
         )
         yield browser
         await browser.close()
@@ -59,7 +77,7 @@ async def new_context(browser: Browser):
         context = await browser.new_context(
             **{"viewport": {"width": 1280, "height": 800}, **options}
         )
-        await context.route(lambda url: not url.startswith("http://127.0.0.1"), _outside)
+        await context.route(lambda url: not url.startswith(LOOPBACK), _outside)
         contexts.append(context)
         return context
 
@@ -76,3 +94,15 @@ async def page(new_context) -> Page:
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture(scope="session")
+async def force_site() -> AsyncIterator[ForceSite]:
+    async with serving_force_site() as site:
+        yield site
+
+
+@pytest.fixture
+async def standin(tmp_path: Path) -> AsyncIterator[StandInBot]:
+    async with standin_bot(tmp_path / "standin") as bot:
+        yield bot

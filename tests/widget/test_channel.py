@@ -252,24 +252,66 @@ async def test_preflight_allows_cross_origin_json_posts(client):
     assert "Content-Type" in response.headers["Access-Control-Allow-Headers"]
 
 
-async def test_the_widget_files_and_demo_page_are_served(client):
+async def test_the_widget_files_the_frame_and_the_demo_page_are_served(client):
     script = await client.get("/widget/widget.js")
     assert script.status == 200
     assert "javascript" in script.headers["Content-Type"]
-    style = await client.get("/widget/widget.css")
-    assert style.status == 200
-    assert "text/css" in style.headers["Content-Type"]
+    # Loaded by every force's page.
+    assert script.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
+    frame = await client.get("/widget/frame")
+    assert frame.status == 200
+    assert "text/html" in frame.headers["Content-Type"]
+    assert 'src="frame.js"' in await frame.text()
+    for path, kind in (("/widget/frame.js", "javascript"), ("/widget/frame.css", "text/css")):
+        response = await client.get(path)
+        assert response.status == 200
+        assert kind in response.headers["Content-Type"]
+        # Only the frame, on bot/'s own origin, loads these.
+        assert response.headers["Cross-Origin-Resource-Policy"] == "same-origin"
+        assert "Access-Control-Allow-Origin" not in response.headers
+    # (Not found: 405, as the widget's paths answer OPTIONS for CORS preflights.)
+    assert (await client.get("/widget/widget.css")).status in (404, 405)
+    # Only the demo's stylesheet is served from the static folder, not the folder's files.
+    assert (await client.get("/widget/static/demo.css")).status == 200
+    assert (await client.get("/widget/static/frame.html")).status in (404, 405)
     page = await client.get("/")
     assert page.status == 200
-    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    # The demo page needs no more than a force's page: script-src and frame-src for the
+    # assistant's host (here its own).
+    policy = page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-src 'self'" in policy
+    assert "connect-src" not in policy
     html = await page.text()
     assert 'src="/widget/widget.js"' in html
     assert "Demo page" in html
 
 
+STATIC = ROOT / "bot" / "widget" / "static"
+
+
 def test_the_widget_source_never_touches_local_storage_cookies_or_html_parsing():
     # A guard on the source; the browser tests check the storage of a real session.
-    source = (ROOT / "bot" / "widget" / "static" / "widget.js").read_text()
-    assert not re.search(r"localStorage\s*[.\[]", source)
-    assert not re.search(r"\.cookie\b", source)
-    assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write", source)
+    for name in ("widget.js", "frame.js"):
+        source = (STATIC / name).read_text()
+        assert not re.search(r"localStorage\s*[.\[]", source), name
+        assert not re.search(r"\.cookie\b", source), name
+        assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write", source), (
+            name
+        )
+
+
+def test_the_page_script_keeps_nothing_and_asks_the_network_nothing():
+    # The page's script draws the launcher and the frame; everything else is the frame's.
+    # The browser tests (test_frame.py) check a real page's storage, DOM and messages.
+    source = (STATIC / "widget.js").read_text()
+    for use in (
+        "sessionStorage",
+        "localStorage",
+        "indexedDB",
+        "fetch(",
+        "XMLHttpRequest",
+        "sendBeacon",
+        "WebSocket",
+        "EventSource",
+    ):
+        assert use not in source, use

@@ -5,6 +5,9 @@ a screen reader or voice control gets for the control holds its visible text, be
 The names checked here are Chromium's own, read from its accessibility tree, and Playwright's
 role queries must find each control by its visible text. axe-core's check for the same fault,
 ``label-content-name-mismatch``, is experimental and off by default: it is switched on here.
+Both documents are checked: the force's page (the launcher and exit button, in the widget's
+shadow root) and the widget's frame (the conversation's controls), on a force's page of another
+site, so the frame is Chromium's own process with its own accessibility tree.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.async_api import CDPSession, Page, Route, expect
+from playwright.async_api import CDPSession, Frame, FrameLocator, Page, Route, expect
 
 from tests.widget.conftest import AXE
 from tests.widget.driver import REPLY_TIMEOUT_MS, Widget
@@ -22,18 +25,19 @@ pytestmark = pytest.mark.e2e
 ENGLISH_SWITCH = "Cymraeg (newid i'r Gymraeg)"
 WELSH_SWITCH = "English (switch to English)"
 MARK = "data-label-in-name"
-WELSH_PAGE = (
-    '<!doctype html><html lang="cy"><head><meta charset="utf-8"><title>Heddlu</title></head>'
-    "<body><h1>Tudalen yr heddlu</h1>"
-    '<script src="/widget/widget.js" defer data-lang="cy"></script>'
-    "</body></html>"
-)
+# Where the widget's controls are: in its shadow root on the page, in the frame's document.
+PAGE_ROOT = 'document.querySelector("[data-ask-in-confidence]").shadowRoot'
+FRAME_ROOT = "document"
 
 # The widget's visible controls, each marked with an index for the lookups below, with the text
 # a sighted person sees on it: text under aria-hidden (the Escape progress dots, a symbol) and
 # visually hidden text (1px boxes, as .aic-visually-hidden makes) left out.
-_VISIBLE_CONTROLS = """(mark) => {
-    const root = document.querySelector("[data-ask-in-confidence]").shadowRoot;
+_ROOT = """(inShadow) => inShadow
+    ? document.querySelector("[data-ask-in-confidence]").shadowRoot : document"""
+_VISIBLE_CONTROLS = (
+    f"""([mark, inShadow]) => {{
+    const root = ({_ROOT})(inShadow);"""
+    + """
     const shown = (element) => {
         const box = element.getBoundingClientRect();
         return element.checkVisibility({visibilityProperty: true, opacityProperty: true})
@@ -59,20 +63,18 @@ _VISIBLE_CONTROLS = """(mark) => {
         return {index, role, visible: visibleText(control), html: control.outerHTML.slice(0, 200)};
     });
 }"""
+)
 
 
 def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().casefold()
 
 
-async def chromium_name(page: Page, cdp: CDPSession, index: int) -> str:
+async def chromium_name(cdp: CDPSession, root: str, index: int) -> str:
     """The accessible name Chromium gives the control: what assistive technology is told."""
     found = await cdp.send(
         "Runtime.evaluate",
-        {
-            "expression": "document.querySelector('[data-ask-in-confidence]').shadowRoot"
-            f".querySelector('[{MARK}=\"{index}\"]')"
-        },
+        {"expression": f"{root}.querySelector('[{MARK}=\"{index}\"]')"},
     )
     [node] = (
         await cdp.send(
@@ -83,20 +85,24 @@ async def chromium_name(page: Page, cdp: CDPSession, index: int) -> str:
     return str(node.get("name", {}).get("value", ""))
 
 
-async def label_in_name_faults(page: Page) -> list[dict]:
-    """The widget's visible controls whose accessible name does not contain their visible text."""
-    cdp = await page.context.new_cdp_session(page)
+async def label_in_name_faults(
+    document: Page | Frame, queries: Page | FrameLocator, root: str
+) -> list[dict]:
+    """The widget's visible controls in ``document`` (the page, or the frame, which
+    ``queries`` finds things in) whose accessible name does not contain their visible text."""
+    page = document if isinstance(document, Page) else document.page
+    cdp = await page.context.new_cdp_session(document)
     await cdp.send("Accessibility.enable")
     faults = []
     try:
-        controls = await page.evaluate(_VISIBLE_CONTROLS, MARK)
+        controls = await document.evaluate(_VISIBLE_CONTROLS, [MARK, root == PAGE_ROOT])
         assert controls, "no visible controls found in the widget"
         for control in controls:
             visible = normalise(control["visible"])
-            name = await chromium_name(page, cdp, control["index"])
+            name = await chromium_name(cdp, root, control["index"])
             # Playwright's own name computation: the control can be found by what it shows
             # (its name match is a case-insensitive, whitespace-normalised substring).
-            by_role = page.get_by_role(control["role"], name=control["visible"].strip())
+            by_role = queries.get_by_role(control["role"], name=control["visible"].strip())
             found = await by_role.evaluate_all(
                 f"(nodes, i) => nodes.some(n => n.getAttribute('{MARK}') === String(i))",
                 control["index"],
@@ -104,21 +110,22 @@ async def label_in_name_faults(page: Page) -> list[dict]:
             if not visible or visible not in normalise(name) or not found:
                 faults.append({**control, "name": name, "found_by_visible_text": found})
     finally:
-        await page.evaluate(
-            """(mark) => document.querySelector("[data-ask-in-confidence]").shadowRoot
-                .querySelectorAll(`[${mark}]`).forEach((e) => e.removeAttribute(mark))""",
-            MARK,
+        await document.evaluate(
+            f"""([mark, inShadow]) => ({_ROOT})(inShadow)
+                .querySelectorAll(`[${{mark}}]`).forEach((e) => e.removeAttribute(mark))""",
+            [MARK, root == PAGE_ROOT],
         )
         await cdp.detach()
     return faults
 
 
-async def axe_violations(page: Page) -> tuple[list[dict], bool]:
-    """axe-core's WCAG 2.1 A/AA violations, with label-content-name-mismatch switched on, and
-    whether that rule found anything to check."""
-    await page.evaluate(AXE.read_text())
-    result = await page.evaluate(
+async def axe_violations(document: Page | Frame) -> tuple[list[dict], bool]:
+    """axe-core's WCAG 2.1 A/AA violations in the page's or the frame's own document, with
+    label-content-name-mismatch switched on, and whether that rule found anything to check."""
+    await document.evaluate(AXE.read_text())
+    result = await document.evaluate(
         """() => axe.run(document, {
+            iframes: false,
             runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
             rules: {"label-content-name-mismatch": {enabled: true}},
         })"""
@@ -141,28 +148,38 @@ async def axe_violations(page: Page) -> tuple[list[dict], bool]:
     return violations, applied
 
 
-async def assert_labels_in_names(page: Page) -> None:
-    assert await label_in_name_faults(page) == []
-    violations, _ = await axe_violations(page)
+async def frame_label_in_name_faults(widget: Widget) -> list[dict]:
+    return await label_in_name_faults(await widget.content_frame(), widget.frame, FRAME_ROOT)
+
+
+async def assert_labels_in_names(widget: Widget) -> None:
+    """On the page and, while the chat is open, in the frame."""
+    assert await label_in_name_faults(widget.page, widget.page, PAGE_ROOT) == []
+    violations, _ = await axe_violations(widget.page)
     assert violations == []
+    if await widget.panel.is_visible():
+        assert await frame_label_in_name_faults(widget) == []
+        violations, _ = await axe_violations(await widget.content_frame())
+        assert violations == []
 
 
 async def test_every_visible_control_is_named_with_what_it_shows_in_english_and_welsh(
-    page: Page, bot_server
+    page: Page, bot_server, force_site
 ):
     widget = Widget(page)
-    await page.goto(bot_server.url)
+    await page.goto(force_site.page(bot_server.url))
     # Closed: the exit button and the launcher.
-    await assert_labels_in_names(page)
+    await assert_labels_in_names(widget)
 
     await widget.open()
     await widget.wait_for_greeting()
     await expect(widget.choices.first).to_be_visible()
     # The switch is named by the word it shows, then what it does, in Welsh and marked so.
-    switch = page.get_by_role("button", name=ENGLISH_SWITCH, exact=True)
+    frame = widget.frame
+    switch = frame.get_by_role("button", name=ENGLISH_SWITCH, exact=True)
     await expect(switch).to_have_attribute("lang", "cy")
     await expect(switch).to_have_text(re.compile(r"^\s*Cymraeg\b"))
-    await assert_labels_in_names(page)
+    await assert_labels_in_names(widget)
 
     # A reply with a link (named "... (opens in a new tab)") and a reply button.
     async def reply(route: Route) -> None:
@@ -180,18 +197,18 @@ async def test_every_visible_control_is_named_with_what_it_shows_in_english_and_
     await page.route("**/widget/api/message", reply)
     await widget.say("Someone is threatening to share my photos")
     await page.unroute("**/widget/api/message", reply)
-    await expect(page.get_by_role("link", name="www.police.uk/advice")).to_be_visible()
-    await page.get_by_role("button", name="Delete my conversation").click()
-    await expect(page.get_by_role("button", name="Yes, delete it")).to_be_focused()
-    await assert_labels_in_names(page)
-    await page.get_by_role("button", name="Cancel", exact=True).click()
+    await expect(frame.get_by_role("link", name="www.police.uk/advice")).to_be_visible()
+    await frame.get_by_role("button", name="Delete my conversation").click()
+    await expect(frame.get_by_role("button", name="Yes, delete it")).to_be_focused()
+    await assert_labels_in_names(widget)
+    await frame.get_by_role("button", name="Cancel", exact=True).click()
 
     # The checks catch the fault this replaced: a name without the word shown ("Cymraeg").
-    broken = page.locator(".aic-lang-switch")
+    broken = frame.locator(".aic-lang-switch")
     await broken.evaluate("b => b.setAttribute('aria-label', \"Newid i'r Gymraeg\")")
-    [fault] = await label_in_name_faults(page)
+    [fault] = await frame_label_in_name_faults(widget)
     assert fault["visible"].strip() == "Cymraeg" and fault["name"] == "Newid i'r Gymraeg"
-    violations, applied = await axe_violations(page)
+    violations, applied = await axe_violations(await widget.content_frame())
     assert applied
     assert [v["id"] for v in violations] == ["label-content-name-mismatch"], violations
     await broken.evaluate("b => b.removeAttribute('aria-label')")
@@ -201,27 +218,26 @@ async def test_every_visible_control_is_named_with_what_it_shows_in_english_and_
     bots = await widget.bot_messages.count()
     await switch.click()
     await widget.wait_for_reply(bots)
-    switch = page.get_by_role("button", name=WELSH_SWITCH, exact=True)
+    switch = frame.get_by_role("button", name=WELSH_SWITCH, exact=True)
     await expect(switch).to_be_focused()
     await expect(switch).to_have_attribute("lang", "en")
     await expect(switch).to_have_text(re.compile(r"^\s*English\b"))
-    await expect(page.get_by_role("button", name="Anfon", exact=True)).to_be_visible()
-    await assert_labels_in_names(page)
-    await page.get_by_role("button", name="Dileu fy sgwrs").click()
-    await expect(page.get_by_role("button", name="Ydw, dilëwch hi")).to_be_focused()
-    await assert_labels_in_names(page)
-    await page.get_by_role("button", name="Canslo", exact=True).click()
+    await expect(frame.get_by_role("button", name="Anfon", exact=True)).to_be_visible()
+    # The page's launcher follows the frame's language.
+    await expect(page.get_by_role("button", name="Lleihau'r sgwrs")).to_be_visible()
+    await assert_labels_in_names(widget)
+    await frame.get_by_role("button", name="Dileu fy sgwrs").click()
+    await expect(frame.get_by_role("button", name="Ydw, dilëwch hi")).to_be_focused()
+    await assert_labels_in_names(widget)
+    await frame.get_by_role("button", name="Canslo", exact=True).click()
 
 
-async def test_a_welsh_page_names_its_switch_with_what_it_shows(page: Page, bot_server):
-    url = f"{bot_server.url.rstrip('/')}/tudalen-gymraeg.html"
-    await page.route(url, lambda route: route.fulfill(content_type="text/html", body=WELSH_PAGE))
-    await page.goto(url)
-    await assert_labels_in_names(page)
+async def test_a_welsh_page_names_its_switch_with_what_it_shows(page: Page, bot_server, force_site):
+    widget = Widget(page)
+    await page.goto(force_site.page(bot_server.url, lang="cy", title="Heddlu"))
+    await assert_labels_in_names(widget)
     await page.get_by_role("button", name="Gofyn yn Gyfrinachol").click()
-    await expect(page.locator(".aic-from-bot .aic-text").first).to_be_visible(
-        timeout=REPLY_TIMEOUT_MS
-    )
-    switch = page.get_by_role("button", name=WELSH_SWITCH, exact=True)
+    await expect(widget.bot_messages.first).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+    switch = widget.frame.get_by_role("button", name=WELSH_SWITCH, exact=True)
     await expect(switch).to_have_attribute("lang", "en")
-    await assert_labels_in_names(page)
+    await assert_labels_in_names(widget)

@@ -1,18 +1,25 @@
 /*
- * Ask in Confidence: the web widget a police force embeds on its advice page.
+ * Ask in Confidence: the script a police force embeds on its advice page.
  *
  *   <script src="https://HOST/widget/widget.js" defer
  *           data-force="gwent" data-colour="#1d4b8f" data-position="right"
  *           data-exit-url="https://www.bbc.co.uk/weather" data-lang="en"></script>
  *
- * data-lang="cy" opens it in Welsh; the English/Cymraeg switch in its header lets the person
- * choose (kept for this tab only), and a person who writes in Welsh is answered in Welsh.
+ * On the force's page it draws only the launcher, an "Exit this page" button beside it while
+ * the chat is closed, and the frame the conversation lives in: HOST/widget/frame, a page of
+ * the assistant's own site (frame.js). What the person says, the session id and the messages
+ * not yet sent stay in that frame's origin, out of reach of this page's scripts (analytics,
+ * tag managers, session replay). This script keeps nothing in the page's storage, and reads
+ * nothing from the network itself: the page's Content-Security-Policy needs the assistant's
+ * host in script-src and frame-src only (its styles are a constructed stylesheet).
  *
- * Plain JavaScript, no build step, no third-party code. Everything it shows is rendered as
- * text (textContent); only http(s) links in messages become links. The only thing it keeps is
- * in sessionStorage (a random session id, messages not yet sent, whether the panel is open):
- * nothing in localStorage, no cookies. The conversation itself lives on the server and is read
- * back on reload.
+ * The page and the frame talk by postMessage, each checking the other's window and origin,
+ * and only about what the page needs (frame.js lists the messages): open and close, the
+ * language chosen in the frame (to relabel the launcher), and the quick exit. Escape pressed
+ * three times, here or in the frame, leaves: the frame forgets the conversation, then this
+ * page replaces itself (and its history entry) with the neutral site.
+ *
+ * Plain JavaScript, no build step, no third-party code.
  */
 (() => {
   "use strict";
@@ -20,81 +27,25 @@
   const script = document.currentScript;
   if (!script || window.askInConfidenceWidget) return;
 
-  // --- Settings from the script tag ----------------------------------------------------------
-
   const STRINGS = {
     en: {
       launcherOpen: "Ask in Confidence",
       launcherClose: "Minimise chat",
-      title: "Ask in Confidence",
-      subtitle: "Anonymous advice. You don't need to give your name.",
-      subtitleForce: "Anonymous advice from {force}. You don't need to give your name.",
+      frameTitle: "Ask in Confidence",
       exit: "Exit this page",
       exitHint: "Or press Escape 3 times",
       escapeProgress2: "Escape pressed. Press it 2 more times to exit this page.",
       escapeProgress1: "Escape pressed. Press it once more to exit this page.",
-      logLabel: "Conversation",
-      you: "You said:",
-      assistant: "Assistant said:",
-      notice: "Notice:",
-      chooseReply: "Choose a reply",
-      inputLabel: "Your message",
-      inputHint: "Press Enter to send, Shift and Enter for a new line.",
-      send: "Send",
-      typing: "The assistant is replying",
-      pending: "Not sent yet: it will be sent when the connection is back.",
-      offline: "You're offline. Your messages will be sent when the connection is back.",
-      reconnecting: "Can't reach the assistant. Trying again…",
-      online: "Connected again.",
-      failed: "That message could not be sent. Please try again.",
-      newTab: "(opens in a new tab)",
-      restart: "Start again",
-      del: "Delete my conversation",
-      confirmDelete: "Delete this conversation from this device and from our server?",
-      confirmYes: "Yes, delete it",
-      confirmNo: "Cancel",
-      deleteFailed: "Your conversation could not be deleted just now. Please try again.",
-      loading: "Loading…",
-      // The switch to the other language, written in that language (its lang is set too).
-      // Its accessible name starts with the visible word (WCAG 2.5.3 Label in Name).
-      switchTo: "Cymraeg",
-      switchHint: "(newid i'r Gymraeg)",
     },
-    // Welsh: terms from i18n/GLOSSARY.md; a fluent Welsh speaker should review before go-live.
+    // Welsh: terms from i18n/GLOSSARY.md, as in frame.js.
     cy: {
       launcherOpen: "Gofyn yn Gyfrinachol",
       launcherClose: "Lleihau'r sgwrs",
-      title: "Gofyn yn Gyfrinachol",
-      subtitle: "Cyngor dienw. Does dim angen i chi roi eich enw.",
-      subtitleForce: "Cyngor dienw gan {force}. Does dim angen i chi roi eich enw.",
+      frameTitle: "Gofyn yn Gyfrinachol",
       exit: "Gadael y dudalen hon",
       exitHint: "Neu pwyswch Escape 3 gwaith",
       escapeProgress2: "Escape wedi'i bwyso. Pwyswch e 2 waith eto i adael y dudalen hon.",
       escapeProgress1: "Escape wedi'i bwyso. Pwyswch e unwaith eto i adael y dudalen hon.",
-      logLabel: "Sgwrs",
-      you: "Dywedoch chi:",
-      assistant: "Dywedodd y cynorthwyydd:",
-      notice: "Hysbysiad:",
-      chooseReply: "Dewiswch ateb",
-      inputLabel: "Eich neges",
-      inputHint: "Pwyswch Enter i anfon, a Shift ac Enter am linell newydd.",
-      send: "Anfon",
-      typing: "Mae'r cynorthwyydd yn ateb",
-      pending: "Heb ei hanfon eto: bydd yn cael ei hanfon pan fydd y cysylltiad yn ôl.",
-      offline: "Dydych chi ddim ar-lein. Bydd eich negeseuon yn cael eu hanfon pan fydd y cysylltiad yn ôl.",
-      reconnecting: "Methu cyrraedd y cynorthwyydd. Rhoi cynnig arall arni…",
-      online: "Wedi ailgysylltu.",
-      failed: "Doedd dim modd anfon y neges honno. Rhowch gynnig arall arni.",
-      newTab: "(yn agor mewn tab newydd)",
-      restart: "Dechrau eto",
-      del: "Dileu fy sgwrs",
-      confirmDelete: "Dileu'r sgwrs hon o'r ddyfais hon ac o'n gweinydd ni?",
-      confirmYes: "Ydw, dilëwch hi",
-      confirmNo: "Canslo",
-      deleteFailed: "Doedd dim modd dileu eich sgwrs ar hyn o bryd. Rhowch gynnig arall arni.",
-      loading: "Wrthi'n llwytho…",
-      switchTo: "English",
-      switchHint: "(switch to English)",
     },
   };
 
@@ -102,32 +53,34 @@
     const value = script.getAttribute(`data-${name}`);
     return value && value.trim() ? value.trim() : fallback;
   };
-  // data-lang is the page's language, a first guess; the switch is the person's own choice.
-  const pageLang = STRINGS[attr("lang", "en")] ? attr("lang", "en") : "en";
-  let chosenLang = null;
-  try {
-    chosenLang = window.sessionStorage.getItem("aic:lang");
-  } catch {
-    chosenLang = null;
-  }
-  if (!STRINGS[chosenLang]) chosenLang = null;
-  let lang = chosenLang || pageLang;
+  let lang = STRINGS[attr("lang", "en")] ? attr("lang", "en") : "en";
   let T = STRINGS[lang];
-  const fmt = (s, values) => s.replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? ""));
 
   const DEFAULT_EXIT_URL = "https://www.bbc.co.uk/weather";
-  const base = new URL(".", script.src);
-  const api = (path) => new URL(path, base).toString();
   const settings = {
-    force: attr("force", ""),
     colour: attr("colour", attr("color", "#1d4b8f")),
     position: attr("position", "right") === "left" ? "left" : "right",
-    exitUrl: safeUrl(attr("exit-url", "")),
-    unavailable: attr("unavailable-text", ""),
+    exitUrl: safeUrl(attr("exit-url", "")) || DEFAULT_EXIT_URL,
     open: attr("open", "false") === "true",
   };
+  const brand = brandColours(settings.colour);
+
+  // The frame's address carries the settings it needs; nothing in it comes from the person.
+  const frameUrl = new URL("frame", script.src);
+  const frameOrigin = frameUrl.origin;
+  const frameSettings = {
+    force: attr("force", ""),
+    colour: brand.hex,
+    lang,
+    unavailable: attr("unavailable-text", ""),
+    // The frame talks to this origin only, and takes messages from this window only.
+    host: window.location.origin,
+  };
+  for (const [key, value] of Object.entries(frameSettings)) if (value) frameUrl.searchParams.set(key, value);
 
   function safeUrl(raw) {
+    // An empty value would resolve to this page's own address.
+    if (!raw) return "";
     try {
       const url = new URL(raw, document.baseURI);
       return url.protocol === "https:" || url.protocol === "http:" ? url.toString() : "";
@@ -136,59 +89,31 @@
     }
   }
 
-  // --- sessionStorage, and nothing else ------------------------------------------------------
-
-  const KEYS = { session: "aic:session", outbox: "aic:outbox", open: "aic:open", started: "aic:started", lang: "aic:lang" };
-  const store = {
-    get(key) {
-      try {
-        return window.sessionStorage.getItem(key);
-      } catch {
-        return null;
-      }
-    },
-    set(key, value) {
-      try {
-        window.sessionStorage.setItem(key, value);
-      } catch {
-        /* storage blocked or full: the widget still works for this page view */
-      }
-    },
-    clear() {
-      try {
-        for (const key of Object.values(KEYS)) window.sessionStorage.removeItem(key);
-      } catch {
-        /* nothing stored */
-      }
-    },
-  };
-
-  function randomId() {
-    const bytes = new Uint8Array(16);
-    crypto.getRandomValues(bytes);
-    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  function brandColours(raw) {
+    // The force's colour, darkened if needed so white text on it reaches the 4.5:1 contrast
+    // WCAG AA asks for (frame.js checks the same for its own use of it).
+    const probe = document.createElement("span");
+    probe.style.color = raw;
+    let rgb = parseRgb(probe.style.color) || [29, 75, 143];
+    const lum = ([r, g, b]) => {
+      const f = (c) => ((c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    while (1.05 / (lum(rgb) + 0.05) < 4.6) rgb = rgb.map((c) => Math.max(0, Math.floor(c * 0.9)));
+    return { css: `rgb(${rgb.join(", ")})`, hex: `#${rgb.map((c) => c.toString(16).padStart(2, "0")).join("")}` };
   }
 
-  // Made when first needed, so a visitor who never opens the widget leaves nothing behind.
-  let session = /^[0-9a-f]{32}$/.test(store.get(KEYS.session) || "") ? store.get(KEYS.session) : null;
-  function sessionId() {
-    if (!session) {
-      session = randomId();
-      store.set(KEYS.session, session);
+  function parseRgb(value) {
+    const hex = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(value);
+    if (hex) {
+      const h = hex[1].length === 3 ? [...hex[1]].map((c) => c + c).join("") : hex[1];
+      return [0, 2, 4].map((i) => parseInt(h.slice(i, i + 2), 16));
     }
-    return session;
+    const m = /rgba?\(\s*(\d+)[,\s]+(\d+)[,\s]+(\d+)/i.exec(value);
+    return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : null;
   }
 
-  let outbox = [];
-  try {
-    outbox = JSON.parse(store.get(KEYS.outbox) || "[]");
-    if (!Array.isArray(outbox)) outbox = [];
-  } catch {
-    outbox = [];
-  }
-  const saveOutbox = () => store.set(KEYS.outbox, JSON.stringify(outbox));
-
-  // --- DOM (in a shadow root, so the host page's CSS and ours never mix) --------------------
+  // --- DOM (in a shadow root, so the page's CSS and ours never mix) --------------------------
 
   const el = (tag, props = {}, ...children) => {
     const node = document.createElement(tag);
@@ -206,666 +131,339 @@
   const host = document.createElement("div");
   host.setAttribute("data-ask-in-confidence", "");
   const shadow = host.attachShadow({ mode: "open" });
-  const brand = brandColours(settings.colour);
-  host.style.setProperty("--aic-brand", brand.background);
-  host.style.setProperty("--aic-brand-text", brand.text);
-  host.style.setProperty("--aic-brand-ink", brand.ink);
-
-  const stylesheet = el("link", { rel: "stylesheet", href: api("widget.css") });
+  // Set through the CSSOM, which a page's style-src does not restrict.
+  host.style.setProperty("--aic-brand", brand.css);
 
   const sr = el("div", { class: "aic-visually-hidden", "aria-live": "polite" });
-  const exitButton = el(
-    "button",
-    { type: "button", class: "aic-exit", onclick: () => quickExit() },
-    el("span", { class: "aic-exit-label", text: T.exit }),
-    el("span", { class: "aic-exit-hint", text: T.exitHint }),
-  );
+  const exitLabel = el("span", { class: "aic-exit-label", text: T.exit });
+  const exitHint = el("span", { class: "aic-exit-hint", text: T.exitHint });
   const escapeDots = el("span", { class: "aic-escape-dots", "aria-hidden": "true" });
-  exitButton.append(escapeDots);
+  const exitButton = el("button", { type: "button", class: "aic-exit", onclick: () => quickExit() }, exitLabel, exitHint, escapeDots);
 
-  const launcher = el("button", {
-    type: "button",
-    class: "aic-launcher",
-    "aria-expanded": "false",
-    "aria-controls": "aic-panel",
-    onclick: () => (panel.hidden ? openPanel(true) : closePanel(true)),
-  });
   const launcherLabel = el("span", { text: T.launcherOpen });
-  launcher.append(el("span", { class: "aic-launcher-icon", "aria-hidden": "true" }), launcherLabel);
-
-  const title = el("h2", { id: "aic-title", class: "aic-title", text: T.title });
-  // The English/Cymraeg switch: it names the other language, in that language (and lang).
-  // Its name comes from its content, the visible word first and then a hidden explanation
-  // ("Cymraeg (newid i'r Gymraeg)"), so a person using speech input can say what they see.
-  const langSwitchText = el("span");
-  const langSwitchHint = el("span", { class: "aic-visually-hidden" });
-  const langSwitch = el(
+  const launcher = el(
     "button",
-    { type: "button", class: "aic-link-button aic-lang-switch", onclick: () => switchLanguage() },
-    langSwitchText,
-    langSwitchHint,
+    {
+      type: "button",
+      class: "aic-launcher",
+      "aria-expanded": "false",
+      "aria-controls": "aic-frame",
+      onclick: () => (isOpen ? closePanel(true) : openPanel(true)),
+    },
+    el("span", { class: "aic-launcher-icon", "aria-hidden": "true" }),
+    launcherLabel,
   );
-  const subtitle = el("p", { class: "aic-subtitle", text: T.subtitle });
-  const status = el("p", { class: "aic-status", role: "status", hidden: true });
-  const log = el("div", {
-    class: "aic-log",
-    role: "log",
-    "aria-live": "off",
-    "aria-labelledby": "aic-log-label",
-    tabindex: "0",
+
+  const frame = el("iframe", {
+    id: "aic-frame",
+    class: "aic-frame",
+    title: T.frameTitle,
+    src: frameUrl.toString(),
+    // The assistant's site is told nothing of the page beyond the origin in the address.
+    referrerpolicy: "no-referrer",
+    hidden: true,
   });
-  const logLabel = el("span", { id: "aic-log-label", class: "aic-visually-hidden", text: T.logLabel });
-  const typing = el(
-    "div",
-    { class: "aic-typing", hidden: true },
-    el("span", { class: "aic-visually-hidden", text: T.typing }),
-    el("span", { class: "aic-dot", "aria-hidden": "true" }),
-    el("span", { class: "aic-dot", "aria-hidden": "true" }),
-    el("span", { class: "aic-dot", "aria-hidden": "true" }),
-  );
-  const input = el("textarea", {
-    id: "aic-input",
-    class: "aic-input",
-    rows: "2",
-    maxlength: "1500",
-    autocomplete: "off",
-    spellcheck: "true",
-    "aria-describedby": "aic-input-hint",
-  });
-  const form = el(
-    "form",
-    { class: "aic-form", novalidate: true, onsubmit: onSubmit },
-    el("label", { for: "aic-input", class: "aic-label", text: T.inputLabel }),
-    el("span", { id: "aic-input-hint", class: "aic-visually-hidden", text: T.inputHint }),
-    el("div", { class: "aic-form-row" }, input, el("button", { type: "submit", class: "aic-send", text: T.send })),
-  );
-  const confirmYes = el("button", { type: "button", class: "aic-danger", text: T.confirmYes, onclick: () => deleteConversation() });
-  const confirmNo = el("button", { type: "button", class: "aic-secondary", text: T.confirmNo, onclick: () => hideConfirm(true) });
-  const confirm = el(
-    "div",
-    { class: "aic-confirm", role: "group", "aria-labelledby": "aic-confirm-text", hidden: true },
-    el("p", { id: "aic-confirm-text", text: T.confirmDelete }),
-    el("div", { class: "aic-confirm-actions" }, confirmYes, confirmNo),
-  );
-  const deleteButton = el("button", { type: "button", class: "aic-link-button", text: T.del, onclick: showConfirm });
-  const restartButton = el("button", { type: "button", class: "aic-link-button", text: T.restart, onclick: restart });
-  const leaveButton = el("button", { type: "button", class: "aic-link-button", hidden: true, onclick: leaveHandoff });
-  const panel = el(
-    "section",
-    { id: "aic-panel", class: "aic-panel", "aria-labelledby": "aic-title", hidden: true },
-    el("header", { class: "aic-header" }, title, subtitle, langSwitch),
-    status,
-    logLabel,
-    log,
-    typing,
-    form,
-    confirm,
-    el("div", { class: "aic-footer" }, leaveButton, restartButton, deleteButton),
-  );
+
   const root = el(
     "div",
     { class: `aic-root aic-${settings.position}`, lang },
-    panel,
+    frame,
     el("div", { class: "aic-bar" }, exitButton, launcher),
     sr,
   );
-  shadow.append(stylesheet, root);
+  adoptStyles(shadow, styles());
+  shadow.append(root);
 
-  function brandColours(raw) {
-    // The force's colour, darkened if needed so white text on it, and it as text on white,
-    // both reach the 4.5:1 contrast WCAG AA asks for.
-    const probe = document.createElement("span");
-    probe.style.color = raw;
-    let rgb = parseRgb(probe.style.color) || [29, 75, 143];
-    const lum = ([r, g, b]) => {
-      const f = (c) => ((c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
-      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
-    };
-    const contrastWithWhite = (c) => 1.05 / (lum(c) + 0.05);
-    while (contrastWithWhite(rgb) < 4.6) rgb = rgb.map((c) => Math.max(0, Math.floor(c * 0.9)));
-    const css = `rgb(${rgb.join(", ")})`;
-    return { background: css, text: "#ffffff", ink: css };
-  }
-
-  function parseRgb(value) {
-    const hex = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(value);
-    if (hex) {
-      const h = hex[1].length === 3 ? [...hex[1]].map((c) => c + c).join("") : hex[1];
-      return [0, 2, 4].map((i) => parseInt(h.slice(i, i + 2), 16));
-    }
-    const m = /rgba?\(\s*(\d+)[,\s]+(\d+)[,\s]+(\d+)/i.exec(value);
-    return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : null;
-  }
-
-  // --- Rendering -----------------------------------------------------------------------------
-
-  const URL_PATTERN = /\b(?:https?:\/\/|www\.)[^\s<>"']+/gi;
-
-  function linkify(text) {
-    // Text nodes and <a> elements only: nothing in a message is ever parsed as HTML.
-    const fragment = document.createDocumentFragment();
-    let last = 0;
-    for (const match of text.matchAll(URL_PATTERN)) {
-      let raw = match[0];
-      const trailing = /[.,;:!?)\]]+$/.exec(raw);
-      if (trailing) raw = raw.slice(0, -trailing[0].length);
-      const href = safeUrl(raw.startsWith("www.") ? `https://${raw}` : raw);
-      if (!href) continue;
-      fragment.append(text.slice(last, match.index));
-      fragment.append(
-        el(
-          "a",
-          { href, target: "_blank", rel: "noopener noreferrer" },
-          raw,
-          el("span", { class: "aic-visually-hidden", text: ` ${T.newTab}` }),
-        ),
-      );
-      last = match.index + raw.length;
-    }
-    fragment.append(text.slice(last));
-    return fragment;
-  }
-
-  function addMessage(from, text, buttons = [], extraClass = "", label = "") {
-    const who = from === "user" ? T.you : from === "bot" ? T.assistant : T.notice;
-    const item = el(
-      "div",
-      { class: `aic-msg aic-from-${from} ${extraClass}`.trim() },
-      // A person at the desk (hand-off) is named visibly, so nobody takes them for the bot.
-      label ? el("strong", { class: "aic-person", text: label }) : el("span", { class: "aic-visually-hidden", text: `${who} ` }),
-    );
-    const body = el("p", { class: "aic-text" });
-    body.append(linkify(text));
-    item.append(body);
-    if (buttons.length) {
-      const group = el("div", { class: "aic-buttons", role: "group", "aria-label": T.chooseReply });
-      for (const button of buttons) {
-        group.append(
-          el("button", {
-            type: "button",
-            class: "aic-choice",
-            text: button.title,
-            onclick: () => choose(button),
-          }),
-        );
-      }
-      item.append(group);
-    }
-    log.append(item);
-    log.scrollTop = log.scrollHeight;
-    return item;
-  }
-
-  function removeChoices() {
-    for (const group of log.querySelectorAll(".aic-buttons")) group.remove();
-  }
-
-  function renderReplies(replies, language) {
-    for (const reply of replies) {
-      const item = addMessage("bot", reply.text, reply.buttons || []);
-      if (STRINGS[language]) item.setAttribute("lang", language);
+  function adoptStyles(target, css) {
+    // A constructed stylesheet needs no style-src in the page's Content-Security-Policy.
+    try {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(css);
+      target.adoptedStyleSheets = [sheet];
+    } catch {
+      target.append(el("style", { text: css }));
     }
   }
-
-  // --- English / Cymraeg ---------------------------------------------------------------------
-
-  const other = () => (lang === "cy" ? "en" : "cy");
-  // What a message tells bot/ about the language: the person's choice, else the page's guess.
-  const languageFields = (command) =>
-    command ? { language_hint: lang } : chosenLang ? { language: chosenLang } : { language_hint: pageLang };
 
   function relabel() {
     T = STRINGS[lang];
     root.setAttribute("lang", lang);
-    // Both parts are in the other language, as the button's lang says.
-    langSwitchText.textContent = T.switchTo;
-    langSwitchHint.textContent = ` ${T.switchHint}`;
-    langSwitch.setAttribute("lang", other());
-    title.textContent = T.title;
-    const force = lang === "cy" ? config.force_name_cy || config.force_name : config.force_name;
-    subtitle.textContent = force ? fmt(T.subtitleForce, { force }) : T.subtitle;
-    launcherLabel.textContent = panel.hidden ? T.launcherOpen : T.launcherClose;
-    const texts = {
-      ".aic-exit-label": T.exit,
-      ".aic-exit-hint": T.exitHint,
-      "#aic-log-label": T.logLabel,
-      ".aic-typing .aic-visually-hidden": T.typing,
-      ".aic-label": T.inputLabel,
-      "#aic-input-hint": T.inputHint,
-      ".aic-send": T.send,
-      "#aic-confirm-text": T.confirmDelete,
-    };
-    for (const [selector, text] of Object.entries(texts)) {
-      const node = root.querySelector(selector);
-      if (node) node.textContent = text;
-    }
-    confirmYes.textContent = T.confirmYes;
-    confirmNo.textContent = T.confirmNo;
-    deleteButton.textContent = T.del;
-    restartButton.textContent = T.restart;
+    launcherLabel.textContent = isOpen ? T.launcherClose : T.launcherOpen;
+    exitLabel.textContent = T.exit;
+    exitHint.textContent = T.exitHint;
+    frame.title = T.frameTitle;
   }
 
-  function switchLanguage() {
-    lang = other();
-    chosenLang = lang;
-    store.set(KEYS.lang, lang);
-    relabel();
-    // Once a conversation has started, bot/ records the choice and says so in the new language;
-    // before that, the first message carries it.
-    if (store.get(KEYS.started)) queue({ id: randomId(), command: lang === "cy" ? "cymraeg" : "english" });
-    langSwitch.focus();
+  // --- Talking to the frame ------------------------------------------------------------------
+
+  let frameReady = false;
+
+  function tell(type, fields = {}) {
+    if (frameReady && frame.contentWindow) frame.contentWindow.postMessage({ aic: "host", type, ...fields }, frameOrigin);
   }
 
-  // The person wrote in the other language and bot/ answered in it: the widget follows, unless
-  // they chose a language with the switch.
-  function follow(language) {
-    if (!chosenLang && STRINGS[language] && language !== lang) {
-      lang = language;
+  window.addEventListener("message", (event) => {
+    // Only our frame's window, from the assistant's origin.
+    if (!frame.contentWindow || event.source !== frame.contentWindow || event.origin !== frameOrigin) return;
+    const data = event.data;
+    if (!data || typeof data !== "object" || data.aic !== "frame") return;
+    if (data.type === "ready") frameIsReady(data.open);
+    else if (data.type === "lang" && STRINGS[data.lang]) {
+      lang = data.lang;
       relabel();
-    }
+    } else if (data.type === "escape") escapePressed();
+    else if (data.type === "exit") leave();
+  });
+
+  function frameIsReady(wasOpen) {
+    // Sent on each load of the frame: with the panel's state kept in the frame's storage (the
+    // page keeps nothing), so a reload comes back as the person left it.
+    frameReady = true;
+    if (isOpen) tell("open", { focus: pendingFocus });
+    else if (wasOpen === true || (wasOpen === null && settings.open)) openPanel(false);
+    pendingFocus = false;
   }
 
-  function setStatus(text) {
-    status.textContent = text;
-    status.hidden = !text;
+  // --- Opening and closing -------------------------------------------------------------------
+
+  let isOpen = false;
+  let pendingFocus = false;
+
+  function openPanel(focus) {
+    if (exited) return;
+    isOpen = true;
+    frame.hidden = false;
+    // The frame has its own exit button, at the top of the panel.
+    exitButton.hidden = true;
+    root.classList.add("aic-is-open");
+    launcher.setAttribute("aria-expanded", "true");
+    launcherLabel.textContent = T.launcherClose;
+    sr.textContent = "";
+    if (focus) frame.focus();
+    if (frameReady) tell("open", { focus });
+    else pendingFocus = focus;
   }
 
-  // --- Talking to bot/ -----------------------------------------------------------------------
-
-  class Offline extends Error {}
-
-  async function post(path, body, timeoutMs = 30000) {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), timeoutMs);
-    let response;
-    try {
-      response = await fetch(api(path), {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(body),
-        credentials: "omit",
-        cache: "no-store",
-        referrerPolicy: "no-referrer",
-        signal: controller.signal,
-      });
-    } catch (error) {
-      throw new Offline(String(error));
-    } finally {
-      clearTimeout(timer);
-    }
-    // 5xx and 429 are worth retrying; any other answer is final for this request.
-    if (response.status >= 500 || response.status === 429) throw new Offline(`status ${response.status}`);
-    let data = null;
-    try {
-      data = await response.json();
-    } catch {
-      data = null;
-    }
-    return { status: response.status, data };
-  }
-
-  let config = { unavailable: settings.unavailable };
-  async function loadConfig() {
-    try {
-      const query = settings.force ? `?force=${encodeURIComponent(settings.force)}` : "";
-      const response = await fetch(api(`config.json${query}`), { credentials: "omit", referrerPolicy: "no-referrer" });
-      if (!response.ok) return;
-      const data = await response.json();
-      config = { ...data, unavailable: settings.unavailable || data.unavailable };
-      relabel();
-      if (data.max_chars) input.maxLength = data.max_chars;
-      if (!settings.exitUrl && data.exit_url) settings.exitUrl = safeUrl(data.exit_url);
-    } catch {
-      /* the data attributes' values stand */
-    }
-  }
-
-  // Connection state: "ok", "retrying" or "offline". Failures back off up to 15 s; an "online"
-  // event or a newly typed message retries at once.
-  let connection = "ok";
-  let busy = false;
-  let retryTimer = null;
-  let retryDelay = 1000;
-  let troubleSince = 0;
-  let unavailableShown = false;
-  const UNAVAILABLE_AFTER_MS = 10000;
-  // A new visitor has no conversation to read back; anyone else's is read from the server.
-  let historyLoaded = !store.get(KEYS.started) && !outbox.length;
-  const pendingNodes = new Map();
-
-  function setConnection(state) {
-    const was = connection;
-    connection = state;
-    if (state === "ok") {
-      retryDelay = 1000;
-      troubleSince = 0;
-      unavailableShown = false;
-      if (was !== "ok") {
-        setStatus(T.online);
-        setTimeout(() => connection === "ok" && status.textContent === T.online && setStatus(""), 4000);
-      }
-      return;
-    }
-    if (!troubleSince) troubleSince = Date.now();
-    setStatus(state === "offline" ? T.offline : T.reconnecting);
-    for (const item of outbox) markPending(item.id, true);
-    // bot/ itself out of reach for a while: show the safety essentials it gave us at load.
-    const waiting = outbox.length || !historyLoaded;
-    const unavailable = lang === "cy" && !settings.unavailable ? config.unavailable_cy || config.unavailable : config.unavailable;
-    if (!unavailableShown && unavailable && waiting && Date.now() - troubleSince >= UNAVAILABLE_AFTER_MS) {
-      unavailableShown = true;
-      addMessage("notice", unavailable);
-    }
-  }
-
-  function scheduleRetry() {
-    clearTimeout(retryTimer);
-    setConnection(navigator.onLine === false ? "offline" : "retrying");
-    retryTimer = setTimeout(sync, retryDelay);
-    retryDelay = Math.min(retryDelay * 2, 15000);
-  }
-
-  function queue(item) {
-    outbox.push(item);
-    saveOutbox();
-    sync();
-  }
-
-  async function sync() {
-    if (busy || exited) return;
-    busy = true;
-    clearTimeout(retryTimer);
-    try {
-      await flush();
-      // After a reload, the server's copy of the conversation replaces what is on screen; it
-      // holds the replies to anything just sent, so a retried message is never shown twice.
-      if (!historyLoaded) await loadHistory();
-      setConnection("ok");
-      pollHandoff();
-    } catch (error) {
-      if (!(error instanceof Offline)) throw error;
-      scheduleRetry();
-    } finally {
-      busy = false;
-      typing.hidden = true;
-    }
-    if (outbox.length && connection === "ok") sync();
-  }
-
-  async function flush() {
-    while (outbox.length && !exited) {
-      const item = outbox[0];
-      typing.hidden = false;
-      const { id, text, payload, command } = item;
-      const { status: code, data } = await post("api/message", { session: sessionId(), id, text, payload, command, ...languageFields(command) });
-      if (exited || outbox[0] !== item) return;
-      outbox.shift();
-      saveOutbox();
-      markPending(id, false);
-      pendingNodes.delete(id);
-      if (code === 200 && data && Array.isArray(data.replies)) {
-        follow(data.language);
-        renderReplies(data.replies, data.language);
-      }
-      else addMessage("notice", T.failed);
-    }
-  }
-
-  async function loadHistory() {
-    const { status: code, data } = await post("api/history", { session: sessionId() });
-    if (code !== 200 || !data || !Array.isArray(data.messages)) throw new Offline(`history ${code}`);
-    log.replaceChildren();
-    const messages = data.messages;
-    messages.forEach((m, i) => {
-      const buttons = i === messages.length - 1 && Array.isArray(m.buttons) ? m.buttons : [];
-      addMessage(m.from === "user" ? "user" : "bot", String(m.text || ""), buttons);
-    });
-    pendingNodes.clear();
-    for (const item of outbox) showPending(item);
-    historyLoaded = true;
-    log.setAttribute("aria-live", "polite");
-    if (!messages.length && !outbox.length && !store.get(KEYS.started) && !panel.hidden) start();
-  }
-
-  function showPending(item) {
-    if (item.command) return;
-    pendingNodes.set(item.id, addMessage("user", item.title || item.text || ""));
-    markPending(item.id, connection !== "ok");
-  }
-
-  function markPending(id, pending) {
-    const node = pendingNodes.get(id);
-    if (!node || node.classList.contains("aic-pending") === pending) return;
-    node.classList.toggle("aic-pending", pending);
-    if (pending) node.append(el("p", { class: "aic-pending-note", text: T.pending }));
-    else node.querySelector(".aic-pending-note")?.remove();
-  }
-
-  function start() {
-    store.set(KEYS.started, "1");
-    queue({ id: randomId(), command: "start" });
-  }
-
-  function send(item) {
-    removeChoices();
-    store.set(KEYS.started, "1");
-    showPending(item);
-    queue(item);
-  }
-
-  function onSubmit(event) {
-    event.preventDefault();
-    const text = input.value.trim();
-    input.focus();
-    if (!text) return;
-    input.value = "";
-    send({ id: randomId(), text });
-  }
-
-  function choose(button) {
-    // Focus first: the buttons are about to be removed.
-    input.focus();
-    send({ id: randomId(), payload: button.payload, title: button.title });
-  }
-
-  function restart() {
-    removeChoices();
-    input.focus();
-    queue({ id: randomId(), command: "restart" });
-  }
-
-  // --- Hand-off to a person ------------------------------------------------------------------
-  // While a person at the desk has (or is about to take) this conversation, their messages and
-  // bot/'s notices are fetched from api/handoff every few seconds; nothing is kept locally.
-
-  const HANDOFF_POLL_MS = 2000;
-  let handoffCursor = null; // null until the first answer: then the open case is sent whole
-  let handoffTimer = null;
-  let handoffPolling = false;
-  let handoffLeave = null;
-
-  async function pollHandoff() {
-    if (exited || handoffPolling || !session) return;
-    handoffPolling = true;
-    clearTimeout(handoffTimer);
-    let again = false;
-    try {
-      const first = handoffCursor === null;
-      const { status: code, data } = await post("api/handoff", { session, after: handoffCursor });
-      if (code === 200 && data && Array.isArray(data.messages) && !exited) {
-        for (const m of data.messages) {
-          const text = String(m.text || "");
-          // The person's own messages are on screen already, except after a reload.
-          if (m.from === "user") first && addMessage("user", text);
-          else if (m.from === "person") addMessage("bot", text, [], "aic-from-person", String(m.label || ""));
-          else addMessage("bot", text);
-        }
-        handoffCursor = Number.isInteger(data.cursor) ? data.cursor : handoffCursor;
-        again = Boolean(data.active);
-        handoffLeave = data.leave || null;
-        leaveButton.hidden = !(again && handoffLeave);
-        if (handoffLeave) leaveButton.textContent = handoffLeave.title;
-      }
-    } catch (error) {
-      if (!(error instanceof Offline)) throw error;
-      again = true;
-    } finally {
-      handoffPolling = false;
-    }
-    if (again && !exited) handoffTimer = setTimeout(pollHandoff, HANDOFF_POLL_MS);
-  }
-
-  function leaveHandoff() {
-    if (!handoffLeave) return;
-    leaveButton.hidden = true;
-    input.focus();
-    send({ id: randomId(), payload: handoffLeave.payload, title: handoffLeave.title });
-  }
-
-  // --- Delete my conversation ----------------------------------------------------------------
-
-  function showConfirm() {
-    confirm.hidden = false;
-    confirmYes.focus();
-  }
-
-  function hideConfirm(refocus) {
-    confirm.hidden = true;
-    if (refocus) deleteButton.focus();
-  }
-
-  async function deleteConversation() {
-    confirmYes.disabled = true;
-    try {
-      const { status: code, data } = await post("api/forget", { session: sessionId() });
-      if (code !== 200 || !data || !data.ok) throw new Offline("not deleted");
-      outbox = [];
-      pendingNodes.clear();
-      store.clear();
-      session = null;
-      store.set(KEYS.open, "1");
-      store.set(KEYS.started, "1");
-      log.replaceChildren();
-      hideConfirm(false);
-      addMessage("notice", data.text || "");
-      input.focus();
-    } catch (error) {
-      if (!(error instanceof Offline)) throw error;
-      hideConfirm(false);
-      addMessage("notice", T.deleteFailed);
-      deleteButton.focus();
-    } finally {
-      confirmYes.disabled = false;
-    }
+  function closePanel(focus) {
+    isOpen = false;
+    frame.hidden = true;
+    exitButton.hidden = false;
+    root.classList.remove("aic-is-open");
+    launcher.setAttribute("aria-expanded", "false");
+    launcherLabel.textContent = T.launcherOpen;
+    tell("close");
+    if (focus) launcher.focus();
   }
 
   // --- Quick exit (GOV.UK "Exit this page") ----------------------------------------------------
 
   let exited = false;
+  let exitTimer = null;
+  // How long the frame may take to forget the conversation before the page leaves anyway.
+  const FORGET_WAIT_MS = 400;
+
   function quickExit() {
     if (exited) return;
+    cover();
+    // The frame forgets everything, then answers "exit"; leave() goes on at once.
+    if (frameReady) {
+      tell("exit");
+      exitTimer = setTimeout(leave, FORGET_WAIT_MS);
+    } else leave();
+  }
+
+  function cover() {
+    // Cover the whole page at once: nothing of it shows while the tab leaves.
     exited = true;
-    const leaving = session;
-    session = null;
-    // Nothing of the conversation stays on the page or in the tab's storage.
-    store.clear();
-    outbox = [];
-    log.replaceChildren();
-    input.value = "";
-    panel.hidden = true;
-    // The session id is gone, so nobody could come back to the conversation: delete it on the
-    // server too. sendBeacon outlives the page; text/plain needs no CORS preflight.
-    if (leaving) {
-      try {
-        navigator.sendBeacon(api("api/forget"), new Blob([JSON.stringify({ session: leaving })], { type: "text/plain" }));
-      } catch {
-        /* best effort */
-      }
-    }
-    // Cover the whole host page at once, then replace it (and its history entry) so Back
-    // does not come back here.
-    const cover = el("div", { class: "aic-cover" });
-    root.append(cover);
-    window.location.replace(settings.exitUrl || DEFAULT_EXIT_URL);
+    if (!root.querySelector(".aic-cover")) root.append(el("div", { class: "aic-cover" }));
+  }
+
+  function leave() {
+    cover();
+    clearTimeout(exitTimer);
+    // Replaced, not pushed: Back does not come back here.
+    window.location.replace(settings.exitUrl);
   }
 
   let escapes = 0;
   let escapeTimer = null;
+
+  function escapePressed() {
+    escapes += 1;
+    clearTimeout(escapeTimer);
+    if (escapes >= 3) {
+      escapes = 0;
+      quickExit();
+      return;
+    }
+    showEscapes(escapes);
+    escapeTimer = setTimeout(() => showEscapes((escapes = 0)), 5000);
+  }
+
+  function showEscapes(count) {
+    escapeDots.textContent = count ? "●".repeat(count) + "○".repeat(3 - count) : "";
+    // While the panel is open, the frame shows and announces the count by its exit button.
+    if (isOpen) tell("escapes", { count });
+    sr.textContent = isOpen ? "" : count === 1 ? T.escapeProgress2 : count === 2 ? T.escapeProgress1 : "";
+  }
+
   document.addEventListener(
     "keydown",
     (event) => {
-      if (event.key !== "Escape" || event.repeat) return;
-      escapes += 1;
-      clearTimeout(escapeTimer);
-      if (escapes >= 3) {
-        escapes = 0;
-        quickExit();
-        return;
-      }
-      escapeDots.textContent = "●".repeat(escapes) + "○".repeat(3 - escapes);
-      sr.textContent = escapes === 1 ? T.escapeProgress2 : T.escapeProgress1;
-      escapeTimer = setTimeout(() => {
-        escapes = 0;
-        escapeDots.textContent = "";
-        sr.textContent = "";
-      }, 5000);
+      if (event.key === "Escape" && !event.repeat) escapePressed();
     },
     true,
   );
 
   // A page restored from the back/forward cache after an exit must not show anything.
   window.addEventListener("pageshow", (event) => {
-    if (event.persisted && exited) window.location.replace(settings.exitUrl || DEFAULT_EXIT_URL);
+    if (event.persisted && exited) leave();
   });
-
-  // --- Opening and closing -------------------------------------------------------------------
-
-  function openPanel(focus) {
-    panel.hidden = false;
-    root.classList.add("aic-is-open");
-    launcher.setAttribute("aria-expanded", "true");
-    launcherLabel.textContent = T.launcherClose;
-    store.set(KEYS.open, "1");
-    if (historyLoaded && !log.childElementCount && !outbox.length && !store.get(KEYS.started)) start();
-    log.scrollTop = log.scrollHeight;
-    if (focus) input.focus();
-  }
-
-  function closePanel(focus) {
-    panel.hidden = true;
-    root.classList.remove("aic-is-open");
-    launcher.setAttribute("aria-expanded", "false");
-    launcherLabel.textContent = T.launcherOpen;
-    store.set(KEYS.open, "0");
-    if (focus) launcher.focus();
-  }
-
-  input.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
-      event.preventDefault();
-      form.requestSubmit();
-    }
-  });
-
-  window.addEventListener("online", () => {
-    retryDelay = 1000;
-    sync();
-  });
-  window.addEventListener("offline", () => setConnection("offline"));
 
   function mount() {
     document.body.append(host);
-    relabel();
-    loadConfig();
-    if (historyLoaded) log.setAttribute("aria-live", "polite");
-    else for (const item of outbox) showPending(item);
-    const wasOpen = store.get(KEYS.open);
-    if (wasOpen === "1" || (wasOpen === null && settings.open)) openPanel(false);
-    if (!historyLoaded) sync();
   }
 
   window.askInConfidenceWidget = { open: () => openPanel(true), close: () => closePanel(false), exit: quickExit };
 
   if (document.body) mount();
   else document.addEventListener("DOMContentLoaded", mount, { once: true });
+
+  // --- Styles: the launcher, the exit button and the frame's box ------------------------------
+  // Sizes in rem follow the reader's own font size; colours meet WCAG AA contrast.
+
+  function styles() {
+    return `
+:host { all: initial; }
+
+.aic-root {
+  --aic-ink: #0b0c0c;
+  --aic-focus: #ffdd00;
+  --aic-exit: #b10e1e;
+  position: fixed;
+  bottom: 1rem;
+  z-index: 2147483000;
+  display: flex;
+  flex-direction: column;
+  align-items: flex-end;
+  gap: 0.5rem;
+  max-width: calc(100vw - 2rem);
+  /* The frame shrinks to fit above the bar on short screens (200% zoom, landscape phones). */
+  max-height: calc(100vh - 2rem);
+  max-height: calc(100dvh - 2rem);
+  font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
+  font-size: 1rem;
+  line-height: 1.45;
+  color: var(--aic-ink);
+}
+
+.aic-right { right: 1rem; }
+.aic-left { left: 1rem; align-items: flex-start; }
+
+*, *::before, *::after { box-sizing: border-box; }
+[hidden] { display: none !important; }
+
+.aic-visually-hidden {
+  position: absolute !important;
+  width: 1px !important;
+  height: 1px !important;
+  margin: 0 !important;
+  padding: 0 !important;
+  overflow: hidden !important;
+  clip: rect(0 0 0 0) !important;
+  clip-path: inset(50%) !important;
+  white-space: nowrap !important;
+  border: 0 !important;
+}
+
+button { font: inherit; color: inherit; cursor: pointer; }
+
+/* One focus style on every background: a yellow ring inside a black one (GOV.UK's colours). */
+:focus-visible {
+  outline: 3px solid var(--aic-ink);
+  outline-offset: 2px;
+  box-shadow: 0 0 0 2px var(--aic-focus);
+}
+
+.aic-frame {
+  display: block;
+  width: 24rem;
+  max-width: 100%;
+  height: 36rem;
+  min-height: 0;
+  flex: 0 1 auto;
+  border: 1px solid #6f777b;
+  border-radius: 0.5rem;
+  background: #ffffff;
+  color-scheme: light;
+  box-shadow: 0 0.5rem 2rem rgba(11, 12, 12, 0.25);
+}
+
+.aic-bar { display: flex; flex-wrap: wrap; gap: 0.5rem; justify-content: flex-end; }
+.aic-left .aic-bar { justify-content: flex-start; }
+
+.aic-exit,
+.aic-launcher {
+  min-height: 2.75rem;
+  padding: 0.5rem 1rem;
+  border: 2px solid transparent;
+  border-radius: 0.375rem;
+  font-weight: 700;
+  box-shadow: 0 2px 0 rgba(11, 12, 12, 0.4);
+}
+
+.aic-exit {
+  display: inline-flex;
+  flex-direction: column;
+  align-items: flex-start;
+  background: var(--aic-exit);
+  color: #ffffff;
+  text-align: left;
+  line-height: 1.2;
+}
+
+.aic-exit-hint { font-size: 0.8125rem; font-weight: 400; }
+.aic-escape-dots { font-size: 0.75rem; letter-spacing: 0.15em; }
+.aic-escape-dots:empty { display: none; }
+
+.aic-launcher {
+  display: inline-flex;
+  align-items: center;
+  gap: 0.5rem;
+  background: var(--aic-brand);
+  color: #ffffff;
+}
+
+.aic-launcher-icon {
+  width: 1.1rem;
+  height: 0.9rem;
+  border: 2px solid currentColor;
+  border-radius: 0.35rem 0.35rem 0.35rem 0;
+}
+
+.aic-exit:hover,
+.aic-launcher:hover { text-decoration: underline; }
+
+.aic-cover { position: fixed; inset: 0; background: #ffffff; z-index: 2147483647; }
+
+/* Narrow screens (320 px, or 200% zoom): the frame takes the full width. */
+@media (max-width: 30rem) {
+  .aic-root {
+    bottom: 0.5rem;
+    max-width: calc(100vw - 1rem);
+    max-height: calc(100vh - 1rem);
+    max-height: calc(100dvh - 1rem);
+  }
+  .aic-right { right: 0.5rem; }
+  .aic-left { left: 0.5rem; }
+  .aic-frame { width: calc(100vw - 1rem); }
+  .aic-bar { flex-wrap: nowrap; width: 100%; }
+  .aic-exit, .aic-launcher { flex: 1 1 50%; padding: 0.375rem 0.625rem; }
+}
+
+@media (forced-colors: active) {
+  .aic-exit, .aic-launcher, .aic-frame { border: 2px solid ButtonText; }
+}
+`;
+  }
 })();
