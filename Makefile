@@ -30,12 +30,12 @@ $(UV):
 	  | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
 $(VENV)/.installed: pyproject.toml uv.lock aic_shared/pyproject.toml .python-version $(UV)
-	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --python $(RASA_PYTHON)
+	UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(VENV) $(UV) sync --frozen --python $(RASA_PYTHON)
 	$(UV) pip check --python $(PY)
 	touch $@
 
 $(BOT_VENV)/.installed: bot/pyproject.toml bot/uv.lock aic_shared/pyproject.toml bot/.python-version $(UV)
-	UV_PROJECT_ENVIRONMENT=$(BOT_VENV) $(UV) sync --frozen --project bot --python $(BOT_PYTHON)
+	UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(BOT_VENV) $(UV) sync --frozen --project bot --python $(BOT_PYTHON)
 	$(UV) pip check --python $(BOT_PY)
 	touch $@
 
