@@ -179,6 +179,7 @@ async def main_async(args: argparse.Namespace) -> None:
             AIC_TRACKER_DB=str(work / "tracker.db"),
             AIC_RASA_URL=rasa_url,
             AIC_RATE_LIMIT_PER_MINUTE="100000",
+            AIC_ADDRESS_REQUESTS_PER_MINUTE="100000000",
             AIC_TELEGRAM_TOKEN=TOKEN,
             AIC_TELEGRAM_MODE=args.telegram_mode,
             AIC_TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET,

@@ -163,6 +163,9 @@ async def start_stack(args: argparse.Namespace, work: Path) -> Stack:
         "AIC_TELEGRAM_API_URL": f"{peer_url}/bot",
         # N simulated people each type faster than a person could; the limit is not measured.
         "AIC_RATE_LIMIT_PER_MINUTE": "100000",
+        # They all come from 127.0.0.1, too.
+        "AIC_ADDRESS_REQUESTS_PER_MINUTE": "100000000",
+        "AIC_HANDOFF_CASES_PER_ADDRESS": "1000000",
         "AIC_RASA_TIMEOUT": str(TURN_TIMEOUT),
     }
     rasa_env: dict[str, str] = {}

@@ -9,6 +9,7 @@ through: a limit must not turn into an outage.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import math
 from dataclasses import dataclass
@@ -123,6 +124,28 @@ class RedisAddressLimits:
 
     async def close(self) -> None:
         await self._client.aclose()
+
+
+# The address the request being handled came from, for the limits deeper in (the hand-off's
+# cases per address); unset for Telegram, whose requests come from Telegram's own servers.
+REQUESTING_ADDRESS: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "requesting_address", default=None
+)
+
+
+def requests_limit(per_minute: int) -> Limit:
+    return Limit("requests", capacity=per_minute, period_seconds=60.0)
+
+
+def cases_limit(per_hour: int) -> Limit:
+    return Limit("cases", capacity=per_hour, period_seconds=3600.0)
+
+
+def open_address_limits(redis_url: str | None, secret: bytes) -> AddressLimits:
+    """Shared by every replica on Redis; this process's own otherwise (one bot/ on SQLite)."""
+    if redis_url:
+        return RedisAddressLimits.from_url(redis_url, secret)
+    return MemoryAddressLimits(secret)
 
 
 def retry_after(limit: Limit) -> int:

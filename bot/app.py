@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aiohttp
@@ -9,7 +10,14 @@ from aiohttp import hdrs, web
 
 import bot.widget
 from bot import handoff, purge, telegram_door
-from bot.appkeys import CONVERSATIONS, HTTP, RESPONSES, SETTINGS, STORE
+from bot.address_limits import (
+    REQUESTING_ADDRESS,
+    open_address_limits,
+    requests_limit,
+    retry_after,
+)
+from bot.appkeys import ADDRESS_LIMITS, CONVERSATIONS, HTTP, RESPONSES, SETTINGS, STORE
+from bot.client_address import client_address
 from bot.conversation import Conversations
 from bot.framing import deny_framing
 from bot.open_stores import close_tracker_admin, open_store, open_tracker_admin
@@ -51,11 +59,38 @@ async def refuse_encoded_bodies(request: web.Request, handler: Handler) -> web.S
     return await handler(request)
 
 
+# The routes anyone can call with ids of their own choosing. Telegram's webhook is not among them:
+# its calls come from Telegram, with the webhook's secret.
+PUBLIC_API = ("/widget/api/", "/desk/api/")
+
+
+@web.middleware
+async def limit_per_address(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A fresh session id with every request does not get past it: the client's address does
+    not change. Deeper limits (the hand-off's cases) read the address from REQUESTING_ADDRESS."""
+    if not request.path.startswith(PUBLIC_API) or ADDRESS_LIMITS not in request.app:
+        return await handler(request)
+    settings = request.app[SETTINGS]
+    address = client_address(request, settings.trusted_proxies)
+    limit = requests_limit(settings.address_requests_per_minute)
+    if not await request.app[ADDRESS_LIMITS].take(limit, address, time.time()):
+        return web.json_response(
+            {"error": "too_many_requests"},
+            status=429,
+            headers={hdrs.RETRY_AFTER: str(retry_after(limit))},
+        )
+    token = REQUESTING_ADDRESS.set(address)
+    try:
+        return await handler(request)
+    finally:
+        REQUESTING_ADDRESS.reset(token)
+
+
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
         client_max_size=MAX_BODY_BYTES,
         handler_args={"auto_decompress": False},
-        middlewares=[refuse_encoded_bodies],
+        middlewares=[refuse_encoded_bodies, limit_per_address],
     )
     app[SETTINGS] = settings
     # Loaded now so a domain without bot/'s responses stops the start, not a conversation.
@@ -86,6 +121,9 @@ async def _core(app: web.Application) -> AsyncIterator[None]:
         tracker_admin = open_tracker_admin(settings)
         app[STORE] = store
         app[purge.TRACKER_ADMIN] = tracker_admin
+        address_limits = app[ADDRESS_LIMITS] = open_address_limits(
+            settings.redis_url, settings.pseudonym_secret
+        )
         app[CONVERSATIONS] = Conversations(
             # It keeps Rasa's custom payloads: the hand-off request a consent produces.
             rasa=RasaClient(http, settings.rasa_urls, settings.rasa_timeout, settings.rasa_token),
@@ -101,3 +139,4 @@ async def _core(app: web.Application) -> AsyncIterator[None]:
         finally:
             await store.close()
             await close_tracker_admin(tracker_admin)
+            await address_limits.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import aiohttp
 from aiohttp import web
 
+from bot.address_limits import AddressLimits
 from bot.conversation import Conversations
 from bot.people import Store
 from bot.responses import Responses
@@ -16,3 +17,4 @@ STORE = web.AppKey("store", Store)
 CONVERSATIONS = web.AppKey("conversations", Conversations)
 # The one aiohttp client session of bot/'s life, opened and closed in ``bot.app._core``.
 HTTP = web.AppKey("http", aiohttp.ClientSession)
+ADDRESS_LIMITS = web.AppKey("address_limits", AddressLimits)

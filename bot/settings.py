@@ -53,6 +53,9 @@ class Settings:
     handoff_wait_minutes: float = 10.0
     # Cases waiting in one queue before the next person gets a reference and 101 at once.
     handoff_max_waiting: int = 30
+    # Per client address, on the routes anyone can call: requests a minute, hand-off cases an hour.
+    address_requests_per_minute: int = 120
+    handoff_cases_per_address_per_hour: int = 3
     handoff_hours: str = ""
     handoff_timezone: str = "Europe/London"
     desk_session_minutes: float = 480.0
@@ -155,6 +158,18 @@ class Settings:
                 cls.handoff_max_waiting,
                 int,
                 "AIC_HANDOFF_MAX_WAITING",
+            ),
+            address_requests_per_minute=_number(
+                get("ADDRESS_REQUESTS_PER_MINUTE"),
+                cls.address_requests_per_minute,
+                int,
+                "AIC_ADDRESS_REQUESTS_PER_MINUTE",
+            ),
+            handoff_cases_per_address_per_hour=_number(
+                get("HANDOFF_CASES_PER_ADDRESS"),
+                cls.handoff_cases_per_address_per_hour,
+                int,
+                "AIC_HANDOFF_CASES_PER_ADDRESS",
             ),
             handoff_wait_minutes=_number(
                 get("HANDOFF_WAIT_MINUTES"),

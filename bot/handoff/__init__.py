@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Sequence
 
 from aiohttp import web
 
-from bot.appkeys import CONVERSATIONS, SETTINGS, STORE
+from bot.appkeys import ADDRESS_LIMITS, CONVERSATIONS, SETTINGS, STORE
 from bot.handoff import desk
 from bot.handoff.cases_sqlite import store_path
 from bot.handoff.desk import HANDOFF
@@ -79,6 +79,8 @@ async def _run(app: web.Application) -> AsyncIterator[None]:
         retention_seconds=settings.handoff_retention_days * 86400,
         max_message_chars=settings.max_message_chars,
         max_waiting=settings.handoff_max_waiting,
+        address_limits=app.get(ADDRESS_LIMITS),
+        cases_per_address_per_hour=settings.handoff_cases_per_address_per_hour,
         hub=hub,
     )
     _add_pushers(app, handoff)

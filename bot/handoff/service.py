@@ -26,6 +26,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aic_shared.language import ENGLISH, normalise
+from bot.address_limits import REQUESTING_ADDRESS, AddressLimits, cases_limit
 from bot.conversation import KeyedLocks, clean_text
 from bot.handoff.cases import (
     CLOSED,
@@ -119,6 +120,8 @@ class Handoff:
         retention_seconds: float,
         max_message_chars: int,
         max_waiting: int = 30,
+        address_limits: AddressLimits | None = None,
+        cases_per_address_per_hour: int = 3,
         hub: Hub | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -131,6 +134,8 @@ class Handoff:
         self._retention_seconds = retention_seconds
         self._max_chars = max_message_chars
         self._max_waiting = max_waiting
+        self._address_limits = address_limits
+        self._cases_limit = cases_limit(cases_per_address_per_hour)
         # Read by the desk too; a test moves it instead of waiting.
         self.clock = clock
         self.hub = hub or Hub()
@@ -203,9 +208,13 @@ class Handoff:
             case = await self.cases.open_case_for(who)
             if case is None:
                 state = WAITING if self._hours.is_open(queue, now) else REFERRED
-                if state == WAITING and len(await self.cases.queue(queue)) >= self._max_waiting:
-                    # A full queue (or one a script has filled): a reference and 101 at once,
-                    # rather than a place too far down to be reached.
+                if state == WAITING and (
+                    len(await self.cases.queue(queue)) >= self._max_waiting
+                    or not await self._may_queue_from_here(now)
+                ):
+                    # A full queue, or one address opening case after case (a script filling
+                    # the queue): a reference and 101 at once, rather than a place too far down
+                    # to be reached, or a queue others cannot get into.
                     state, referral = REFERRED, "utter_frontdoor_handoff_queue_full"
                 case = await self.cases.create_case(
                     pseudonym=who,
@@ -236,6 +245,12 @@ class Handoff:
         )
         text = self.text(name, channel, case, language, position=position)
         return [Reply(text, (self.leave_button(channel, language),))]
+
+    async def _may_queue_from_here(self, now: float) -> bool:
+        address = REQUESTING_ADDRESS.get()
+        if address is None or self._address_limits is None:
+            return True
+        return await self._address_limits.take(self._cases_limit, address, now)
 
     async def _open_case_for(self, who: str) -> Case | None:
         try:

@@ -162,6 +162,7 @@ class Harness:
             telegram_api_url=f"{api_url}/bot",
             # Fuzzing sends far more than a person could; the limit is tested elsewhere.
             rate_limit_per_minute=10**9,
+            address_requests_per_minute=10**9,
         )
         self.app = create_app(settings)
         self.url = await self._serve(self.app)

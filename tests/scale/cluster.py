@@ -194,6 +194,9 @@ class Cluster:
             "AIC_REDIS_URL": f"redis://127.0.0.1:{self.redis.port}/2",
             "AIC_TRACKER_REDIS_URL": f"redis://127.0.0.1:{self.redis.port}/0",
             "AIC_LOG_LEVEL": "INFO",
+            # Every person the tests play is on 127.0.0.1.
+            "AIC_ADDRESS_REQUESTS_PER_MINUTE": "1000000",
+            "AIC_HANDOFF_CASES_PER_ADDRESS": "1000000",
             **extra,
         }
 
