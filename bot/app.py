@@ -86,6 +86,11 @@ async def limit_per_address(request: web.Request, handler: Handler) -> web.Strea
         REQUESTING_ADDRESS.reset(token)
 
 
+async def require_https(request: web.Request, response: web.StreamResponse) -> None:
+    """Served at an https address: browsers are told never to use plain http for it (HSTS)."""
+    response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+
+
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
         client_max_size=MAX_BODY_BYTES,
@@ -98,6 +103,8 @@ def create_app(settings: Settings) -> web.Application:
     app.add_routes(routes)
     # No page of bot/ may be framed but the widget's frame, which says so itself.
     app.on_response_prepare.append(deny_framing)
+    if settings.public_origin and settings.public_origin.startswith("https:"):
+        app.on_response_prepare.append(require_https)
     app.cleanup_ctx.append(_core)
     purge.setup(app)  # retention on a schedule; after _core, as it needs Conversations
     # The doors come after _core in cleanup_ctx: they start once Conversations exists and stop

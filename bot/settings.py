@@ -60,6 +60,9 @@ class Settings:
     handoff_timezone: str = "Europe/London"
     desk_session_minutes: float = 480.0
     desk_cookie_secure: bool = False
+    # Where people and handlers reach the service (AIC_PUBLIC_URL): the desk's origin, and with
+    # https the Secure cookie and HSTS. Unset: the address each request was made to.
+    public_origin: str | None = None
     # The addresses of the reverse proxies whose X-Forwarded-For names the client (none: the
     # connection's own address is the client's).
     trusted_proxies: tuple[str, ...] = ()
@@ -119,6 +122,7 @@ class Settings:
         if not [url for url in (get("RASA_URL") or cls.rasa_url).split(",") if url.strip()]:
             raise SettingsError("AIC_RASA_URL must name at least one Rasa server")
         secret = _secret("AIC_PSEUDONYM_SECRET", get("PSEUDONYM_SECRET"), 32)
+        public_origin = _public_origin(get("PUBLIC_URL"))
         return cls(
             host=get("HOST") or cls.host,
             port=_number(get("PORT"), cls.port, int, "AIC_PORT"),
@@ -185,8 +189,14 @@ class Settings:
                 float,
                 "AIC_DESK_SESSION_MINUTES",
             ),
-            # Set to true behind HTTPS, so the desk's session cookie is never sent in clear.
-            desk_cookie_secure=(get("DESK_COOKIE_SECURE") or "false").lower() in ("1", "true"),
+            public_origin=public_origin,
+            # On behind HTTPS (an https AIC_PUBLIC_URL turns it on): the desk's session cookie
+            # is never sent in clear.
+            desk_cookie_secure=(
+                get("DESK_COOKIE_SECURE")
+                or str(bool(public_origin and public_origin.startswith("https:")))
+            ).lower()
+            in ("1", "true"),
             trusted_proxies=tuple(
                 address.strip()
                 for address in (get("TRUSTED_PROXIES") or "").split(",")
@@ -202,10 +212,10 @@ class Settings:
                 float,
                 "AIC_PURGE_INTERVAL_MINUTES",
             ),
-            redis_url=get("REDIS_URL"),
+            redis_url=_redis_url("AIC_REDIS_URL", get("REDIS_URL")),
             # Set when Rasa keeps trackers in Redis (deploy/endpoints.redis.yml); otherwise
             # /forget and retention delete from the SQLite tracker store at AIC_TRACKER_DB.
-            tracker_redis_url=get("TRACKER_REDIS_URL"),
+            tracker_redis_url=_redis_url("AIC_TRACKER_REDIS_URL", get("TRACKER_REDIS_URL")),
         )
 
 
@@ -241,6 +251,32 @@ def _origins(raw: str | None) -> tuple[str, ...]:
                 f"https://www.gwent.police.uk or https://*.police.uk; not {origin!r}"
             )
     return origins
+
+
+def _public_origin(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    origin = raw.strip().lower().rstrip("/")
+    if not _ORIGIN.fullmatch(origin) or "*" in origin:
+        raise SettingsError(
+            f"AIC_PUBLIC_URL must be the service's origin, such as https://bot.example.police.uk;"
+            f" not {raw!r}"
+        )
+    return origin
+
+
+def _redis_url(name: str, raw: str | None) -> str | None:
+    """A Redis address; a password in it that looks like a placeholder or is short stops the
+    start (the password is not repeated in the message)."""
+    if raw is None:
+        return None
+    try:
+        password = urlsplit(raw).password
+    except ValueError:
+        password = None
+    if password is not None:
+        _secret(f"the password in {name}", password, 16)
+    return raw
 
 
 def _proxy_url(raw: str | None) -> str | None:

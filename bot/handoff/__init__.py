@@ -59,6 +59,7 @@ def setup(app: web.Application) -> None:
         session_seconds=settings.desk_session_minutes * 60,
         secure_cookie=settings.desk_cookie_secure,
         trusted_proxies=settings.trusted_proxies,
+        public_origin=settings.public_origin,
     )
     app.router.add_post("/widget/api/handoff", cors(widget_feed))
     app.cleanup_ctx.append(_run)

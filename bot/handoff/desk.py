@@ -70,8 +70,10 @@ def setup(
     session_seconds: float,
     secure_cookie: bool,
     trusted_proxies: tuple[str, ...] = (),
+    public_origin: str | None = None,
 ) -> None:
     app[DESK] = {
+        "public_origin": public_origin,
         "session_seconds": session_seconds,
         "secure_cookie": secure_cookie,
         "trusted_proxies": trusted_proxies,
@@ -145,6 +147,11 @@ def _same_origin(request: web.Request) -> bool:
     origin = request.headers.get("Origin")
     if origin is None:
         return True  # not a browser's cross-site request (they always send Origin on POST/WS)
+    public_origin = request.app[DESK]["public_origin"]
+    if public_origin is not None:
+        # Behind a proxy the Host may not be the one the browser asked for: the configured
+        # address is.
+        return origin.lower() == public_origin
     return origin in (
         f"{request.scheme}://{request.host}",
         f"http://{request.host}",

@@ -167,3 +167,38 @@ def test_real_secrets_are_taken(tmp_path):
         }
     )
     assert settings.rasa_token == "Zk3" * 8 and settings.pseudonym_secret == b"9f" * 32
+
+
+def test_an_https_public_address_turns_the_secure_cookie_on(tmp_path: Path):
+    env = {"AIC_DATA_DIR": str(tmp_path), "AIC_PUBLIC_URL": "https://Bot.Example.police.uk/"}
+    settings = Settings.from_env(env)
+    assert settings.public_origin == "https://bot.example.police.uk"
+    assert settings.desk_cookie_secure
+    assert not Settings.from_env({"AIC_DATA_DIR": str(tmp_path)}).desk_cookie_secure
+    # Said outright, it wins.
+    off = Settings.from_env({**env, "AIC_DESK_COOKIE_SECURE": "false"})
+    assert not off.desk_cookie_secure
+
+
+@pytest.mark.parametrize(
+    "url", ["bot.example.police.uk", "https://*.police.uk", "https://bot.example/desk x", "ftp://a"]
+)
+def test_a_public_address_that_is_not_an_origin_stops_the_start(tmp_path, url):
+    with pytest.raises(SettingsError, match="AIC_PUBLIC_URL"):
+        Settings.from_env({"AIC_DATA_DIR": str(tmp_path), "AIC_PUBLIC_URL": url})
+
+
+@pytest.mark.parametrize("name", ["AIC_REDIS_URL", "AIC_TRACKER_REDIS_URL"])
+@pytest.mark.parametrize("password", ["change-me-redis-password", "short"])
+def test_a_placeholder_or_short_redis_password_stops_the_start(tmp_path, name, password):
+    url = f"redis://:{password}@redis:6379/2"
+    with pytest.raises(SettingsError, match=name) as refused:
+        Settings.from_env({"AIC_DATA_DIR": str(tmp_path), name: url})
+    assert password not in str(refused.value)
+
+
+def test_a_redis_address_with_a_real_password_or_none_is_taken(tmp_path):
+    url = "redis://:3f9a0c1d7e5b2a4c8d6e1f0a@redis:6379/2"
+    assert Settings.from_env({"AIC_DATA_DIR": str(tmp_path), "AIC_REDIS_URL": url}).redis_url == url
+    plain = "redis://127.0.0.1:6379/2"
+    assert Settings.from_env({"AIC_DATA_DIR": str(tmp_path), "AIC_REDIS_URL": plain}).redis_url

@@ -76,3 +76,18 @@ async def test_a_crowd_of_password_checks_gets_429_not_the_cores(settings, rasa)
         assert ("429", "busy") in {(str(status), error) for status, error in results}
         assert sum(status == 401 for status, _ in results) >= MAX_PASSWORD_CHECKS_AT_ONCE
         assert await Desk(client, "alice").login(PASSWORD, **sent_from(HANDLER)) == 200
+
+
+async def test_with_a_public_address_the_desk_takes_only_its_origin_and_says_https(settings):
+    public = replace(settings, public_origin="https://bot.example.police.uk")
+    async with TestClient(TestServer(create_app(public))) as client:
+        login = {"username": "nobody", "password": "x" * 12}
+        # The address the request reached (as a proxy passing the wrong Host would show it).
+        here = f"http://{client.host}:{client.port}"
+        refused = await client.post("/desk/api/login", json=login, headers={"Origin": here})
+        assert refused.status == 403
+        taken = await client.post(
+            "/desk/api/login", json=login, headers={"Origin": "https://bot.example.police.uk"}
+        )
+        assert taken.status == 401  # past the origin check: a wrong name
+        assert taken.headers["Strict-Transport-Security"].startswith("max-age=")
