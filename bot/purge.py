@@ -21,7 +21,9 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 
+import redis.asyncio as aioredis
 from aiohttp import web
+from redis.exceptions import RedisError
 
 from bot.appkeys import CONVERSATIONS, SETTINGS
 from bot.tracker_admin import TrackerAdmin
@@ -61,6 +63,11 @@ async def purge_now(app: web.Application, now: float | None = None) -> PurgeRepo
     other = 0
     for hook in app[PURGE_HOOKS]:
         other += await hook(now)
+    for url in {url for url in (settings.redis_url, settings.tracker_redis_url) if url}:
+        try:
+            await rewrite_redis_history(url)
+        except (RedisError, OSError) as error:
+            log.warning("Redis's append-only file not rewritten: %s", type(error).__name__)
     report = PurgeReport(people, rows, other)
     log.info(
         "purge: %d people, %d orphan tracker rows, %d other records",
@@ -69,6 +76,26 @@ async def purge_now(app: web.Application, now: float | None = None) -> PurgeRepo
         report.other,
     )
     return report
+
+
+async def rewrite_redis_history(url: str) -> bool:
+    """Redis's append-only file keeps every write until it is rewritten, a deleted conversation
+    (by /forget or retention) among them. After each purge it is rewritten, if anything was
+    written since the last time: what was deleted is then gone from the disk too, within one
+    purge interval. Snapshots are off in deploy/ (``--save ''``)."""
+    client = aioredis.Redis.from_url(url, socket_timeout=5.0)
+    try:
+        info = await client.info("persistence")
+        if (
+            not info.get("aof_enabled")
+            or info.get("aof_rewrite_in_progress")
+            or info.get("aof_current_size", 0) <= info.get("aof_base_size", 0)
+        ):
+            return False
+        await client.bgrewriteaof()
+        return True
+    finally:
+        await client.aclose()
 
 
 async def _schedule(app: web.Application) -> AsyncIterator[None]:

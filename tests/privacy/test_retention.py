@@ -11,11 +11,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import redis.asyncio as aioredis
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import create_app
 from bot.appkeys import CONVERSATIONS, STORE
-from bot.purge import PURGE_HOOKS, SCHEDULED, purge_now
+from bot.purge import PURGE_HOOKS, SCHEDULED, purge_now, rewrite_redis_history
 from bot.settings import Settings
 from scripts.processes import BOT_PYTHON, ROOT, base_env
 from tests.bot.conftest import SECRET
@@ -165,3 +166,33 @@ def test_make_purge_deletes_what_is_past_retention(tmp_path: Path, domain_path: 
     db = sqlite3.connect(data / "bot.db")
     assert [row[0] for row in db.execute("SELECT pseudonym FROM people")] == ["active"]
     db.close()
+
+
+async def test_a_purge_rewrites_redis_history_so_deleted_words_leave_the_disk(redis_server):
+    client = aioredis.Redis.from_url(redis_server.url)
+    try:
+        await client.set("tracker:someone", "they have my photos")
+        await client.delete("tracker:someone")
+        await client.set("tracker:other", "still here")
+
+        def on_disk() -> bytes:
+            return b"".join(
+                path.read_bytes()
+                for path in redis_server.work.rglob("*")
+                if path.is_file() and "aof" in path.name
+            )
+
+        assert b"my photos" in on_disk()  # an append-only file keeps the deleted write
+        assert await rewrite_redis_history(redis_server.url)
+        for _ in range(100):
+            info = await client.info("persistence")
+            if not info["aof_rewrite_in_progress"] and not info["aof_rewrite_scheduled"]:
+                if b"my photos" not in on_disk():
+                    break
+            await asyncio.sleep(0.1)
+        assert b"my photos" not in on_disk()
+        assert await client.get("tracker:other") == b"still here"
+        # Nothing written since: no rewrite for nothing.
+        assert not await rewrite_redis_history(redis_server.url)
+    finally:
+        await client.aclose()
