@@ -6,11 +6,18 @@ Redis (``AIC_REDIS_URL``) so several bot/ replicas share one desk. Every check-t
 in both, so two handlers, or two replicas, can never both win.
 
 A case holds the person's pseudonym (to route their messages and to delete on /forget) and the
-door it came from, never a door id, name or username.
+door it came from, never a door id, name or username. Its audit record (who opened, claimed,
+wrote to and closed it, and when: never what was written) is kept exactly as long as the case
+and goes with it, on /forget and on retention.
+
+The desk's failed logins are counted here too, so every replica shares one count: under keys
+that are keyed hashes (never a name or an address as typed), each forgotten
+``LOGIN_FAILURES_KEPT_SECONDS`` after its last failure or at the end of its pause.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -21,6 +28,20 @@ OPEN_STATES = (WAITING, LIVE)
 # a notice the person already got as the answer to their own turn (e.g. "you've left"): the
 # desk shows it, the widget's feed does not repeat it.
 USER, HANDLER, NOTICE, QUEUE, REPLIED = "user", "handler", "notice", "queue", "replied"
+# Who did something to a case, in its audit record, when it was not a handler (by name).
+SYSTEM, PERSON = "system", "person"
+# What they did: opened (bot/, with the state it opened in), claimed, wrote (one desk message),
+# closed (with the outcome), left (the person), referred (bot/: not picked up in time).
+OPENED, CLAIMED, WROTE, CLOSED_IT, LEFT_IT, REFERRED_IT = (
+    "opened",
+    "claimed",
+    "wrote",
+    "closed",
+    "left",
+    "referred",
+)
+# A login failure is counted this long after the last one (or until its pause ends).
+LOGIN_FAILURES_KEPT_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -53,6 +74,17 @@ class CaseMessage:
     at: float
     delivered: bool
     desk_text: str | None = None  # bot/'s notices as the desk shows them: in English
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One thing done to a case: never what anyone wrote, never the person's pseudonym."""
+
+    reference: str
+    actor: str  # a handler's name, or SYSTEM, or PERSON
+    action: str
+    at: float
+    detail: str | None = None  # the state a case opened in, the outcome it closed with
 
 
 @dataclass(frozen=True)
@@ -112,6 +144,10 @@ class CaseStore(Protocol):
     async def undelivered(self) -> list[tuple[Case, CaseMessage]]: ...
     async def lease_delivery(self, message_id: int, now: float, seconds: float) -> bool: ...
     async def mark_delivered(self, message_id: int) -> None: ...
+    async def record(
+        self, reference: str, actor: str, action: str, at: float, detail: str | None = None
+    ) -> None: ...
+    async def audit(self, reference: str) -> list[AuditEntry]: ...
     async def delete_for(self, pseudonym: str) -> int: ...
     async def purge(self, cutoff: float) -> int: ...
     async def purge_sessions(self, now: float) -> int: ...
@@ -127,6 +163,11 @@ class CaseStore(Protocol):
     ) -> None: ...
     async def session(self, token_hash: str, now: float) -> DeskSession | None: ...
     async def delete_session(self, token_hash: str) -> None: ...
+    async def login_paused(self, keys: Sequence[str], now: float) -> bool: ...
+    async def login_failed(
+        self, limits: Mapping[str, int], now: float, pause_seconds: float
+    ) -> None: ...
+    async def login_succeeded(self, key: str) -> None: ...
     async def close(self) -> None: ...
 
 

@@ -12,7 +12,10 @@ tests/handoff/test_store.py run against both). Keys, all under ``aic:handoff:``:
   creation time (retention);
 - ``message:<id>`` a hash per message; ``messages:<case id>`` the case's message ids in order;
   ``undelivered`` ids of messages for the person not yet delivered;
-- ``account:<name>``, ``accounts``, ``session:<token hash>``, ``sessions:<name>``, ``sessions``.
+- ``audit:<case id>`` the case's audit record, a list of JSON entries (deleted with the case);
+- ``account:<name>``, ``accounts``, ``session:<token hash>``, ``sessions:<name>``, ``sessions``;
+- ``login:<keyed hash>`` failed logins counted under one key (a name with an address, or an
+  address), a hash that expires by itself when no longer counted.
 
 Every change that checks a state first (``claim``, ``finish``, ``tell_position``,
 ``lease_delivery``, creating and deleting cases) is one Lua script, so it is atomic: of two
@@ -24,13 +27,24 @@ Redis Cluster would not. Like bot/'s own Redis store, every Redis failure is ``S
 from __future__ import annotations
 
 import json
+import math
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import redis.asyncio as aioredis
 
-from bot.handoff.cases import OPEN_STATES, USER, WAITING, Account, Case, CaseMessage, DeskSession
+from bot.handoff.cases import (
+    LOGIN_FAILURES_KEPT_SECONDS,
+    OPEN_STATES,
+    USER,
+    WAITING,
+    Account,
+    AuditEntry,
+    Case,
+    CaseMessage,
+    DeskSession,
+)
 from bot.handoff.references import new_reference
 from bot.people_redis import connect, translated
 
@@ -57,7 +71,7 @@ local function delete_case(prefix, id)
     redis.call('DEL', prefix .. 'message:' .. message)
     redis.call('ZREM', prefix .. 'undelivered', message)
   end
-  redis.call('DEL', messages, key)
+  redis.call('DEL', messages, key, prefix .. 'audit:' .. id)
   return 1
 end
 """
@@ -157,6 +171,39 @@ return 1
 _MARK_DELIVERED = """
 if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'delivered', '1') end
 redis.call('ZREM', KEYS[2], ARGV[1])
+return 1
+"""
+
+# ARGV: prefix, reference, the entry. Nothing is kept for a case that is gone (forgotten).
+_RECORD = """
+local id = redis.call('GET', ARGV[1] .. 'ref:' .. ARGV[2])
+if not id then return 0 end
+redis.call('RPUSH', ARGV[1] .. 'audit:' .. id, ARGV[3])
+return 1
+"""
+
+# KEYS: the login keys. ARGV: now, paused until, counted until, seconds a count is kept
+# (whole), then each key's limit. A count past its time (by the clock given) starts again;
+# EXPIRE deletes it in the end whatever happens.
+_LOGIN_FAILED = """
+local now = tonumber(ARGV[1])
+for i, key in ipairs(KEYS) do
+  local old = redis.call('HGET', key, 'expires_at')
+  if old and tonumber(old) <= now then redis.call('DEL', key) end
+  local failures = redis.call('HINCRBY', key, 'failures', 1)
+  local expires, ttl = ARGV[3], tonumber(ARGV[4])
+  if failures >= tonumber(ARGV[4 + i]) then
+    redis.call('HSET', key, 'failures', 0, 'paused_until', ARGV[2])
+    if tonumber(ARGV[2]) > tonumber(expires) then
+      expires, ttl = ARGV[2], math.ceil(tonumber(ARGV[2]) - now)
+    end
+  end
+  local kept = redis.call('HGET', key, 'expires_at')
+  if not kept or tonumber(kept) < tonumber(expires) then
+    redis.call('HSET', key, 'expires_at', expires)
+  end
+  if redis.call('TTL', key) < ttl then redis.call('EXPIRE', key, ttl) end
+end
 return 1
 """
 
@@ -309,6 +356,8 @@ class RedisCaseStore:
                 "set_password": _SET_PASSWORD,
                 "remove_account": _REMOVE_ACCOUNT,
                 "purge_sessions": _PURGE_SESSIONS,
+                "record": _RECORD,
+                "login_failed": _LOGIN_FAILED,
             }.items()
         }
 
@@ -505,14 +554,32 @@ class RedisCaseStore:
         keys = [self._key("message", message_id), self._key("undelivered")]
         await self._script("mark_delivered", keys, [message_id])
 
+    # --- Audit ---------------------------------------------------------------------------------
+
+    async def record(
+        self, reference: str, actor: str, action: str, at: float, detail: str | None = None
+    ) -> None:
+        """Adds to the case's audit record; nothing when the case is gone (forgotten)."""
+        entry = json.dumps({"actor": actor, "action": action, "at": at, "detail": detail})
+        await self._script("record", args=[self._prefix, reference, entry])
+
+    async def audit(self, reference: str) -> list[AuditEntry]:
+        async with translated():
+            case_id = await self._redis.get(self._key("ref", reference))
+            if case_id is None:
+                return []
+            entries = await self._redis.lrange(self._key("audit", case_id), 0, -1)
+        return [AuditEntry(reference, **json.loads(entry)) for entry in entries]
+
     # --- Deletion ------------------------------------------------------------------------------
 
     async def delete_for(self, pseudonym: str) -> int:
-        """/forget: every case of this person, with its messages."""
+        """/forget: every case of this person, with its messages and audit record."""
         return await self._script("delete_for", args=[self._prefix, pseudonym])
 
     async def purge(self, cutoff: float) -> int:
-        """Retention: cases created before ``cutoff`` that are no longer open."""
+        """Retention: cases created before ``cutoff`` that are no longer open, with their
+        messages and audit records."""
         return await self._script("purge", args=[self._prefix, repr(cutoff)])
 
     async def purge_sessions(self, now: float) -> int:
@@ -582,6 +649,39 @@ class RedisCaseStore:
             if username:
                 pipe.srem(self._key("sessions", username), token_hash)
             await pipe.execute()
+
+    # --- Failed logins -------------------------------------------------------------------------
+    # Each key's hash expires by itself once it is no longer counted: no purge needed.
+
+    async def login_paused(self, keys: Sequence[str], now: float) -> bool:
+        async with translated():
+            pipe = self._redis.pipeline(transaction=False)
+            for key in keys:
+                pipe.hmget(self._key("login", key), "paused_until", "expires_at")
+            found = await pipe.execute()
+        return any(
+            until is not None and float(until) > now and float(expires) > now
+            for until, expires in found
+        )
+
+    async def login_failed(
+        self, limits: Mapping[str, int], now: float, pause_seconds: float
+    ) -> None:
+        """One more failure under each key; a key reaching its limit is paused for
+        ``pause_seconds`` and counts from nothing again."""
+        keys = [self._key("login", key) for key in limits]
+        args = [
+            repr(now),
+            repr(now + pause_seconds),
+            repr(now + LOGIN_FAILURES_KEPT_SECONDS),
+            math.ceil(LOGIN_FAILURES_KEPT_SECONDS),
+            *limits.values(),
+        ]
+        await self._script("login_failed", keys, args)
+
+    async def login_succeeded(self, key: str) -> None:
+        async with translated():
+            await self._redis.delete(self._key("login", key))
 
     async def close(self) -> None:
         await self._redis.aclose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,10 +12,12 @@ import aiosqlite
 
 from bot.handoff.cases import (
     LIVE,
+    LOGIN_FAILURES_KEPT_SECONDS,
     OPEN_STATES,
     USER,
     WAITING,
     Account,
+    AuditEntry,
     Case,
     CaseMessage,
     DeskSession,
@@ -73,6 +76,22 @@ CREATE TABLE IF NOT EXISTS desk_sessions (
     csrf       TEXT NOT NULL,
     expires_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS case_audit (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    case_id INTEGER NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+    actor   TEXT NOT NULL,
+    action  TEXT NOT NULL,
+    at      REAL NOT NULL,
+    detail  TEXT
+);
+CREATE INDEX IF NOT EXISTS audit_by_case ON case_audit (case_id, id);
+CREATE TABLE IF NOT EXISTS login_failures (
+    key          TEXT PRIMARY KEY,
+    failures     INTEGER NOT NULL,
+    paused_until REAL NOT NULL,
+    expires_at   REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS login_failures_by_expiry ON login_failures (expires_at);
 """
 
 _CASE_COLUMNS = (
@@ -330,17 +349,42 @@ class SQLiteCaseStore:
     async def mark_delivered(self, message_id: int) -> None:
         await self._change("UPDATE case_messages SET delivered=1 WHERE id=?", message_id)
 
+    # --- Audit ---------------------------------------------------------------------------------
+
+    async def record(
+        self, reference: str, actor: str, action: str, at: float, detail: str | None = None
+    ) -> None:
+        """Adds to the case's audit record; nothing when the case is gone (forgotten)."""
+        await self._change(
+            "INSERT INTO case_audit (case_id, actor, action, at, detail)"
+            " SELECT id, ?, ?, ?, ? FROM cases WHERE reference=?",
+            actor,
+            action,
+            at,
+            detail,
+            reference,
+        )
+
+    async def audit(self, reference: str) -> list[AuditEntry]:
+        rows = await self._all(
+            "SELECT c.reference, a.actor, a.action, a.at, a.detail FROM case_audit a"
+            " JOIN cases c ON c.id = a.case_id WHERE c.reference=? ORDER BY a.id",
+            reference,
+        )
+        return [AuditEntry(*row) for row in rows]
+
     # --- Deletion ------------------------------------------------------------------------------
 
     async def delete_for(self, pseudonym: str) -> int:
-        """/forget: every case of this person, with its messages (ON DELETE CASCADE)."""
+        """/forget: every case of this person, with its messages and audit record (ON DELETE
+        CASCADE)."""
         deleted = await self._change("DELETE FROM cases WHERE pseudonym=?", pseudonym)
         await self._file.scrub()
         return deleted
 
     async def purge(self, cutoff: float) -> int:
-        """Retention: cases created before ``cutoff`` that are no longer open, and expired
-        desk sessions."""
+        """Retention: cases created before ``cutoff`` that are no longer open, with their
+        messages and audit records."""
         marks = ", ".join("?" for _ in OPEN_STATES)
         deleted = await self._change(
             f"DELETE FROM cases WHERE created_at < ? AND state NOT IN ({marks})",
@@ -352,6 +396,8 @@ class SQLiteCaseStore:
         return deleted
 
     async def purge_sessions(self, now: float) -> int:
+        """Expired desk sessions, and login failures no longer counted."""
+        await self._change("DELETE FROM login_failures WHERE expires_at <= ?", now)
         return await self._change("DELETE FROM desk_sessions WHERE expires_at <= ?", now)
 
     # --- Accounts and sessions -----------------------------------------------------------------
@@ -413,6 +459,42 @@ class SQLiteCaseStore:
 
     async def delete_session(self, token_hash: str) -> None:
         await self._change("DELETE FROM desk_sessions WHERE token_hash=?", token_hash)
+
+    # --- Failed logins -------------------------------------------------------------------------
+
+    async def login_paused(self, keys: Sequence[str], now: float) -> bool:
+        marks = ", ".join("?" for _ in keys)
+        row = await self._one(
+            f"SELECT COUNT(*) FROM login_failures WHERE key IN ({marks}) AND paused_until > ?",
+            *keys,
+            now,
+        )
+        return bool(row and row[0])
+
+    async def login_failed(
+        self, limits: Mapping[str, int], now: float, pause_seconds: float
+    ) -> None:
+        """One more failure under each key; a key reaching its limit is paused for
+        ``pause_seconds`` and counts from nothing again. Failures no longer counted are
+        deleted on the way (and by ``purge_sessions``)."""
+        async with self._file.transaction() as db:
+            await db.execute("DELETE FROM login_failures WHERE expires_at <= ?", (now,))
+            for key, limit in limits.items():
+                await db.execute(
+                    "INSERT INTO login_failures (key, failures, paused_until, expires_at)"
+                    " VALUES (?, 1, 0, ?) ON CONFLICT (key) DO UPDATE SET"
+                    " failures = failures + 1, expires_at = MAX(expires_at, excluded.expires_at)",
+                    (key, now + LOGIN_FAILURES_KEPT_SECONDS),
+                )
+                until = now + pause_seconds
+                await db.execute(
+                    "UPDATE login_failures SET failures=0, paused_until=?,"
+                    " expires_at=MAX(expires_at, ?) WHERE key=? AND failures >= ?",
+                    (until, until, key, limit),
+                )
+
+    async def login_succeeded(self, key: str) -> None:
+        await self._change("DELETE FROM login_failures WHERE key=?", key)
 
     async def close(self) -> None:
         await self._file.close()

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.handoff.cases import HANDLER, LEFT, LIVE, NOTICE, QUEUE, REFERRED, USER, WAITING
+from bot.handoff.cases import (
+    HANDLER,
+    LEFT,
+    LIVE,
+    LOGIN_FAILURES_KEPT_SECONDS,
+    NOTICE,
+    QUEUE,
+    REFERRED,
+    USER,
+    WAITING,
+)
 
 SUMMARY = {"incident_type": "webcam", "paid": "no"}
 
@@ -201,11 +211,108 @@ async def test_redis_keeps_nothing_of_a_forgotten_or_purged_case(redis_server):
         await store.add_message(case.id, HANDLER, "hello", 2.0)
         old = await new_case(store, "old-one", now=1.0, state=REFERRED)
         await store.add_message(old.id, NOTICE, "reference given", 1.0)
+        await store.record(case.reference, "alice", "wrote", 2.0)
+        await store.record(old.reference, "system", "opened", 1.0, REFERRED)
         assert await store.delete_for("forget-me") == 1
         assert await store.purge(cutoff=50.0) == 1
         keys = await client.keys("*")
         assert [k for k in keys if "forget-me" in k or "old-one" in k] == []
         assert sorted(k for k in keys if not k.startswith("aic:handoff:ids:")) == []
+    finally:
+        await client.aclose()
+        await store.close()
+
+
+async def test_the_audit_record_is_kept_in_order_and_goes_with_the_case(cases):
+    forgotten = await new_case(cases, "forget-me")
+    old = await new_case(cases, "old-one", now=1.0, state=REFERRED)
+    kept = await new_case(cases, "stays", now=1.0)
+    for case in (forgotten, old, kept):
+        await cases.record(case.reference, "system", "opened", 1.0, case.state)
+    await cases.record(forgotten.reference, "alice", "claimed", 2.0)
+    await cases.record(forgotten.reference, "alice", "wrote", 3.0)
+    await cases.record(forgotten.reference, "alice", "closed", 4.0, "advice given")
+    assert [
+        (e.actor, e.action, e.at, e.detail) for e in await cases.audit(forgotten.reference)
+    ] == [
+        ("system", "opened", 1.0, WAITING),
+        ("alice", "claimed", 2.0, None),
+        ("alice", "wrote", 3.0, None),
+        ("alice", "closed", 4.0, "advice given"),
+    ]
+    assert {e.reference for e in await cases.audit(forgotten.reference)} == {forgotten.reference}
+
+    assert await cases.delete_for("forget-me") == 1
+    assert await cases.audit(forgotten.reference) == []
+    # Nothing is recorded for a case that is gone, and nothing comes back with the reference.
+    await cases.record(forgotten.reference, "alice", "wrote", 5.0)
+    assert await cases.audit(forgotten.reference) == []
+
+    assert await cases.purge(cutoff=50.0) == 1
+    assert await cases.audit(old.reference) == []
+    assert len(await cases.audit(kept.reference)) == 1  # still open: kept, with its record
+
+
+async def test_failed_logins_pause_per_key_across_replicas(open_cases):
+    one, two = await open_cases(), await open_cases()
+    limits = {"pair": 2, "address": 3}
+    await one.login_failed(limits, 100.0, 60.0)
+    assert not await two.login_paused(["pair", "address"], 100.0)
+    await two.login_failed(limits, 101.0, 60.0)  # the second failure, through another replica
+    assert await one.login_paused(["pair"], 101.0)
+    assert not await one.login_paused(["address", "elsewhere"], 101.0)
+    assert await two.login_paused(["elsewhere", "pair"], 160.0)
+    assert not await two.login_paused(["pair"], 161.5)  # the pause is over
+    # The pause started the pair's count again; the address's went on: one more pauses it.
+    await one.login_failed({"other pair": 2, "address": 3}, 170.0, 60.0)
+    assert await two.login_paused(["address"], 170.0)
+    assert not await two.login_paused(["other pair"], 170.0)
+    # A right password clears the pair's count only.
+    await one.login_failed({"pair": 2}, 300.0, 60.0)
+    await two.login_succeeded("pair")
+    await one.login_failed({"pair": 2}, 301.0, 60.0)
+    assert not await one.login_paused(["pair"], 301.0)
+
+
+async def test_login_failures_are_forgotten_when_no_longer_counted(cases):
+    await cases.login_failed({"pair": 2}, 100.0, 60.0)
+    later = 100.0 + LOGIN_FAILURES_KEPT_SECONDS + 1
+    await cases.login_failed({"pair": 2}, later, 60.0)
+    assert not await cases.login_paused(["pair"], later)  # the first failure no longer counts
+
+
+async def test_sqlite_deletes_login_failures_no_longer_counted(tmp_path):
+    import sqlite3
+
+    from bot.handoff.cases_sqlite import SQLiteCaseStore
+
+    path = tmp_path / "handoff.db"
+    store = await SQLiteCaseStore.open(path)
+    try:
+        await store.login_failed({"pair": 5, "address": 1}, 100.0, 60.0)
+        await store.purge_sessions(100.0 + LOGIN_FAILURES_KEPT_SECONDS - 1)
+        with sqlite3.connect(path) as db:
+            assert db.execute("SELECT COUNT(*) FROM login_failures").fetchone()[0] == 2
+        await store.purge_sessions(100.0 + LOGIN_FAILURES_KEPT_SECONDS)
+        with sqlite3.connect(path) as db:
+            assert db.execute("SELECT COUNT(*) FROM login_failures").fetchone()[0] == 0
+    finally:
+        await store.close()
+
+
+async def test_redis_login_failures_expire_by_themselves(redis_server):
+    import redis.asyncio as aioredis
+
+    from bot.handoff.cases_redis import RedisCaseStore
+
+    store = await RedisCaseStore.open(redis_server.url)
+    client = aioredis.Redis.from_url(redis_server.url, decode_responses=True)
+    try:
+        await store.login_failed({"pair": 5, "address": 1}, 100.0, 60.0)
+        keys = await client.keys("aic:handoff:login:*")
+        assert sorted(keys) == ["aic:handoff:login:address", "aic:handoff:login:pair"]
+        for key in keys:
+            assert 0 < await client.ttl(key) <= LOGIN_FAILURES_KEPT_SECONDS
     finally:
         await client.aclose()
         await store.close()
