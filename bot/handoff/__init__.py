@@ -60,6 +60,7 @@ def setup(app: web.Application) -> None:
         secure_cookie=settings.desk_cookie_secure,
         trusted_proxies=settings.trusted_proxies,
         public_origin=settings.public_origin,
+        secret=settings.pseudonym_secret,
     )
     app.router.add_post("/widget/api/handoff", cors(widget_feed))
     app.cleanup_ctx.append(_run)

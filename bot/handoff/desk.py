@@ -7,6 +7,9 @@ changes something must carry the session's CSRF token in ``X-CSRF-Token`` and, w
 sends one, an ``Origin`` of this site. A handler only ever sees their own force's queue; a case
 of another force is answered 404, as if it did not exist.
 
+Failed logins are counted in the case store (so every replica shares the count), per name and
+address and per address, under keyed hashes of them: never the name or the address as typed.
+
 JSON API (all under /desk/api): ``POST login``, ``POST logout``, ``GET me``, ``GET queue``,
 ``GET cases/{reference}``, ``POST cases/{reference}/claim``, ``POST cases/{reference}/messages``,
 ``POST cases/{reference}/close``; ``GET /desk/ws`` pushes ``{"type": "queue"}`` and
@@ -29,6 +32,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from bot.address_limits import address_key
 from bot.client_address import client_address
 from bot.handoff.cases import LIVE, NOTICE, QUEUE, REFERRED, REPLIED, WAITING, Case, DeskSession
 from bot.handoff.passwords import verify_async
@@ -71,15 +75,15 @@ def setup(
     secure_cookie: bool,
     trusted_proxies: tuple[str, ...] = (),
     public_origin: str | None = None,
+    secret: bytes,
 ) -> None:
     app[DESK] = {
         "public_origin": public_origin,
         "session_seconds": session_seconds,
         "secure_cookie": secure_cookie,
         "trusted_proxies": trusted_proxies,
-        # (name, address) and address -> (failures, paused until): a pause never reaches a
-        # handler who logs in from somewhere else, so nobody can lock a known name out.
-        "failures": {},
+        # Keys failed logins are counted under (``_login_keys``).
+        "secret": secret,
         "checks_running": 0,
     }
     app.middlewares.append(_store_down)
@@ -214,6 +218,16 @@ async def _body(request: web.Request) -> dict:
     return body
 
 
+def _login_keys(secret: bytes, username: str, address: str) -> tuple[str, str]:
+    """The keys failed logins count under: the name with the address, and the address alone.
+    A pause never reaches a handler who logs in from somewhere else, so nobody can lock a known
+    name out. Keyed hashes: a mistyped password in the name field is not kept either."""
+    return (
+        "pair:" + address_key(secret, f"{len(username)}:{username}:{address}"),
+        "address:" + address_key(secret, address),
+    )
+
+
 async def login(request: web.Request) -> web.Response:
     if not _same_origin(request):
         raise _error(403, "wrong_origin")
@@ -221,12 +235,11 @@ async def login(request: web.Request) -> web.Response:
     username = str(body.get("username") or "").strip().lower()[:64]
     password = str(body.get("password") or "")[:1024]
     config = request.app[DESK]
-    failures: dict[tuple[str, ...], tuple[int, float]] = config["failures"]
     address = client_address(request, config["trusted_proxies"])
-    keys = ((username, address), (address,))
+    keys = _login_keys(config["secret"], username, address)
     handoff = request.app[HANDOFF]
     now = handoff.clock()
-    if any(failures.get(key, (0, 0.0))[1] > now for key in keys):
+    if await handoff.cases.login_paused(keys, now):
         raise _error(429, "too_many_attempts")
     if config["checks_running"] >= MAX_PASSWORD_CHECKS_AT_ONCE:
         # Each check is tens of milliseconds of a core on purpose: a crowd of them would starve
@@ -239,13 +252,11 @@ async def login(request: web.Request) -> web.Response:
     finally:
         config["checks_running"] -= 1
     if not verified or not account:
-        limits = (LOGIN_FAILURES_BEFORE_PAUSE, ADDRESS_FAILURES_BEFORE_PAUSE)
-        for key, limit in zip(keys, limits, strict=True):
-            count = failures.get(key, (0, 0.0))[0] + 1
-            failures[key] = (0, now + LOGIN_PAUSE_SECONDS) if count >= limit else (count, 0.0)
+        limits = {keys[0]: LOGIN_FAILURES_BEFORE_PAUSE, keys[1]: ADDRESS_FAILURES_BEFORE_PAUSE}
+        await handoff.cases.login_failed(limits, now, LOGIN_PAUSE_SECONDS)
         log.info("desk login refused")
         raise _error(401, "wrong_name_or_password")
-    failures.pop(keys[0], None)
+    await handoff.cases.login_succeeded(keys[0])
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     await handoff.cases.create_session(
         _token_hash(token), account.username, csrf, now + config["session_seconds"]
@@ -355,6 +366,11 @@ async def _detail(handoff: Handoff, case: Case, session: DeskSession) -> dict:
         "can_close": (case.state == LIVE and case.handler == session.username)
         or case.state == REFERRED,
         "messages": messages,
+        # Who opened, claimed, wrote to and closed it, and when: read-only, never any text.
+        "audit": [
+            {"by": e.actor, "action": e.action, "at": e.at, "detail": e.detail}
+            for e in await handoff.cases.audit(case.reference)
+        ],
     }
 
 
@@ -392,7 +408,7 @@ async def close(request: web.Request) -> web.Response:
     if case.state == LIVE and case.handler != session.username:
         raise _error(409, "not_your_live_case")
     handoff = request.app[HANDOFF]
-    if not await handoff.close(case, outcome):
+    if not await handoff.close(case, outcome, session.username):
         raise _error(409, "cannot_close")
     fresh = await handoff.cases.case(case.id)
     assert fresh is not None

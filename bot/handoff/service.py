@@ -29,16 +29,24 @@ from aic_shared.language import ENGLISH, normalise
 from bot.address_limits import REQUESTING_ADDRESS, AddressLimits, cases_limit
 from bot.conversation import KeyedLocks, clean_text
 from bot.handoff.cases import (
+    CLAIMED,
     CLOSED,
+    CLOSED_IT,
     HANDLER,
     LEFT,
+    LEFT_IT,
     LIVE,
     NOTICE,
+    OPENED,
+    PERSON,
     QUEUE,
     REFERRED,
+    REFERRED_IT,
     REPLIED,
+    SYSTEM,
     USER,
     WAITING,
+    WROTE,
     Case,
     CaseMessage,
     CaseStore,
@@ -226,6 +234,7 @@ class Handoff:
                     now=now,
                 )
                 log.info("hand-off case opened (%s, %s)", queue, state)
+                await self.cases.record(case.reference, SYSTEM, OPENED, now, state)
                 await self.hub.publish(queue, {"type": "queue"})
             if case.state == REFERRED:
                 name = referral_text(referral, case.queue)
@@ -348,6 +357,7 @@ class Handoff:
         now = self.clock()
         if await self.cases.finish(case.id, (WAITING, LIVE), LEFT, now, "person left"):
             log.info("hand-off case left by the person (%s)", case.queue)
+            await self.cases.record(case.reference, PERSON, LEFT_IT, now)
             await self.cases.add_message(
                 case.id,
                 REPLIED,
@@ -421,8 +431,10 @@ class Handoff:
     # --- The desk's side -----------------------------------------------------------------------
 
     async def claim(self, case: Case, handler: str) -> bool:
-        if not await self.cases.claim(case.id, handler, self.clock()):
+        now = self.clock()
+        if not await self.cases.claim(case.id, handler, now):
             return False
+        await self.cases.record(case.reference, handler, CLAIMED, now)
         log.info("hand-off case claimed (%s)", case.queue)
         await self._notify(case, "utter_frontdoor_handoff_claimed", leave=True)
         await self.hub.publish(case.queue, {"type": "queue"})
@@ -431,19 +443,24 @@ class Handoff:
 
     async def say(self, case: Case, text: str) -> CaseMessage:
         message = await self.cases.add_message(case.id, HANDLER, text, self.clock())
+        await self.cases.record(case.reference, case.handler or HANDLER, WROTE, message.at)
         await self.hub.publish(case.queue, {"type": "case", "reference": case.reference})
         await self.deliver(case, message)
         return message
 
-    async def close(self, case: Case, outcome: str) -> bool:
+    async def close(self, case: Case, outcome: str, handler: str) -> bool:
         """End a live chat (the person is told and is back with the assistant), or record the
         outcome of a referred case someone called 101 about."""
+        now = self.clock()
         if case.state == LIVE:
-            if not await self.cases.finish(case.id, (LIVE,), CLOSED, self.clock(), outcome):
+            if not await self.cases.finish(case.id, (LIVE,), CLOSED, now, outcome):
                 return False
+            await self.cases.record(case.reference, handler, CLOSED_IT, now, outcome)
             await self._notify(case, "utter_frontdoor_handoff_ended", leave=False)
-        elif not await self.cases.finish(case.id, (REFERRED,), CLOSED, self.clock(), outcome):
+        elif not await self.cases.finish(case.id, (REFERRED,), CLOSED, now, outcome):
             return False
+        else:
+            await self.cases.record(case.reference, handler, CLOSED_IT, now, outcome)
         await self.hub.publish(case.queue, {"type": "queue"})
         await self.hub.publish(case.queue, {"type": "case", "reference": case.reference})
         return True
@@ -522,6 +539,7 @@ class Handoff:
         for case in await self.cases.waiting_since(now - self._wait_seconds):
             if await self.cases.finish(case.id, (WAITING,), REFERRED, now):
                 log.info("hand-off case not picked up in time (%s)", case.queue)
+                await self.cases.record(case.reference, SYSTEM, REFERRED_IT, now)
                 name = referral_text("utter_frontdoor_handoff_no_answer", case.queue)
                 await self._notify(case, name, leave=False)
                 await self.hub.publish(case.queue, {"type": "queue"})
