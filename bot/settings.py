@@ -73,6 +73,18 @@ class Settings:
     purge_interval_minutes: float = 15.0
     redis_url: str | None = field(default=None, repr=False)
     tracker_redis_url: str | None = field(default=None, repr=False)
+    # Anonymous daily statistics (bot/statistics/): how many days they are kept, and the force a
+    # Telegram conversation counts under until the person names their area (a force id from
+    # data/knowledge.yml, or "national").
+    statistics_retention_days: int = 400
+    telegram_force: str = "national"
+    # Prometheus metrics (bot/metrics_server.py): on their own listener, never on the public
+    # port; off unless AIC_METRICS_PORT is set. With a token, scrapes must send it as a Bearer.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = None
+    metrics_token: str | None = field(default=None, repr=False)
+    # Probed for the metrics' availability gauge (Rasa's own endpoints.yml names it for Rasa).
+    action_server_url: str = "http://127.0.0.1:5055"
 
     @property
     def retention_seconds(self) -> float:
@@ -216,6 +228,17 @@ class Settings:
             # Set when Rasa keeps trackers in Redis (deploy/endpoints.redis.yml); otherwise
             # /forget and retention delete from the SQLite tracker store at AIC_TRACKER_DB.
             tracker_redis_url=_redis_url("AIC_TRACKER_REDIS_URL", get("TRACKER_REDIS_URL")),
+            statistics_retention_days=_number(
+                get("STATISTICS_RETENTION_DAYS"),
+                cls.statistics_retention_days,
+                int,
+                "AIC_STATISTICS_RETENTION_DAYS",
+            ),
+            telegram_force=(get("TELEGRAM_FORCE") or cls.telegram_force).lower(),
+            metrics_host=get("METRICS_HOST") or cls.metrics_host,
+            metrics_port=_number(get("METRICS_PORT"), None, int, "AIC_METRICS_PORT"),
+            metrics_token=_secret("AIC_METRICS_TOKEN", get("METRICS_TOKEN"), 16),
+            action_server_url=(get("ACTION_SERVER_URL") or cls.action_server_url).rstrip("/"),
         )
 
 

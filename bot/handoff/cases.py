@@ -40,6 +40,10 @@ OPENED, CLAIMED, WROTE, CLOSED_IT, LEFT_IT, REFERRED_IT = (
     "left",
     "referred",
 )
+# Desk roles (``python -m bot.handoff.accounts``): a handler works their force's queue; a
+# supervisor does too, and also reads their force's anonymous statistics (bot/statistics/).
+HANDLER_ROLE, SUPERVISOR_ROLE = "handler", "supervisor"
+ROLES = (HANDLER_ROLE, SUPERVISOR_ROLE)
 # A login failure is counted this long after the last one (or until its pause ends).
 LOGIN_FAILURES_KEPT_SECONDS = 3600.0
 
@@ -92,6 +96,7 @@ class Account:
     username: str
     force: str
     password_hash: str
+    role: str = HANDLER_ROLE
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,11 @@ class DeskSession:
     force: str
     csrf: str
     expires_at: float
+    role: str = HANDLER_ROLE
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role == SUPERVISOR_ROLE
 
 
 class CaseStore(Protocol):
