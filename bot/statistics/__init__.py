@@ -1,0 +1,1 @@
+"""Anonymous daily statistics for a force's supervisors."""
