@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import knowledge
 from actions.facts import TRIAGE_SLOTS, TriageFacts, known_facts
 from actions.statements import new_facts
+from actions.statistics import send_triage_figures
 
 STEP_SEPARATOR = "+"
 
@@ -159,6 +160,7 @@ class ActionStartAdvice(Action):
         plan = [STEP_SEPARATOR.join(step) for step in plan_advice(facts)]
         old_plan = tracker.get_slot("advice_plan")
         if not old_plan:
+            send_triage_figures(dispatcher, facts)
             return [SlotSet("advice_plan", plan), *send_step_and_prompt(dispatcher, plan, 0, facts)]
         # The triage was opened again during the steps by something new: take it in and keep
         # the person's place.

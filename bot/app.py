@@ -24,6 +24,7 @@ from bot.open_stores import close_tracker_admin, open_store, open_tracker_admin
 from bot.rasa_client import RasaClient
 from bot.responses import Responses
 from bot.settings import Settings
+from bot.statistics import recorder as statistics
 
 routes = web.RouteTableDef()
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -107,6 +108,8 @@ def create_app(settings: Settings) -> web.Application:
         app.on_response_prepare.append(require_https)
     app.cleanup_ctx.append(_core)
     purge.setup(app)  # retention on a schedule; after _core, as it needs Conversations
+    # Counting, after _core and purge (it hooks into both), before the hand-off that counts.
+    statistics.setup(app)
     # The doors come after _core in cleanup_ctx: they start once Conversations exists and stop
     # before it closes.
     bot.widget.setup(app)

@@ -21,6 +21,7 @@ from typing import Any
 
 from aic_shared.language import ENGLISH, choose_language, detect_language, normalise
 from aic_shared.language import ENTITY as LANGUAGE_ENTITY
+from bot import metrics
 from bot.messages import Button, Reply
 from bot.people import Address, Store
 from bot.pseudonym import pseudonym
@@ -136,6 +137,8 @@ class Conversations:
         # Called with the pseudonym on /forget only: the hand-off's cases (with a reference
         # someone may still call about) follow their own retention, not the 24-hour one.
         self.forgetters: list[Callable[[str], Any]] = []
+        # bot.statistics sets this: it counts conversations begun and triages finished.
+        self.statistics: Any = None
 
     def pseudonym(self, channel: str, user_key: str | int) -> str:
         return pseudonym(self._secret, channel, user_key)
@@ -239,7 +242,7 @@ class Conversations:
                 try:
                     offered = await self._store.offered(who)
                 except ConnectionError:  # the store went away since _admit
-                    return self.say("utter_frontdoor_unavailable", channel)
+                    return self._fallback(channel, "store_unavailable")
                 button = next((b for b in offered if b.payload == payload), None)
                 if button is not None:
                     return await self._ask(who, channel, button.payload, button.title)
@@ -361,6 +364,7 @@ class Conversations:
         """Record the person's address and activity and spend a rate-limit token. Returns the
         reply to give instead of a turn (over the limit, or the store is down) or None, and
         the language stored for them."""
+        metrics.TURNS.labels(channel).inc()
         try:
             admission = await self._store.admit(
                 who, channel, str(user_key), self._clock(), self._rate_limit
@@ -369,7 +373,10 @@ class Conversations:
             # bot/'s store (SQLite or Redis) cannot be reached: without it there is no rate
             # limit, no button check and no way to forget, so only the safety message goes out.
             log.warning("store unavailable on %s: %s", channel, type(error).__name__)
-            return self.say("utter_frontdoor_unavailable", channel), NO_LANGUAGE
+            return self._fallback(channel, "store_unavailable"), NO_LANGUAGE
+        if admission.new and self.statistics is not None:
+            # A new person has no stored language, so the turn's is already the one settled.
+            await self.statistics.conversation_started(channel, self.answered_in())
         stored = (admission.language, admission.language_chosen)
         if admission.verdict is Verdict.ALLOWED:
             return None, stored
@@ -403,14 +410,15 @@ class Conversations:
             replies = await self._rasa.send(who, message, channel, metadata)
         except RasaUnavailable as error:
             log.warning("rasa unavailable on %s: %s", channel, error)
-            return self.say("utter_frontdoor_unavailable", channel)
+            return self._fallback(channel, "rasa_unavailable")
         if not replies and not silence_ok:
             # Rasa answers nothing when a custom action fails (e.g. the action server is down).
             log.warning("rasa gave no reply on %s", channel)
-            return self.say("utter_frontdoor_unavailable", channel)
+            return self._fallback(channel, "no_reply")
         if self.handoff is not None:
             replies = await self.handoff.after_turn(who, channel, replies)
-        # Rasa's custom payloads are for bot/ (the hand-off); none is shown as it is.
+        await self._count_triage(channel, language, replies)
+        # Rasa's custom payloads are for bot/ (the hand-off, the statistics); none is shown.
         replies = [reply for reply in replies if not isinstance(reply, Custom)]
         try:
             await self._store.set_offered(who, [b for reply in replies for b in reply.buttons])
@@ -418,6 +426,24 @@ class Conversations:
             # The answer is still worth giving; a press on its buttons arrives as plain text.
             log.warning("store unavailable on %s: %s", channel, type(error).__name__)
         return replies
+
+    def _fallback(self, channel: str, reason: str) -> list[Reply]:
+        """The safety essentials instead of an answer Rasa could not give."""
+        metrics.SAFETY_FALLBACKS.labels(channel, reason).inc()
+        if reason == "store_unavailable":
+            metrics.ERRORS.labels("store_unavailable").inc()
+        return self.say("utter_frontdoor_unavailable", channel)
+
+    async def _count_triage(self, channel: str, language: str, replies: list[Reply]) -> None:
+        """Rasa's ``{"statistics": {"triage": {...}}}``, sent once when a triage's steps begin:
+        canonical values only (actions/statistics.py), checked again by bot.statistics."""
+        if self.statistics is None:
+            return
+        for reply in replies:
+            if isinstance(reply, Custom) and isinstance(reply.payload.get("statistics"), dict):
+                figures = reply.payload["statistics"].get("triage")
+                if isinstance(figures, dict):
+                    await self.statistics.triage_finished(channel, language, figures)
 
     async def _erase(self, who: str) -> None:
         await self._tracker_admin.delete(who)

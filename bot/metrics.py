@@ -47,9 +47,7 @@ ERRORS = Counter("aic_errors", "Errors bot/ handled, by kind.", ["kind"])
 HANDOFFS_QUEUED = Counter(
     "aic_handoffs_queued", "Hand-off cases that joined a force's queue.", ["force"]
 )
-HANDOFFS_CLAIMED = Counter(
-    "aic_handoffs_claimed", "Hand-off cases a handler claimed.", ["force"]
-)
+HANDOFFS_CLAIMED = Counter("aic_handoffs_claimed", "Hand-off cases a handler claimed.", ["force"])
 HANDOFFS_REFERRED = Counter(
     "aic_handoffs_referred",
     "Hand-off cases that became a reference to quote on 101, by force and reason.",

@@ -25,6 +25,14 @@ from bot.messages import Button
 from bot.people import Address, Admission, SQLiteStore, Store
 from bot.people_redis import RedisStore, RedisTrackerAdmin, StoreUnavailable
 from bot.settings import Settings
+from bot.statistics.counts import CountKey
+from bot.statistics.store import (
+    RedisStatisticsStore,
+    Row,
+    SQLiteStatisticsStore,
+    StatisticsStore,
+)
+from bot.statistics.store import store_path as statistics_path
 from bot.tracker_admin import SQLiteTrackerAdmin, TrackerAdmin
 
 if TYPE_CHECKING:
@@ -37,9 +45,11 @@ S = TypeVar("S")
 
 __all__ = [
     "ReconnectingCaseStore",
+    "ReconnectingStatisticsStore",
     "ReconnectingStore",
     "StoreUnavailable",
     "open_case_store",
+    "open_statistics_store",
     "open_store",
     "open_tracker_admin",
 ]
@@ -192,3 +202,36 @@ async def close_tracker_admin(admin: TrackerAdmin) -> None:
     close = getattr(admin, "close", None)
     if close is not None:
         await close()
+
+
+class ReconnectingStatisticsStore(Reconnecting["StatisticsStore"]):
+    """The statistics' store, opened lazily and again after it could not be."""
+
+    async def add(self, day: str, keys: Sequence[CountKey]) -> None:
+        await self._call("add", day, keys)
+
+    async def rows(self, force: str, first_day: str, last_day: str) -> list[Row]:
+        return await self._call("rows", force, first_day, last_day)
+
+    async def purge(self, before_day: str) -> int:
+        return await self._call("purge", before_day)
+
+    async def ping(self) -> None:
+        await self._call("ping")
+
+
+async def open_statistics_store(settings: Settings) -> ReconnectingStatisticsStore:
+    """The daily counters' store: Redis with ``AIC_REDIS_URL``, else SQLite in
+    ``{AIC_DATA_DIR}/statistics.db``. Open if it can be opened now."""
+    if settings.redis_url:
+        opener: Callable[[], Awaitable[StatisticsStore]] = partial(
+            RedisStatisticsStore.open, settings.redis_url, settings.statistics_retention_days
+        )
+        store = ReconnectingStatisticsStore(opener, "statistics redis")
+    else:
+        store = ReconnectingStatisticsStore(
+            partial(SQLiteStatisticsStore.open, statistics_path(settings.data_dir)),
+            "statistics sqlite",
+        )
+    await _first_attempt(store, "the statistics' store")
+    return store

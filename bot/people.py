@@ -35,6 +35,8 @@ class Admission:
     verdict: Verdict
     language: str | None = None
     language_chosen: bool = False
+    # No record of this person before this turn: a conversation begins (bot.statistics).
+    new: bool = False
 
 
 class Store(Protocol):
@@ -65,7 +67,8 @@ CREATE TABLE IF NOT EXISTS people (
     offered      TEXT NOT NULL DEFAULT '[]',
     rate_tokens  REAL,
     rate_updated REAL,
-    rate_told    INTEGER NOT NULL DEFAULT 0
+    rate_told    INTEGER NOT NULL DEFAULT 0,
+    first_active REAL
 )
 """
 # Store.admit in one statement, so one hop to the connection's thread (each costs more than
@@ -75,11 +78,13 @@ CREATE TABLE IF NOT EXISTS people (
 # read under the statement's write lock. rate_told: 0 after a turn let through, 1 after a
 # refusal the person was told of, 2 after a quiet one (the verdict, read back by RETURNING).
 _ADMIT = """
-INSERT INTO people (pseudonym, channel, address, last_active, rate_tokens, rate_updated, rate_told)
+INSERT INTO people (pseudonym, channel, address, last_active, rate_tokens, rate_updated, rate_told,
+                    first_active)
 SELECT :pseudonym, :channel, :address, :now,
        CASE WHEN tokens >= 1.0 THEN tokens - 1.0 ELSE tokens END,
        :now,
-       CASE WHEN tokens >= 1.0 THEN 0 WHEN told THEN 2 ELSE 1 END
+       CASE WHEN tokens >= 1.0 THEN 0 WHEN told THEN 2 ELSE 1 END,
+       :now
 FROM (
     SELECT MIN(:capacity, COALESCE(p.rate_tokens, :capacity)
                + MAX(0.0, :now - COALESCE(p.rate_updated, :now)) * :capacity / 60.0) AS tokens,
@@ -90,11 +95,14 @@ WHERE true  -- else SQLite reads ON CONFLICT as the join's ON
 ON CONFLICT(pseudonym) DO UPDATE SET channel=excluded.channel, address=excluded.address,
     last_active=excluded.last_active, rate_tokens=excluded.rate_tokens,
     rate_updated=excluded.rate_updated, rate_told=excluded.rate_told
-RETURNING rate_told, language, language_chosen
+RETURNING rate_told, language, language_chosen, first_active = last_active
 """
 _VERDICTS = (Verdict.ALLOWED, Verdict.REFUSED, Verdict.REFUSED_QUIETLY)  # by rate_told
 # Columns added after the first release: added to an older bot.db when it is opened.
 ADDED_COLUMNS = {
+    # Set when the row is made, never updated: a turn that finds it equal to last_active is
+    # the person's first (bot.people.Admission.new).
+    "first_active": "ALTER TABLE people ADD COLUMN first_active REAL",
     "language": "ALTER TABLE people ADD COLUMN language TEXT",
     "language_chosen": "ALTER TABLE people ADD COLUMN language_chosen INTEGER NOT NULL DEFAULT 0",
 }
@@ -132,8 +140,8 @@ class SQLiteStore:
             },
         )
         assert row is not None  # an upsert's RETURNING always has its row
-        told, language, chosen = row
-        return Admission(_VERDICTS[told], language, bool(chosen))
+        told, language, chosen, new = row
+        return Admission(_VERDICTS[told], language, bool(chosen), bool(new))
 
     async def address(self, pseudonym: str) -> Address | None:
         row = await self._file.fetchone(

@@ -72,6 +72,7 @@ redis.call('HSET', KEYS[1], 'rate_tokens', tostring(tokens), 'rate_updated', tos
 # address, pseudonym, ttl.
 _ADMIT = (
     """
+local new = redis.call('EXISTS', KEYS[1]) == 0 and 1 or 0
 redis.call('HSET', KEYS[1], 'channel', ARGV[3], 'address', ARGV[4], 'last_active', ARGV[1])
 if tonumber(ARGV[6]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[6]) end
 redis.call('ZADD', KEYS[2], ARGV[1], ARGV[5])
@@ -79,7 +80,7 @@ redis.call('ZADD', KEYS[2], ARGV[1], ARGV[5])
     + _SPEND
     + """
 local language = redis.call('HMGET', KEYS[1], 'language', 'language_chosen')
-return {verdict, language[1], language[2]}
+return {verdict, language[1], language[2], new}
 """
 )
 _VERDICTS = (Verdict.ALLOWED, Verdict.REFUSED, Verdict.REFUSED_QUIETLY)
@@ -132,10 +133,10 @@ class RedisStore:
     ) -> Admission:
         args = [repr(now), per_minute, channel, address, pseudonym, self._ttl or 0]
         async with translated():
-            code, language, chosen = await self._admit(
+            code, language, chosen, new = await self._admit(
                 keys=[person_key(pseudonym), ACTIVE_KEY], args=args
             )
-        return Admission(_VERDICTS[int(code)], language or None, chosen == "1")
+        return Admission(_VERDICTS[int(code)], language or None, chosen == "1", new == 1)
 
     async def address(self, pseudonym: str) -> Address | None:
         async with translated():

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,7 @@ from urllib.parse import quote
 
 import aiohttp
 
+from bot import metrics
 from bot.messages import Button, Reply
 
 
@@ -69,14 +71,15 @@ class RasaClient:
             "input_channel": input_channel,
             "metadata": metadata,
         }
-        data = await self._request(sender, "POST", "/webhooks/rest/webhook", body=body)
+        data = await self._timed("message", sender, "POST", "/webhooks/rest/webhook", body=body)
         if not isinstance(data, list):
             raise RasaUnavailable("reply is not a list")
         return [reply for item in data if (reply := _reply(item)) is not None]
 
     async def events(self, sender: str) -> list[dict[str, Any]]:
         """The events of ``sender``'s conversation since its last restart."""
-        data = await self._request(
+        data = await self._timed(
+            "tracker",
             sender,
             "GET",
             f"/conversations/{quote(sender, safe='')}/tracker",
@@ -85,6 +88,19 @@ class RasaClient:
         if not isinstance(data, dict) or not isinstance(data.get("events", []), list):
             raise RasaUnavailable("tracker is not a tracker")
         return data.get("events") or []
+
+    async def _timed(self, call: str, sender: str, *args: Any, **kwargs: Any) -> Any:
+        """``_request``, its time in ``aic_rasa_request_seconds`` and its failure in
+        ``aic_errors`` (a timeout apart from any other failure)."""
+        started = time.perf_counter()
+        try:
+            return await self._request(sender, *args, **kwargs)
+        except RasaUnavailable as error:
+            timed_out = isinstance(error.__cause__, (TimeoutError, aiohttp.ConnectionTimeoutError))
+            metrics.ERRORS.labels("rasa_timeout" if timed_out else "rasa_unavailable").inc()
+            raise
+        finally:
+            metrics.RASA_SECONDS.labels(call).observe(time.perf_counter() - started)
 
     async def _request(
         self,

@@ -31,6 +31,7 @@ from bot.messages import Reply
 from bot.open_stores import open_case_store
 from bot.purge import PURGE_HOOKS
 from bot.responses import MissingResponses, Responses
+from bot.statistics.recorder import STATISTICS
 
 __all__ = ["HANDOFF", "Handoff", "setup", "store_path"]
 
@@ -86,6 +87,7 @@ async def _run(app: web.Application) -> AsyncIterator[None]:
         hub=hub,
     )
     _add_pushers(app, handoff)
+    handoff.statistics = app.get(STATISTICS)
     app[HANDOFF] = handoff
     conversations = app[CONVERSATIONS]
     conversations.handoff = handoff

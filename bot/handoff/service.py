@@ -26,6 +26,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aic_shared.language import ENGLISH, normalise
+from bot import metrics
 from bot.address_limits import REQUESTING_ADDRESS, AddressLimits, cases_limit
 from bot.conversation import KeyedLocks, clean_text
 from bot.handoff.cases import (
@@ -151,6 +152,8 @@ class Handoff:
         # One recount of a queue's places at a time in this process (the store's tell_position
         # keeps replicas from telling a place twice).
         self._queue_locks = KeyedLocks()
+        # bot.statistics.recorder.Statistics when counting is on: what happened to each request.
+        self.statistics: Any = None
 
     # --- Texts ---------------------------------------------------------------------------------
 
@@ -235,6 +238,13 @@ class Handoff:
                 )
                 log.info("hand-off case opened (%s, %s)", queue, state)
                 await self.cases.record(case.reference, SYSTEM, OPENED, now, state)
+                if state == WAITING:
+                    metrics.HANDOFFS_QUEUED.labels(queue).inc()
+                    event = "queued"
+                else:
+                    event = "queue_full" if referral.endswith("queue_full") else "out_of_hours"
+                    metrics.HANDOFFS_REFERRED.labels(queue, event).inc()
+                await self._count(queue, channel, language, "requested", event)
                 await self.hub.publish(queue, {"type": "queue"})
             if case.state == REFERRED:
                 name = referral_text(referral, case.queue)
@@ -244,6 +254,7 @@ class Handoff:
             await self.cases.tell_position(case.id, position)
         except Exception as error:  # the case store is down: say so, never pretend
             log.error("hand-off case could not be opened: %s", type(error).__name__)
+            metrics.ERRORS.labels("case_store_unavailable").inc()
             return [
                 Reply(self.text("utter_frontdoor_handoff_unavailable", channel, None, language))
             ]
@@ -268,6 +279,7 @@ class Handoff:
             # Whether they are in a hand-off cannot be known now: the assistant answers (with
             # the safety essentials if it must) rather than nobody.
             log.warning("hand-off store unavailable: %s", type(error).__name__)
+            metrics.ERRORS.labels("case_store_unavailable").inc()
             return None
 
     async def route(
@@ -358,6 +370,7 @@ class Handoff:
         if await self.cases.finish(case.id, (WAITING, LIVE), LEFT, now, "person left"):
             log.info("hand-off case left by the person (%s)", case.queue)
             await self.cases.record(case.reference, PERSON, LEFT_IT, now)
+            await self._count(case.queue, channel, language or ENGLISH, "left")
             await self.cases.add_message(
                 case.id,
                 REPLIED,
@@ -436,6 +449,12 @@ class Handoff:
             return False
         await self.cases.record(case.reference, handler, CLAIMED, now)
         log.info("hand-off case claimed (%s)", case.queue)
+        waited = max(0.0, now - case.created_at)
+        metrics.HANDOFFS_CLAIMED.labels(case.queue).inc()
+        metrics.HANDOFF_WAIT_SECONDS.labels(case.queue).observe(waited)
+        if self.statistics is not None:
+            language = await self.language(case.pseudonym)
+            await self.statistics.handoff_claimed(case.queue, case.channel, language, waited)
         await self._notify(case, "utter_frontdoor_handoff_claimed", leave=True)
         await self.hub.publish(case.queue, {"type": "queue"})
         await self.tell_places(case.queue)
@@ -461,9 +480,16 @@ class Handoff:
             return False
         else:
             await self.cases.record(case.reference, handler, CLOSED_IT, now, outcome)
+        if self.statistics is not None:
+            language = await self.language(case.pseudonym)
+            await self.statistics.handoff_closed(case.queue, case.channel, language, outcome)
         await self.hub.publish(case.queue, {"type": "queue"})
         await self.hub.publish(case.queue, {"type": "case", "reference": case.reference})
         return True
+
+    async def _count(self, queue: str, channel: str, language: str, *events: str) -> None:
+        if self.statistics is not None:
+            await self.statistics.handoff(queue, channel, language, *events)
 
     # --- Places in the queue -------------------------------------------------------------------
 
@@ -540,6 +566,9 @@ class Handoff:
             if await self.cases.finish(case.id, (WAITING,), REFERRED, now):
                 log.info("hand-off case not picked up in time (%s)", case.queue)
                 await self.cases.record(case.reference, SYSTEM, REFERRED_IT, now)
+                metrics.HANDOFFS_REFERRED.labels(case.queue, "not_picked_up").inc()
+                language = await self.language(case.pseudonym)
+                await self._count(case.queue, case.channel, language, "not_picked_up")
                 name = referral_text("utter_frontdoor_handoff_no_answer", case.queue)
                 await self._notify(case, name, leave=False)
                 await self.hub.publish(case.queue, {"type": "queue"})

@@ -9,7 +9,7 @@ reach of the force page's scripts. The frame may be embedded by the origins in
 (``bot/framing.py``). The frame talks to the routes below over plain HTTP JSON, from its own
 origin (no cookies, no Rasa socketio):
 
-``POST /widget/api/message``  ``{"session", "id", "text" | "payload"}`` -> ``{"replies": [...]}``
+``POST /widget/api/message``  ``{"session", "id", "text" | "payload", "force"?}`` -> ``{"replies": [...]}``
 ``POST /widget/api/history``  ``{"session"}`` -> ``{"messages": [...]}``
 ``POST /widget/api/forget``   ``{"session"}`` -> ``{"ok": true, "text": ...}``
 ``GET  /widget/config.json``  texts the widget needs before it can reach us (from the domain)
@@ -50,6 +50,7 @@ from bot.httpjson import (
     require_string,
 )
 from bot.responses import Responses
+from bot.statistics.recorder import DOOR_FORCE
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 # "too long" message; this cap only refuses what no person types into the widget.
 MAX_TEXT_CHARS = 8000
 MAX_PAYLOAD_CHARS = 1000
+MAX_FORCE_CHARS = 64
 # How long, and how many, answered message ids are remembered to make retries idempotent.
 REPLAY_SECONDS = 15 * 60
 REPLAY_MAX_ENTRIES = 20_000
@@ -279,10 +281,16 @@ async def message(request: web.Request) -> web.Response:
     for name, value in (("language", language), ("language_hint", hint)):
         if value is not None and value not in LANGUAGES:
             raise BadRequest(f"'{name}' must be one of {', '.join(LANGUAGES)}")
+    # The force whose site the widget is on (its data-force): counted under it (bot.statistics,
+    # which takes only a force it knows, and counts anything else under "national").
+    force = body.get("force")
+    if force is not None:
+        require_string(force, "force", MAX_FORCE_CHARS)
 
     conversations = request.app[CONVERSATIONS]
 
     async def answer() -> dict:
+        DOOR_FORCE.set(force)
         if command is not None:
             replies = await conversations.command(CHANNEL, session, command, language_hint=hint)
         else:

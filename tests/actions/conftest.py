@@ -47,4 +47,9 @@ def dispatcher() -> CollectingDispatcher:
 
 
 def responses(dispatcher: CollectingDispatcher) -> list[str]:
-    return [message["response"] for message in dispatcher.messages]
+    """The responses shown to the person (custom messages for bot/ are left out)."""
+    return [message["response"] for message in dispatcher.messages if not message.get("custom")]
+
+
+def custom_messages(dispatcher: CollectingDispatcher) -> list[dict]:
+    return [message["custom"] for message in dispatcher.messages if message.get("custom")]

@@ -11,7 +11,7 @@ from actions.advice import (
     response_values,
 )
 from actions.facts import TriageFacts
-from tests.actions.conftest import make_tracker, responses
+from tests.actions.conftest import custom_messages, make_tracker, responses
 
 
 def flat(plan):
@@ -168,6 +168,34 @@ async def test_starting_the_advice_sends_the_first_step_and_remembers_the_plan(d
     ]
     plan = events[0]["value"]
     assert events == [SlotSet("advice_plan", plan), SlotSet("advice_position", 1.0)]
+    # The triage's figures for the anonymous statistics, once, as canonical values.
+    assert custom_messages(dispatcher) == [
+        {
+            "statistics": {
+                "triage": {
+                    "incident_type": "webcam",
+                    "paid": "no",
+                    "platforms": ["snapchat"],
+                    "under_18": "no",
+                    "force_area": "south_wales",
+                }
+            }
+        }
+    ]
+
+
+async def test_a_triage_opened_again_during_the_steps_is_not_counted_again(dispatcher, domain):
+    tracker = make_tracker(
+        slots={
+            "incident_type": "images",
+            "platforms": ["instagram"],
+            "paid": "yes",
+            "advice_plan": ["utter_advice_intro", "utter_advice_dont_panic"],
+            "advice_position": 1.0,
+        }
+    )
+    await ActionStartAdvice().run(dispatcher, tracker, domain)
+    assert custom_messages(dispatcher) == []
 
 
 async def test_walking_the_steps_reaches_the_end_with_the_force_and_platform_filled_in(domain):

@@ -72,7 +72,7 @@ async def test_turns_at_once_spend_one_bucket_exactly(store):
 
 async def test_admit_records_the_person_spends_a_token_and_reads_the_language(store):
     first = await store.admit("p1", "telegram", "12345", 100.0, 2)
-    assert first == Admission(Verdict.ALLOWED, None, False)
+    assert first == Admission(Verdict.ALLOWED, None, False, new=True)
     assert await store.address("p1") == Address("telegram", "12345")
     assert await store.inactive_since(150.0) == ["p1"]
     await store.set_language("p1", "cy", True)
@@ -84,6 +84,9 @@ async def test_admit_records_the_person_spends_a_token_and_reads_the_language(st
     assert (await store.admit("p1", "widget", "s", 200.0, 2)).verdict is Verdict.ALLOWED
     assert (await store.admit("p1", "widget", "s", 200.0, 2)).verdict is Verdict.REFUSED
     assert (await store.admit("p1", "widget", "s", 200.0, 2)).verdict is Verdict.REFUSED_QUIETLY
+    # Forgotten, the person's next turn begins a new conversation (bot.statistics counts it).
+    await store.delete("p1")
+    assert (await store.admit("p1", "widget", "s", 300.0, 2)).new
 
 
 async def test_retention_finds_the_inactive_and_delete_removes_everything(store):

@@ -600,7 +600,9 @@
       const item = outbox[0];
       typing.hidden = false;
       const { id, text, payload, command } = item;
-      const { status: code, data } = await post("api/message", { session: sessionId(), id, text, payload, command, ...languageFields(command) });
+      // The force whose site this is (data-force): the anonymous daily counts are kept per force.
+      const force = settings.force || undefined;
+      const { status: code, data } = await post("api/message", { session: sessionId(), id, text, payload, command, force, ...languageFields(command) });
       if (exited || outbox[0] !== item) return;
       outbox.shift();
       saveOutbox();
