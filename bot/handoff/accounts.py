@@ -2,13 +2,17 @@
 
     python -m bot.handoff.accounts add NAME --force gwent     # asks for the password twice
     python -m bot.handoff.accounts add NAME --force gwent --password-stdin < secret
+    python -m bot.handoff.accounts add NAME --force gwent --role supervisor
+    python -m bot.handoff.accounts role NAME supervisor       # or handler
     python -m bot.handoff.accounts password NAME              # a new password ends its sessions
     python -m bot.handoff.accounts remove NAME
     python -m bot.handoff.accounts list
 
 It writes to the case store the running bot/ reads (``{AIC_DATA_DIR}/handoff.db``, or Redis
 when ``AIC_REDIS_URL`` is set), so a new account can log in at once, on every replica.
-Passwords are stored as argon2id hashes only.
+Passwords are stored as argon2id hashes only. A handler works their force's queue; a supervisor
+does too, and also reads their force's anonymous statistics on the desk (``/desk/statistics``).
+A change of role holds from the account's next request.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import re
 import sys
 import time
 
+from bot.handoff.cases import HANDLER_ROLE, ROLES
 from bot.handoff.passwords import WeakPassword, hash_password
 from bot.handoff.queues import load_forces
 from bot.open_stores import StoreUnavailable, open_case_store
@@ -46,7 +51,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.command == "list":
             for account in await store.accounts():
-                print(f"{account.username}\t{account.force}")
+                print(f"{account.username}\t{account.force}\t{account.role}")
             return 0
         name = args.name.lower()
         if args.command == "add":
@@ -61,9 +66,19 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"{name} exists already", file=sys.stderr)
                 return 1
             await store.add_account(
-                name, args.force, hash_password(_password(args.password_stdin)), time.time()
+                name,
+                args.force,
+                hash_password(_password(args.password_stdin)),
+                time.time(),
+                args.role,
             )
-            print(f"added {name} ({args.force})")
+            print(f"added {name} ({args.force}, {args.role})")
+            return 0
+        if args.command == "role":
+            if not await store.set_role(name, args.role):
+                print(f"no account {name}", file=sys.stderr)
+                return 1
+            print(f"{name} is now a {args.role}")
             return 0
         if args.command == "password":
             if not await store.set_password(name, hash_password(_password(args.password_stdin))):
@@ -96,6 +111,15 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("name")
     add.add_argument("--force", required=True, help="the queue: a force id or 'national'")
     add.add_argument("--password-stdin", action="store_true")
+    add.add_argument(
+        "--role",
+        choices=ROLES,
+        default=HANDLER_ROLE,
+        help="a supervisor also reads the force's statistics",
+    )
+    role = commands.add_parser("role", help="make an account a handler or a supervisor")
+    role.add_argument("name")
+    role.add_argument("role", choices=ROLES)
     password = commands.add_parser("password", help="set a new password")
     password.add_argument("name")
     password.add_argument("--password-stdin", action="store_true")

@@ -35,6 +35,7 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from bot.handoff.cases import (
+    HANDLER_ROLE,
     LOGIN_FAILURES_KEPT_SECONDS,
     OPEN_STATES,
     USER,
@@ -247,13 +248,21 @@ local function end_sessions(prefix, username)
 end
 """
 
-# ARGV: prefix, username, force, password hash, created at.
+# ARGV: prefix, username, force, password hash, created at, role.
 _ADD_ACCOUNT = """
 local key = ARGV[1] .. 'account:' .. ARGV[2]
 if redis.call('EXISTS', key) == 1 then return 0 end
 redis.call('HSET', key, 'username', ARGV[2], 'force', ARGV[3], 'password_hash', ARGV[4],
-           'created_at', ARGV[5])
+           'created_at', ARGV[5], 'role', ARGV[6])
 redis.call('SADD', ARGV[1] .. 'accounts', ARGV[2])
+return 1
+"""
+
+# ARGV: prefix, username, role. Only an account that exists.
+_SET_ROLE = """
+local key = ARGV[1] .. 'account:' .. ARGV[2]
+if redis.call('EXISTS', key) == 0 then return 0 end
+redis.call('HSET', key, 'role', ARGV[3])
 return 1
 """
 
@@ -353,6 +362,7 @@ class RedisCaseStore:
                 "delete_for": _DELETE_FOR,
                 "purge": _PURGE,
                 "add_account": _ADD_ACCOUNT,
+                "set_role": _SET_ROLE,
                 "set_password": _SET_PASSWORD,
                 "remove_account": _REMOVE_ACCOUNT,
                 "purge_sessions": _PURGE_SESSIONS,
@@ -587,8 +597,15 @@ class RedisCaseStore:
 
     # --- Accounts and sessions -----------------------------------------------------------------
 
-    async def add_account(self, username: str, force: str, password_hash: str, now: float) -> None:
-        args = [self._prefix, username, force, password_hash, repr(now)]
+    async def add_account(
+        self,
+        username: str,
+        force: str,
+        password_hash: str,
+        now: float,
+        role: str = HANDLER_ROLE,
+    ) -> None:
+        args = [self._prefix, username, force, password_hash, repr(now), role]
         if not await self._script("add_account", args=args):
             raise ValueError(f"account {username} exists already")
 
@@ -597,13 +614,22 @@ class RedisCaseStore:
             fields = await self._redis.hgetall(self._key("account", username))
         if not fields:
             return None
-        return Account(fields["username"], fields["force"], fields["password_hash"])
+        return Account(
+            fields["username"],
+            fields["force"],
+            fields["password_hash"],
+            fields.get("role") or HANDLER_ROLE,
+        )
 
     async def accounts(self) -> list[Account]:
         async with translated():
             names = sorted(await self._redis.smembers(self._key("accounts")))
         found = [await self.account(name) for name in names]
         return [account for account in found if account is not None]
+
+    async def set_role(self, username: str, role: str) -> bool:
+        # In a script: a removed account is never brought back as a hash with a role alone.
+        return await self._script("set_role", args=[self._prefix, username, role]) == 1
 
     async def set_password(self, username: str, password_hash: str) -> bool:
         args = [self._prefix, username, password_hash]
@@ -634,10 +660,18 @@ class RedisCaseStore:
             fields = await self._redis.hgetall(self._key("session", token_hash))
             if not fields or float(fields["expires_at"]) <= now:
                 return None
-            force = await self._redis.hget(self._key("account", fields["username"]), "force")
+            force, role = await self._redis.hmget(
+                self._key("account", fields["username"]), "force", "role"
+            )
         if force is None:
             return None
-        return DeskSession(fields["username"], force, fields["csrf"], float(fields["expires_at"]))
+        return DeskSession(
+            fields["username"],
+            force,
+            fields["csrf"],
+            float(fields["expires_at"]),
+            role or HANDLER_ROLE,
+        )
 
     async def delete_session(self, token_hash: str) -> None:
         key = self._key("session", token_hash)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import aiosqlite
 
 from bot.handoff.cases import (
+    HANDLER_ROLE,
     LIVE,
     LOGIN_FAILURES_KEPT_SECONDS,
     OPEN_STATES,
@@ -104,6 +105,7 @@ ADDED_COLUMNS = {
     ("cases", "told_position"): "ALTER TABLE cases ADD COLUMN told_position INTEGER",
     ("case_messages", "desk_text"): "ALTER TABLE case_messages ADD COLUMN desk_text TEXT",
     ("case_messages", "lease_until"): "ALTER TABLE case_messages ADD COLUMN lease_until REAL",
+    ("accounts", "role"): "ALTER TABLE accounts ADD COLUMN role TEXT NOT NULL DEFAULT 'handler'",
 }
 
 
@@ -402,24 +404,39 @@ class SQLiteCaseStore:
 
     # --- Accounts and sessions -----------------------------------------------------------------
 
-    async def add_account(self, username: str, force: str, password_hash: str, now: float) -> None:
+    async def add_account(
+        self,
+        username: str,
+        force: str,
+        password_hash: str,
+        now: float,
+        role: str = HANDLER_ROLE,
+    ) -> None:
         await self._change(
-            "INSERT INTO accounts (username, force, password_hash, created_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO accounts (username, force, password_hash, created_at, role)"
+            " VALUES (?, ?, ?, ?, ?)",
             username,
             force,
             password_hash,
             now,
+            role,
         )
 
     async def account(self, username: str) -> Account | None:
         row = await self._one(
-            "SELECT username, force, password_hash FROM accounts WHERE username=?", username
+            "SELECT username, force, password_hash, role FROM accounts WHERE username=?", username
         )
         return Account(*row) if row else None
 
     async def accounts(self) -> list[Account]:
-        rows = await self._all("SELECT username, force, password_hash FROM accounts ORDER BY 1")
+        rows = await self._all(
+            "SELECT username, force, password_hash, role FROM accounts ORDER BY 1"
+        )
         return [Account(*row) for row in rows]
+
+    async def set_role(self, username: str, role: str) -> bool:
+        changed = await self._change("UPDATE accounts SET role=? WHERE username=?", role, username)
+        return changed == 1
 
     async def set_password(self, username: str, password_hash: str) -> bool:
         async with self._file.transaction() as db:
@@ -450,7 +467,7 @@ class SQLiteCaseStore:
 
     async def session(self, token_hash: str, now: float) -> DeskSession | None:
         row = await self._one(
-            "SELECT s.username, a.force, s.csrf, s.expires_at FROM desk_sessions s"
+            "SELECT s.username, a.force, s.csrf, s.expires_at, a.role FROM desk_sessions s"
             " JOIN accounts a ON a.username = s.username WHERE s.token_hash=? AND s.expires_at > ?",
             token_hash,
             now,

@@ -9,14 +9,15 @@ reach of the force page's scripts. The frame may be embedded by the origins in
 (``bot/framing.py``). The frame talks to the routes below over plain HTTP JSON, from its own
 origin (no cookies, no Rasa socketio):
 
-``POST /widget/api/message``  ``{"session", "id", "text" | "payload", "force"?}`` -> ``{"replies": [...]}``
+``POST /widget/api/message``  ``{"session", "id", "text" | "payload"}`` -> ``{"replies": [...]}``
 ``POST /widget/api/history``  ``{"session"}`` -> ``{"messages": [...]}``
 ``POST /widget/api/forget``   ``{"session"}`` -> ``{"ok": true, "text": ...}``
 ``GET  /widget/config.json``  texts the widget needs before it can reach us (from the domain)
 
-A message may carry ``"language": "en" | "cy"`` (the person pressed the English/Cymraeg switch)
-or ``"language_hint"`` (the page's ``data-lang``); the ``cymraeg`` and ``english`` commands record
-the switch itself (aic_shared/language.py has the rules).
+A message may carry ``"force"`` (the embedding page's ``data-force``: the force its anonymous
+daily counts go to, bot/statistics/), and ``"language": "en" | "cy"`` (the person pressed the
+English/Cymraeg switch) or ``"language_hint"`` (the page's ``data-lang``); the ``cymraeg`` and
+``english`` commands record the switch itself (aic_shared/language.py has the rules).
 
 ``session`` is a random id kept in the frame's sessionStorage; ``Conversations`` turns it
 into a pseudonym before anything is stored or sent to Rasa. ``id`` is a random id per message,

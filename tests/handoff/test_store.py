@@ -198,6 +198,26 @@ async def test_accounts_and_their_sessions(cases):
     assert not await cases.set_password("nobody", "h")
 
 
+async def test_an_account_is_a_handler_or_a_supervisor_and_a_session_follows_its_role(cases):
+    await cases.add_account("hana", "gwent", "h1", 0)
+    await cases.add_account("sam", "gwent", "h2", 0, role="supervisor")
+    assert (await cases.account("hana")).role == "handler"
+    assert [(a.username, a.role) for a in await cases.accounts()] == [
+        ("hana", "handler"),
+        ("sam", "supervisor"),
+    ]
+    await cases.create_session("t1", "hana", "csrf", expires_at=1000)
+    session = await cases.session("t1", 50)
+    assert session.role == "handler" and not session.is_supervisor
+    # A change of role holds from the next request of a session already open.
+    assert await cases.set_role("hana", "supervisor")
+    assert (await cases.session("t1", 50)).is_supervisor
+    assert await cases.set_role("hana", "handler")
+    assert not (await cases.session("t1", 50)).is_supervisor
+    assert not await cases.set_role("nobody", "supervisor")
+    assert await cases.account("nobody") is None
+
+
 async def test_redis_keeps_nothing_of_a_forgotten_or_purged_case(redis_server):
     import redis.asyncio as aioredis
 
