@@ -1,0 +1,332 @@
+"""The daily counters move as conversations go through the doors, and hold nothing of anyone.
+
+In-process bot/ (the real app, widget door, hand-off and desk) in front of a stand-in Rasa that
+answers as the real one does: text, the statistics figures when the steps begin, the hand-off
+request on consent. The same conversations against the trained model are in
+tests/e2e/test_statistics.py."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot import metrics
+from bot.app import create_app
+from bot.appkeys import CONVERSATIONS
+from bot.handoff import HANDOFF
+from bot.settings import Settings, SettingsError
+from bot.statistics.counts import CountKey
+from bot.statistics.recorder import STATISTICS
+from bot.statistics.report import FEWER_THAN_5, shown
+from bot.statistics.store import RedisStatisticsStore, SQLiteStatisticsStore
+from tests.handoff.apps import PASSWORD, Desk
+from tests.handoff.apps import add_accounts as add_handlers
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = b"statistics-test-secret-statistics-test"
+FIGURES = {
+    "incident_type": "webcam",
+    "paid": "yes",
+    "platforms": ["instagram", "snapchat"],
+    "under_18": "no",
+    "force_area": "dyfed_powys",
+}
+HANDOFF_REQUEST = {
+    "handoff": {"summary": {"force_area": "gwent"}, "summary_text": "", "queue": "gwent"}
+}
+
+
+class StandInRasa:
+    """Answers "steps" as Rasa's first advice turn (the figures, then a step), "person" with the
+    hand-off request, and anything else with a line of text."""
+
+    def __init__(self) -> None:
+        self.figures: dict = FIGURES
+        self.url = ""
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/webhooks/rest/webhook", self.webhook)
+        return app
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        sender, message = body["sender"], body["message"]
+        if "steps" in message:
+            return web.json_response(
+                [
+                    {"recipient_id": sender, "custom": {"statistics": {"triage": self.figures}}},
+                    {"recipient_id": sender, "text": "First, don't panic."},
+                ]
+            )
+        if "person" in message:
+            return web.json_response([{"recipient_id": sender, "custom": HANDOFF_REQUEST}])
+        return web.json_response([{"recipient_id": sender, "text": "I'm here to help."}])
+
+
+@pytest.fixture
+async def rasa():
+    stand_in = StandInRasa()
+    server = TestServer(stand_in.app(), host="127.0.0.1")
+    await server.start_server()
+    stand_in.url = str(server.make_url("")).rstrip("/")
+    yield stand_in
+    await server.close()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, rasa: StandInRasa) -> Settings:
+    return Settings(
+        rasa_url=rasa.url,
+        rasa_timeout=2.0,
+        data_dir=tmp_path / "var",
+        pseudonym_secret=SECRET,
+        tracker_db=tmp_path / "tracker.db",
+        domain_path=ROOT / "domain.yml",
+        address_requests_per_minute=10_000,
+        handoff_cases_per_address_per_hour=10_000,
+    )
+
+
+class Person:
+    """Someone in the widget of a force's site, typing."""
+
+    def __init__(self, client: TestClient, force: str | None = "gwent") -> None:
+        self.client = client
+        self.session = secrets.token_hex(16)
+        self.force = force
+
+    async def say(self, text: str, **fields: str) -> list[dict]:
+        body = {"session": self.session, "id": secrets.token_hex(16), "text": text, **fields}
+        if self.force is not None:
+            body["force"] = self.force
+        response = await self.client.post("/widget/api/message", json=body)
+        assert response.status == 200
+        return (await response.json())["replies"]
+
+
+async def counted(client: TestClient, force: str) -> dict[tuple[str, ...], int]:
+    """Today's counters of ``force``, summed over days: {(door, language, measure, value): n}."""
+    statistics = client.app[STATISTICS]
+    today = statistics.today().date().isoformat()
+    totals: dict[tuple[str, ...], int] = {}
+    for _, key, count in await statistics.store.rows(force, today, today):
+        part = (key.door, key.language, key.measure, key.value)
+        totals[part] = totals.get(part, 0) + count
+    return totals
+
+
+async def test_a_conversation_is_counted_once_under_the_force_whose_site_it_began_on(settings):
+    async with TestClient(TestServer(create_app(settings))) as client:
+        first = Person(client)
+        await first.say("hi, someone is threatening me")
+        await first.say("they want money")
+        welsh = Person(client)
+        await welsh.say("helo, dw i angen help")
+        # A force nobody knows (or a forged one) counts under the national figures.
+        stranger = Person(client, force="<b>not a force</b>")
+        await stranger.say("hello")
+        no_force = Person(client, force=None)
+        await no_force.say("hello")
+        gwent = await counted(client, "gwent")
+        assert gwent == {
+            ("widget", "en", "conversations", ""): 1,
+            ("widget", "cy", "conversations", ""): 1,
+        }
+        assert await counted(client, "national") == {("widget", "en", "conversations", ""): 2}
+
+
+async def test_a_finished_triage_counts_under_the_area_named_with_its_canonical_figures(
+    settings, rasa
+):
+    async with TestClient(TestServer(create_app(settings))) as client:
+        person = Person(client)
+        await person.say("hello")
+        assert await person.say("what are the steps?") == [
+            {"text": "First, don't panic.", "buttons": []}
+        ]
+        area = await counted(client, "dyfed_powys")
+        assert area == {
+            ("widget", "en", "triages", ""): 1,
+            ("widget", "en", "incident_type", "webcam"): 1,
+            ("widget", "en", "paid", "yes"): 1,
+            ("widget", "en", "under_18", "no"): 1,
+            ("widget", "en", "platform", "instagram"): 1,
+            ("widget", "en", "platform", "snapchat"): 1,
+        }
+        # Figures outside the vocabularies (anything a person could have typed) count as
+        # unknown; with no area named, the triage counts under the door's force.
+        rasa.figures = {
+            "incident_type": "my ex, Dave Smith",
+            "paid": "£300 to dave@example.com",
+            "platforms": ["07700 900123", "instagram"],
+            "under_18": True,
+            "force_area": "elsewhere",
+        }
+        await Person(client).say("the steps please")
+        gwent = await counted(client, "gwent")
+        assert {k: v for k, v in gwent.items() if k[2] != "conversations"} == {
+            ("widget", "en", "triages", ""): 1,
+            ("widget", "en", "incident_type", "unknown"): 1,
+            ("widget", "en", "paid", "unknown"): 1,
+            ("widget", "en", "under_18", "unknown"): 1,
+            ("widget", "en", "platform", "instagram"): 1,
+        }
+
+
+async def test_a_request_for_a_person_is_counted_through_claim_wait_and_outcome(settings):
+    await add_handlers(settings, alice="gwent")
+    async with TestClient(TestServer(create_app(settings))) as client:
+        person = Person(client, force=None)
+        await person.say("can I talk to a person")
+        alice = Desk(client, "alice")
+        assert await alice.login(PASSWORD) == 200
+        [case] = (await alice.get("queue"))[1]["cases"]
+        assert (await alice.post(f"cases/{case['reference']}/claim"))[0] == 200
+        status, _ = await alice.post(
+            f"cases/{case['reference']}/close", {"outcome": "crime report taken"}
+        )
+        assert status == 200
+        gwent = await counted(client, "gwent")
+        assert gwent == {
+            ("widget", "en", "handoff", "requested"): 1,
+            ("widget", "en", "handoff", "queued"): 1,
+            ("widget", "en", "handoff", "claimed"): 1,
+            ("widget", "en", "wait", "under 1 minute"): 1,
+            ("widget", "en", "outcome", "crime report taken"): 1,
+        }
+        # The conversation itself began through a widget with no force: national.
+        assert await counted(client, "national") == {("widget", "en", "conversations", ""): 1}
+
+
+async def test_out_of_hours_and_not_picked_up_are_counted_as_references(settings):
+    async with TestClient(
+        TestServer(create_app(replace(settings, handoff_wait_minutes=1e-5)))
+    ) as client:
+        await Person(client).say("a person please")
+        await client.app[HANDOFF].tick()
+        gwent = await counted(client, "gwent")
+        assert gwent[("widget", "en", "handoff", "not_picked_up")] == 1
+    closed = replace(settings, handoff_hours="gwent=mon-fri 09:00-09:01")
+    async with TestClient(TestServer(create_app(closed))) as client:
+        await Person(client).say("a person please")
+        gwent = await counted(client, "gwent")
+        assert gwent[("widget", "en", "handoff", "out_of_hours")] >= 1
+
+
+async def test_the_report_shows_the_counts_with_small_ones_hidden(settings):
+    async with TestClient(TestServer(create_app(settings))) as client:
+        for _ in range(6):
+            await Person(client).say("hello")
+        for _ in range(2):
+            await Person(client).say("shwmae, dw i angen help")
+        report = await client.app[STATISTICS].report("gwent")
+        assert report.force_name == "Gwent Police" and len(report.days) == 30
+        by_door = {c.id: c for c in report.charts}["conversations_by_door"]
+        widget = {s.id: s for s in by_door.series}["widget"]
+        assert widget.values[-1] == 8 and sum(widget.values) == 8
+        by_language = {c.id: c for c in report.charts}["conversations_by_language"]
+        welsh = {s.id: s for s in by_language.series}["cy"]
+        assert welsh.values[-1] == 2
+        assert shown(welsh.values[-1]) == FEWER_THAN_5 and shown(8) == "8" and shown(0) == "0"
+
+
+async def test_nothing_counted_holds_a_pseudonym_a_session_id_or_anything_typed(settings):
+    typed = "my name is Rhiannon Price and my number is 07700 900123"
+    async with TestClient(TestServer(create_app(settings))) as client:
+        person = Person(client)
+        await person.say(typed)
+        await person.say("now the steps")
+        pseudonym = client.app[CONVERSATIONS].pseudonym("widget", person.session)
+    raw = (settings.data_dir / "statistics.db").read_bytes()
+    for secret in (person.session, pseudonym, "Rhiannon", "07700", "steps"):
+        assert secret.encode() not in raw
+
+
+async def test_a_telegram_conversation_counts_under_the_configured_force(settings):
+    with pytest.raises(SettingsError):
+        create_app(replace(settings, telegram_force="atlantis"))
+    app = create_app(replace(settings, telegram_force="north_wales"))
+    async with TestClient(TestServer(app)) as client:
+        conversations = client.app[CONVERSATIONS]
+        await conversations.handle("telegram", 424242, text="hello")
+        await conversations.handle("telegram", 424242, text="again")
+        assert await counted(client, "north_wales") == {("telegram", "en", "conversations", ""): 1}
+
+
+async def test_prometheus_counters_move_with_turns_and_fallbacks(settings, rasa):
+    turns = metrics.TURNS.labels("widget")
+    fallbacks = metrics.SAFETY_FALLBACKS.labels("widget", "rasa_unavailable")
+    before_turns, before_fallbacks = turns._value.get(), fallbacks._value.get()
+    down = replace(settings, rasa_url="http://127.0.0.1:9", rasa_timeout=0.5)
+    async with TestClient(TestServer(create_app(down))) as client:
+        [reply] = await Person(client).say("hello?")
+        assert "999" in reply["text"]
+    assert turns._value.get() == before_turns + 1
+    assert fallbacks._value.get() == before_fallbacks + 1
+
+
+# --- The stores --------------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+async def store(request, tmp_path):
+    if request.param == "sqlite":
+        opened = await SQLiteStatisticsStore.open(tmp_path / "statistics.db")
+    else:
+        url = request.getfixturevalue("redis_server").url
+        opened = await RedisStatisticsStore.open(url, retention_days=400)
+    yield opened
+    await opened.close()
+
+
+async def test_stores_add_up_counts_by_day_and_force(store):
+    webcam = CountKey("gwent", "widget", "en", "incident_type", "webcam")
+    started = CountKey("gwent", "telegram", "cy", "conversations")
+    other_force = CountKey("dorset", "widget", "en", "conversations")
+    await store.add("2026-12-01", [webcam, started, started])
+    await store.add("2026-12-01", [webcam])
+    await store.add("2026-12-03", [started, other_force])
+    await store.add("2025-01-01", [started])
+    rows = sorted(await store.rows("gwent", "2026-11-05", "2026-12-04"))
+    assert rows == sorted(
+        [
+            ("2026-12-01", webcam, 2),
+            ("2026-12-01", started, 2),
+            ("2026-12-03", started, 1),
+        ]
+    )
+    assert await store.rows("dorset", "2026-12-03", "2026-12-03") == [
+        ("2026-12-03", other_force, 1)
+    ]
+
+
+async def test_redis_counters_expire_after_the_retention_and_sqlite_ones_are_purged(
+    redis_server, tmp_path
+):
+    import redis.asyncio as aioredis
+
+    store = await RedisStatisticsStore.open(redis_server.url, retention_days=30)
+    client = aioredis.Redis.from_url(redis_server.url, decode_responses=True)
+    try:
+        await store.add("2026-12-01", [CountKey("gwent", "widget", "en", "conversations")])
+        [key] = await client.keys("aic:statistics:*")
+        assert key == "aic:statistics:gwent:2026-12-01"
+        expires = await client.expiretime(key)
+        # 31 days after its day, in seconds since the epoch (2026-12-01 is 1796083200).
+        assert expires == 1796083200 + 31 * 86400
+    finally:
+        await client.aclose()
+        await store.close()
+    sqlite = await SQLiteStatisticsStore.open(tmp_path / "s.db")
+    key = CountKey("gwent", "widget", "en", "conversations")
+    await sqlite.add("2026-01-01", [key])
+    await sqlite.add("2026-12-01", [key])
+    assert await sqlite.purge("2026-06-01") == 1
+    assert await sqlite.rows("gwent", "2026-01-01", "2026-12-31") == [("2026-12-01", key, 1)]
+    await sqlite.close()
