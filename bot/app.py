@@ -9,7 +9,7 @@ import aiohttp
 from aiohttp import hdrs, web
 
 import bot.widget
-from bot import handoff, purge, telegram_door
+from bot import handoff, metrics, purge, telegram_door
 from bot.address_limits import (
     REQUESTING_ADDRESS,
     open_address_limits,
@@ -87,6 +87,19 @@ async def limit_per_address(request: web.Request, handler: Handler) -> web.Strea
         REQUESTING_ADDRESS.reset(token)
 
 
+@web.middleware
+async def count_failures(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A request bot/ fails on (aiohttp answers 500) is counted, by kind, for the operations
+    team (``aic_errors_total{kind="unhandled"}``); refusals (4xx) are not failures."""
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except Exception:
+        metrics.ERRORS.labels("unhandled").inc()
+        raise
+
+
 async def require_https(request: web.Request, response: web.StreamResponse) -> None:
     """Served at an https address: browsers are told never to use plain http for it (HSTS)."""
     response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
@@ -96,7 +109,7 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(
         client_max_size=MAX_BODY_BYTES,
         handler_args={"auto_decompress": False},
-        middlewares=[refuse_encoded_bodies, limit_per_address],
+        middlewares=[count_failures, refuse_encoded_bodies, limit_per_address],
     )
     app[SETTINGS] = settings
     # Loaded now so a domain without bot/'s responses stops the start, not a conversation.

@@ -17,7 +17,8 @@ from prometheus_client import REGISTRY, Counter, Gauge, Histogram
 DOORS = ("telegram", "widget")
 COMPONENTS = ("rasa", "action_server", "store", "case_store", "statistics_store")
 # Why a reply was the safety fallback (the essentials and 999) instead of Rasa's answer.
-FALLBACK_REASONS = ("rasa_unavailable", "no_reply", "store_unavailable")
+# bot_error: bot/ itself failed on a turn (the door still sends the essentials).
+FALLBACK_REASONS = ("rasa_unavailable", "no_reply", "store_unavailable", "bot_error")
 # Why a hand-off became a reference to quote on 101 instead of a wait for a handler.
 REFERRAL_REASONS = ("out_of_hours", "queue_full", "not_picked_up")
 # Kinds of error counted in ERRORS.

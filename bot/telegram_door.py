@@ -35,6 +35,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
+from bot import metrics
 from bot.appkeys import CONVERSATIONS, RESPONSES, SETTINGS
 from bot.conversation import Conversations, KeyedLocks
 from bot.httpjson import BadRequest as MalformedBody
@@ -380,10 +381,13 @@ class TelegramDoor:
         error = context.error
         log.error("telegram update failed: %s", type(error).__name__)
         log.debug("telegram update failure", exc_info=error)
+        kind = "telegram_send_failed" if isinstance(error, TelegramError) else "unhandled"
+        metrics.ERRORS.labels(kind).inc()
         if not isinstance(update, Update) or update.effective_chat is None:
             return
         if update.effective_chat.type != update.effective_chat.PRIVATE:
             return
+        metrics.SAFETY_FALLBACKS.labels(CHANNEL, "bot_error").inc()
         try:
             language = await self._conversations.language(CHANNEL, update.effective_chat.id)
             await self._send(
@@ -392,6 +396,7 @@ class TelegramDoor:
             )
         except TelegramError as second:
             log.error("telegram safety message failed too: %s", type(second).__name__)
+            metrics.ERRORS.labels("telegram_send_failed").inc()
 
     # Sending.
 

@@ -39,6 +39,7 @@ import yaml
 from aiohttp import web
 
 from aic_shared.knowledge import forces, knowledge_beside, load_knowledge
+from bot import metrics
 from bot.appkeys import CONVERSATIONS, SETTINGS
 from bot.httpjson import (
     BadRequest,
@@ -316,6 +317,8 @@ async def message(request: web.Request) -> web.Response:
         # Conversations answers Rasa's failures itself; this is bot/ failing. The person still
         # gets the safety essentials, and the browser does not retry into the same fault.
         log.exception("widget: a message could not be handled")
+        metrics.ERRORS.labels("unhandled").inc()
+        metrics.SAFETY_FALLBACKS.labels(CHANNEL, "bot_error").inc()
         welsh = language == "cy" or (language is None and hint == "cy")
         unavailable = request.app[TEXTS]["unavailable_cy" if welsh else "unavailable"]
         result = {"replies": [{"text": unavailable, "buttons": []}]}
