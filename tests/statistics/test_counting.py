@@ -330,3 +330,19 @@ async def test_redis_counters_expire_after_the_retention_and_sqlite_ones_are_pur
     assert await sqlite.purge("2026-06-01") == 1
     assert await sqlite.rows("gwent", "2026-01-01", "2026-12-31") == [("2026-12-01", key, 1)]
     await sqlite.close()
+
+
+async def test_the_purge_deletes_days_past_the_statistics_retention(settings):
+    from bot.purge import purge_now
+
+    app = create_app(replace(settings, statistics_retention_days=30))
+    async with TestClient(TestServer(app)) as client:
+        statistics = client.app[STATISTICS]
+        key = CountKey("gwent", "widget", "en", "conversations")
+        today = statistics.today().date()
+        old, kept = (today.replace(year=today.year - 1)).isoformat(), today.isoformat()
+        await statistics.store.add(old, [key])
+        await statistics.store.add(kept, [key])
+        report = await purge_now(client.app)
+        assert report.other >= 1
+        assert await statistics.store.rows("gwent", old, kept) == [(kept, key, 1)]
