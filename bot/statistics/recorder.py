@@ -109,8 +109,12 @@ class Statistics:
             return
         try:
             await self.store.add(self.today().date().isoformat(), valid)
-        except ConnectionError as error:
-            metrics.ERRORS.labels("statistics_store_unavailable").inc()
+        except Exception as error:
+            # Whatever went wrong, the person's turn goes on: a count is worth less than it.
+            unavailable = isinstance(error, ConnectionError)
+            metrics.ERRORS.labels(
+                "statistics_store_unavailable" if unavailable else "unhandled"
+            ).inc()
             log.warning("statistics not counted: %s", type(error).__name__)
 
     # --- Reading -------------------------------------------------------------------------------

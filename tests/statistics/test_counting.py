@@ -346,3 +346,19 @@ async def test_the_purge_deletes_days_past_the_statistics_retention(settings):
         report = await purge_now(client.app)
         assert report.other >= 1
         assert await statistics.store.rows("gwent", old, kept) == [(kept, key, 1)]
+
+
+async def test_a_statistics_store_that_fails_never_stands_in_a_conversations_way(settings):
+    async with TestClient(TestServer(create_app(settings))) as client:
+        statistics = client.app[STATISTICS]
+
+        async def broken(day, keys):
+            raise ConnectionError("down")
+
+        statistics.store.add = broken
+        errors = metrics.ERRORS.labels("statistics_store_unavailable")
+        before = errors._value.get()
+        person = Person(client)
+        assert await person.say("hello") == [{"text": "I'm here to help.", "buttons": []}]
+        assert await person.say("the steps") == [{"text": "First, don't panic.", "buttons": []}]
+        assert errors._value.get() == before + 2
