@@ -13,7 +13,8 @@ address and per address, under keyed hashes of them: never the name or the addre
 JSON API (all under /desk/api): ``POST login``, ``POST logout``, ``GET me``, ``GET queue``,
 ``GET cases/{reference}``, ``POST cases/{reference}/claim``, ``POST cases/{reference}/messages``,
 ``POST cases/{reference}/close``; ``GET /desk/ws`` pushes ``{"type": "queue"}`` and
-``{"type": "case", "reference"}`` events so the page updates without reloading.
+``{"type": "case", "reference"}`` events so the page updates without reloading. A supervisor's
+session also opens their force's statistics (``/desk/statistics``, ``bot.statistics.page``).
 """
 
 from __future__ import annotations
@@ -104,6 +105,10 @@ def setup(
             web.get("/desk/ws", websocket),
         ]
     )
+    # Imported here, not at the top: the statistics pages use this module's sessions.
+    from bot.statistics.page import setup_routes
+
+    setup_routes(app)
 
 
 @web.middleware
@@ -262,7 +267,7 @@ async def login(request: web.Request) -> web.Response:
         _token_hash(token), account.username, csrf, now + config["session_seconds"]
     )
     log.info("desk login (%s)", account.force)
-    response = _json(_me(handoff, account.username, account.force, csrf))
+    response = _json(_me(handoff, account.username, account.force, account.role, csrf))
     response.set_cookie(
         COOKIE,
         token,
@@ -275,11 +280,13 @@ async def login(request: web.Request) -> web.Response:
     return response
 
 
-def _me(handoff: Handoff, username: str, force: str, csrf: str) -> dict:
+def _me(handoff: Handoff, username: str, force: str, role: str, csrf: str) -> dict:
     return {
         "username": username,
         "force": force,
         "force_name": handoff.force(force).name,
+        # The page offers the statistics link to a supervisor (the routes check it again).
+        "role": role,
         "csrf": csrf,
         "outcomes": list(OUTCOMES),
     }
@@ -296,7 +303,9 @@ async def logout(request: web.Request) -> web.Response:
 
 async def me(request: web.Request) -> web.Response:
     session = await _session(request)
-    return _json(_me(request.app[HANDOFF], session.username, session.force, session.csrf))
+    return _json(
+        _me(request.app[HANDOFF], session.username, session.force, session.role, session.csrf)
+    )
 
 
 # --- Cases -------------------------------------------------------------------------------------

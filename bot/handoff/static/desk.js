@@ -66,6 +66,7 @@
     socket = null;
     show($("desk"), false);
     show($("who"), false);
+    show($("statistics"), false);
     show($("logout"), false);
     show($("login"), true);
     const error = $("login-error");
@@ -78,6 +79,8 @@
     me = data;
     $("who").textContent = `${data.username}, ${data.force_name}`;
     show($("who"), true);
+    // Only a supervisor's account can read the statistics (the page checks it again).
+    show($("statistics"), data.role === "supervisor");
     show($("logout"), true);
     show($("login"), false);
     show($("desk"), true);
