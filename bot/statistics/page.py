@@ -23,14 +23,13 @@ import logging
 import re
 from datetime import date
 from pathlib import Path
-from typing import Protocol
 
 from aiohttp import web
 
 from bot.handoff import desk
 from bot.handoff.cases import DeskSession
 from bot.statistics import charts, texts
-from bot.statistics.report import Report, shown
+from bot.statistics.report import REPORTS, Report, shown
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +40,6 @@ CSV_PATH = "/desk/statistics.csv"
 STYLESHEET_PATH = "/desk/statistics.css"
 
 _e = html.escape
-
-
-class StatisticsReader(Protocol):
-    async def report(self, force: str) -> Report: ...
-
-
-REPORTS = web.AppKey("statistics_reports", StatisticsReader)
 
 
 class Unavailable(Exception):

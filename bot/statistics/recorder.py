@@ -32,7 +32,7 @@ from bot.purge import PURGE_HOOKS
 from bot.settings import SettingsError
 from bot.statistics import counts
 from bot.statistics.counts import CountKey, Vocabulary
-from bot.statistics.report import Report, build_report, last_days
+from bot.statistics.report import REPORTS, Report, build_report, last_days
 from bot.statistics.store import StatisticsStore
 
 log = logging.getLogger(__name__)
@@ -172,6 +172,7 @@ def setup(app: web.Application) -> None:
             retention_days=settings.statistics_retention_days,
         )
         app[STATISTICS] = statistics
+        app[REPORTS] = statistics  # what the desk's statistics page reads
         conversations = app[CONVERSATIONS]
         conversations.statistics = statistics
         hooks = app.get(PURGE_HOOKS)

@@ -12,6 +12,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Protocol
+
+from aiohttp import web
 
 from bot.statistics import counts
 from bot.statistics.counts import CountKey
@@ -67,6 +70,15 @@ class Report:
     force_name: str
     days: tuple[str, ...]  # ISO dates, oldest first, the last one today
     charts: tuple[Chart, ...]
+
+
+class StatisticsReader(Protocol):
+    async def report(self, force: str) -> Report: ...
+
+
+# What the desk's statistics page reads its reports from (bot.statistics.recorder puts the
+# counters there).
+REPORTS = web.AppKey("statistics_reports", StatisticsReader)
 
 
 # --- Building the report from the store's rows -------------------------------------------------

@@ -4,12 +4,14 @@ Rasa's hand-off request, and a handler's desk through its HTTP API. The fixtures
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from bot.handoff.cases import HANDLER_ROLE, SUPERVISOR_ROLE
 from bot.handoff.cases_sqlite import SQLiteCaseStore
 from bot.handoff.passwords import hash_password
 from bot.settings import Settings
@@ -48,10 +50,14 @@ class StandInRasa:
         )
 
 
-async def add_accounts(settings: Settings, **forces: str) -> None:
+async def add_accounts(
+    settings: Settings, supervisors: Collection[str] = (), **forces: str
+) -> None:
+    """Desk accounts, name=force; those named in ``supervisors`` have the supervisor's role."""
     store = await SQLiteCaseStore.open(settings.data_dir / "handoff.db")
     for name, force in forces.items():
-        await store.add_account(name, force, hash_password(PASSWORD), 0)
+        role = SUPERVISOR_ROLE if name in supervisors else HANDLER_ROLE
+        await store.add_account(name, force, hash_password(PASSWORD), 0, role)
     await store.close()
 
 

@@ -54,10 +54,10 @@ def console_errors(page: Page) -> list[str]:
 
 
 async def test_a_supervisor_reads_the_statistics_and_a_handler_is_refused(settings, page):
-    await add_accounts(settings, sian="gwent", hal="gwent")
+    await add_accounts(settings, supervisors={"sian"}, sian="gwent", hal="gwent")
     reports = RecordingReports()
     errors = console_errors(page)
-    async with serving(statistics_app(settings, reports, supervisors={"sian"})) as base:
+    async with serving(statistics_app(settings, reports)) as base:
         await desk_login(page, base, "sian", PASSWORD)
         statistics = page.get_by_role("link", name="Statistics")
         await expect(statistics).to_be_visible()

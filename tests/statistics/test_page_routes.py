@@ -21,9 +21,11 @@ SMALL_COUNTS = {"1", "2", "3", "4"}
 
 @pytest.fixture
 async def accounts(settings):
-    # Sian is Gwent's supervisor (SupervisorRoles), Hal a Gwent handler, Dewi Dyfed-Powys'
+    # Sian is Gwent's supervisor, Hal a Gwent handler, Dewi Dyfed-Powys'
     # supervisor.
-    await add_accounts(settings, sian="gwent", hal="gwent", dewi="dyfed-powys")
+    await add_accounts(
+        settings, supervisors={"sian", "dewi"}, sian="gwent", hal="gwent", dewi="dyfed-powys"
+    )
 
 
 @pytest.fixture
@@ -31,7 +33,7 @@ async def serve(settings, accounts):
     clients: list[TestClient] = []
 
     async def start(reports: RecordingReports | None) -> TestClient:
-        app = statistics_app(settings, reports, supervisors={"sian", "dewi"})
+        app = statistics_app(settings, reports)
         clients.append(TestClient(TestServer(app)))
         await clients[-1].start_server()
         return clients[-1]
