@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
@@ -15,6 +17,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from prometheus_client import REGISTRY, generate_latest
 from prometheus_client.metrics import MetricWrapperBase
 from prometheus_client.metrics_core import Metric
 from prometheus_client.openmetrics.parser import (
@@ -36,6 +39,7 @@ from tests.bot.conftest import SECRET
 from tests.loopback import serving
 
 ROOT = Path(__file__).resolve().parents[2]
+DASHBOARD = ROOT / "deploy" / "grafana-dashboard.json"
 TOKEN = "3f9c2b7e1d4a6f8091b2c3d4e5f60718"
 # Every metric bot/metrics.py defines, by the name its family has in the exposition.
 OWN_FAMILIES = {
@@ -362,3 +366,76 @@ async def test_queue_lengths_count_the_cases_waiting_in_each_force(settings, mon
         exposition = await families(with_handoff)
         assert up_of(exposition)["case_store"] == 0
         assert queue_lengths(exposition) == {**lengths, "gwent": 1}
+
+
+# --- The sample dashboard ----------------------------------------------------------------------
+
+SUFFIXES = {"_total": "counter", "_bucket": "histogram", "_count": "histogram", "_sum": "histogram"}
+
+
+def _queries(node: object) -> list[str]:
+    """Every PromQL text in the dashboard: the panels' expressions and the variables' queries."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("expr", "definition") and isinstance(value, str):
+                found.append(value)
+            elif key == "query" and isinstance(value, dict):
+                found.append(value["query"])
+            else:
+                found.extend(_queries(value))
+    elif isinstance(node, list):
+        for item in node:
+            found.extend(_queries(item))
+    return found
+
+
+def _family(name: str, exposition: dict[str, str]) -> str | None:
+    """The family a series name in PromQL belongs to, if the exposition has it."""
+    for suffix, kind in SUFFIXES.items():
+        if name.endswith(suffix) and exposition.get(name.removesuffix(suffix)) == kind:
+            return name.removesuffix(suffix)
+    if exposition.get(name) in ("gauge", "unknown"):
+        return name
+    return None
+
+
+def test_the_dashboard_only_charts_metrics_bot_serves():
+    dashboard = json.loads(DASHBOARD.read_text())
+    assert dashboard["schemaVersion"] >= 39
+    assert [i["name"] for i in dashboard["__inputs"]] == ["DS_PROMETHEUS"]
+    variables = {v["name"]: v for v in dashboard["templating"]["list"]}
+    assert variables["force"]["query"]["query"] == "label_values(aic_handoff_queue_length, force)"
+    exposition = {
+        f.name: f.type for f in text_string_to_metric_families(generate_latest(REGISTRY).decode())
+    }
+    labels = {
+        family.name: set(metric._labelnames)
+        for metric in vars(bot.metrics).values()
+        if isinstance(metric, MetricWrapperBase)
+        for family in metric.describe()
+    }
+    queries = _queries(dashboard)
+    charted = set()
+    for query in queries:
+        names = re.findall(r"\baic_\w+", query)
+        assert names, query
+        for name in names:
+            family = _family(name, exposition)
+            assert family is not None, f"{name} in {query!r} is not in the exposition"
+            charted.add(family)
+            # Each label a selector or a grouping names is one the metric has.
+            allowed = labels[family] | ({"le"} if name.endswith("_bucket") else set())
+            for selector in re.findall(rf"\b{name}\{{([^}}]*)\}}", query):
+                assert {m.split("=")[0].strip() for m in selector.split(",")} <= allowed
+            for grouping in re.findall(r"\bby \(([^)]*)\)", query):
+                assert {g.strip() for g in grouping.split(",")} <= allowed, query
+    # Every one of bot/'s metrics is on it.
+    assert charted == OWN_FAMILIES.keys()
+    # Every panel reads the chosen Prometheus.
+    panels = [p for p in dashboard["panels"] if p["type"] != "row"]
+    assert {p["datasource"]["uid"] for p in panels} == {"${DS_PROMETHEUS}"}
+    up_panel = next(p for p in panels if "aic_up" in p["targets"][0]["expr"])
+    assert up_panel["type"] == "stat"
+    steps = up_panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
+    assert [(s["color"], s["value"]) for s in steps] == [("red", None), ("green", 1)]
