@@ -9,7 +9,7 @@ import aiohttp
 from aiohttp import hdrs, web
 
 import bot.widget
-from bot import handoff, metrics, purge, telegram_door
+from bot import handoff, metrics, metrics_server, purge, telegram_door
 from bot.address_limits import (
     REQUESTING_ADDRESS,
     open_address_limits,
@@ -129,6 +129,8 @@ def create_app(settings: Settings) -> web.Application:
     telegram_door.setup(app)
     # After the doors: the hand-off pushes through them (desk replies reach the same chat).
     handoff.setup(app)
+    # Last: /metrics on its own listener (with AIC_METRICS_PORT) checks what the others opened.
+    metrics_server.setup(app)
     return app
 
 

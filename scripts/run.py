@@ -2,7 +2,8 @@
 
 Open http://127.0.0.1:8080 for the demo force page with the widget. With AIC_TELEGRAM_TOKEN set,
 the Telegram bot comes up too. AIC_RASA_PROCESSES=2 starts two Rasa servers (one per core; each
-takes about 900 MiB), among which bot/ spreads the conversations. Ctrl-C stops everything.
+takes about 900 MiB), among which bot/ spreads the conversations. Prometheus' metrics are on
+http://127.0.0.1:9464/metrics (AIC_METRICS_PORT to move them). Ctrl-C stops everything.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from scripts.processes import (
 
 RASA_PORT = 5005
 ACTION_PORT = 5055
+# bot/'s /metrics, on loopback (bot/'s default host) unless AIC_METRICS_PORT says otherwise.
+METRICS_PORT = 9464
 
 
 def main() -> int:
@@ -58,7 +61,9 @@ def main() -> int:
         AIC_RASA_TOKEN=token,
         AIC_RASA_URL=",".join(url for _, url in rasas),
         AIC_TRACKER_DB=str(ROOT / "var" / "tracker.db"),
+        AIC_ACTION_SERVER_URL=action_url,
     )
+    bot_env.setdefault("AIC_METRICS_PORT", str(METRICS_PORT))
     bot = Process("bot", [str(BOT_PYTHON), "-m", "bot"], logs, bot_env)
     port = os.environ.get("AIC_PORT", "8080")
     bot.wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/healthz"), timeout=60)

@@ -26,7 +26,7 @@ from aiohttp import web
 
 from aic_shared.knowledge import forces, knowledge_beside, load_knowledge, national_police
 from bot import metrics
-from bot.appkeys import CONVERSATIONS, SETTINGS
+from bot.appkeys import CONVERSATIONS, HEALTH_CHECKS, SETTINGS
 from bot.open_stores import open_statistics_store
 from bot.purge import PURGE_HOOKS
 from bot.settings import SettingsError
@@ -126,6 +126,14 @@ class Statistics:
         name = self._force_names.get(force, force)
         return build_report(force, name, days, rows, self._platform_names)
 
+    async def store_answers(self) -> bool:
+        """For ``aic_up{component="statistics_store"}``."""
+        try:
+            await self.store.ping()
+        except ConnectionError:
+            return False
+        return True
+
     async def purge(self, now: float) -> int:
         """Retention: days older than ``AIC_STATISTICS_RETENTION_DAYS``."""
         today = datetime.fromtimestamp(now, self._timezone).date()
@@ -173,6 +181,9 @@ def setup(app: web.Application) -> None:
         )
         app[STATISTICS] = statistics
         app[REPORTS] = statistics  # what the desk's statistics page reads
+        checks = app.get(HEALTH_CHECKS)
+        if checks is not None:
+            checks["statistics_store"] = statistics.store_answers
         conversations = app[CONVERSATIONS]
         conversations.statistics = statistics
         hooks = app.get(PURGE_HOOKS)
