@@ -166,13 +166,8 @@ async def test_the_exposition_parses_and_holds_every_metric_and_component(
     on = replace(
         settings, rasa_url=answering, action_server_url=answering, domain_path=ROOT / "domain.yml"
     )
+    # bot.statistics registers its store's check itself, as any other part of bot/ may.
     app = create_app(on)
-
-    async def statistics_store_answers() -> bool:
-        return True
-
-    # As another part of bot/ registers its own check.
-    app[HEALTH_CHECKS]["statistics_store"] = statistics_store_answers
     async with running(app):
         status, content_type, text = await scrape(on)
         assert status == 200
@@ -244,7 +239,12 @@ async def test_with_a_token_only_a_scrape_that_sends_it_is_answered(settings):
 
 async def test_rasa_and_the_action_server_read_down_where_nothing_answers(settings):
     async with running(create_app(settings)):
-        assert await up(settings) == {"rasa": 0, "action_server": 0, "store": 1}
+        assert await up(settings) == {
+            "rasa": 0,
+            "action_server": 0,
+            "store": 1,
+            "statistics_store": 1,
+        }
 
 
 async def test_rasa_and_the_action_server_read_up_once_they_answer(settings, stand_in):
@@ -252,10 +252,20 @@ async def test_rasa_and_the_action_server_read_up_once_they_answer(settings, sta
     actions, actions_url = await stand_in()
     answering = replace(settings, rasa_url=rasa_url, action_server_url=actions_url)
     async with running(create_app(answering)):
-        assert await up(answering) == {"rasa": 1, "action_server": 1, "store": 1}
+        assert await up(answering) == {
+            "rasa": 1,
+            "action_server": 1,
+            "store": 1,
+            "statistics_store": 1,
+        }
         # Checked again at each scrape, not once at start.
         rasa.status = actions.status = 503
-        assert await up(answering) == {"rasa": 0, "action_server": 0, "store": 1}
+        assert await up(answering) == {
+            "rasa": 0,
+            "action_server": 0,
+            "store": 1,
+            "statistics_store": 1,
+        }
     assert rasa.calls == actions.calls == 2
 
 
@@ -287,8 +297,12 @@ async def test_a_check_that_raises_or_hangs_reads_as_down_and_the_scrape_answers
     async def raises() -> bool:
         raise StoreUnavailable("redis: ConnectionError")
 
-    app[HEALTH_CHECKS]["statistics_store"] = hangs
-    app[HEALTH_CHECKS]["store"] = raises
+    async def replace_checks(app: web.Application) -> None:
+        # After start-up, where the statistics register their own check.
+        app[HEALTH_CHECKS]["statistics_store"] = hangs
+        app[HEALTH_CHECKS]["store"] = raises
+
+    app.on_startup.append(replace_checks)
     async with running(app):
         started = time.monotonic()
         # A bound of its own, so a scrape that waits on the hanging check fails, not hangs.
