@@ -18,7 +18,7 @@ import yaml
 
 from bot.pseudonym import pseudonym
 from scripts.processes import ROOT, free_port
-from tests.fixtures.telegram_peer import BOT_USER_ID
+from tests.fixtures.telegram_peer import BOT_USER_ID, start_telegram_bot
 
 pytestmark = pytest.mark.e2e
 
@@ -28,30 +28,6 @@ _chat_ids = itertools.count(7_700_000_001)
 
 def texts_of(name: str) -> set[str]:
     return {variation["text"] for variation in DOMAIN[name]}
-
-
-async def start_telegram_bot(bot_launcher, telegram_peer, mode: str, **env: str):
-    """Start bot/ with Telegram on the peer. In a thread: starting waits for the bot, and the
-    peer's proxy runs in this event loop and must keep answering the bot meanwhile."""
-    settings = {
-        "AIC_TELEGRAM_TOKEN": telegram_peer.new_token(),
-        "AIC_TELEGRAM_API_URL": telegram_peer.api_url,
-        "AIC_TELEGRAM_MODE": mode,
-    }
-    if mode == "webhook":
-        port = free_port()
-        settings["AIC_PORT"] = str(port)
-        settings["AIC_TELEGRAM_WEBHOOK_URL"] = f"http://127.0.0.1:{port}/telegram/webhook"
-    server = await asyncio.to_thread(bot_launcher.start, **{**settings, **env})
-    # The door comes up in the background: wait until it has asked for its updates.
-    first_call = "setWebhook" if mode == "webhook" else "getUpdates"
-    token = server.env["AIC_TELEGRAM_TOKEN"]
-    for _ in range(300):
-        if telegram_peer.proxy.calls_of(first_call, token):
-            return server
-        await asyncio.sleep(0.1)
-    await asyncio.to_thread(server.stop)
-    raise TimeoutError(f"the Telegram door did not come up; see {server.log_path}")
 
 
 @pytest.fixture(scope="module")
