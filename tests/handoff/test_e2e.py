@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -256,6 +257,21 @@ async def test_a_telegram_user_hands_off_and_gets_the_handlers_replies(
     await user.say("will they really post it?")
     answer = await user.turn()
     assert answer and "Person at" not in answer[0].text
+    # The anonymous counts of the national queue followed the case, and nothing else of it.
+    with sqlite3.connect(server.data_dir / "statistics.db") as db:
+        counted = db.execute(
+            "SELECT measure, value, SUM(count) FROM daily_counts WHERE force='national'"
+            " AND door='telegram' AND measure IN ('handoff', 'wait', 'outcome')"
+            " GROUP BY measure, value"
+        ).fetchall()
+    db.close()
+    assert sorted(counted) == [
+        ("handoff", "claimed", 1),
+        ("handoff", "queued", 1),
+        ("handoff", "requested", 1),
+        ("outcome", "advice given", 1),
+        ("wait", "under 1 minute", 1),
+    ]
 
 
 # --- Out of hours, restart, concurrency ---------------------------------------------------------
