@@ -5,8 +5,9 @@ drawn on the server (the desk's Content-Security-Policy allows no inline style o
 chart needs neither): presentation attributes only, so ``style-src 'self'`` holds.
 
 No count from 1 to 4 is ever written or drawn at its size: such a bar is drawn up to 5, hatched,
-and labelled "fewer than 5", and a total is only given where no such count could be worked out
-from it (``shown_total``), which is also the only total a share is taken of (``shown_share``).
+and labelled "fewer than 5". A total that includes such a count is given as the range it lies in
+(``shown_total``), worked out from what is shown, and so is a share of it (``shown_share``):
+neither says more about a hidden count than "fewer than 5" does.
 """
 
 from __future__ import annotations
@@ -49,26 +50,40 @@ _e = html.escape
 # --- Figures as a supervisor may read them ------------------------------------------------------
 
 
+def total_range(parts: Sequence[int]) -> tuple[int, int]:
+    """The least and the most the total of ``parts`` can be, to someone who reads them shown:
+    each count hidden as "fewer than 5" is anything from 1 to 4."""
+    hidden = sum(1 for part in parts if is_suppressed(part))
+    known = sum(part for part in parts if not is_suppressed(part))
+    return known + hidden, known + 4 * hidden
+
+
 def shown_total(parts: Sequence[int]) -> str:
-    """The total of ``parts`` as it may be read: a total of shown counts is one more count
-    (``shown``); a total with a count from 1 to 4 in it would give that count away beside the
-    others, so it is "not shown" (or "fewer than 5", which says nothing new)."""
-    total = sum(parts)
-    if not any(is_suppressed(part) for part in parts):
-        return shown(total)
-    return FEWER_THAN_5 if total < SMALLEST_SHOWN else texts.NOT_SHOWN
+    """The total of ``parts`` as it may be read: the number when none of them is hidden, else
+    the range it lies in, worked out from what is shown ("296 to 302"), so that the total gives
+    no hidden count away."""
+    low, high = total_range(parts)
+    if low == high:
+        return shown(low)
+    if high < SMALLEST_SHOWN:
+        return FEWER_THAN_5
+    return texts.RANGE.format(low=low, high=high)
 
 
 def shown_share(value: int, parts: Sequence[int]) -> str:
-    """``value``'s share of the total of ``parts``, as a whole percentage: only where both the
-    value and the total are read as numbers of 5 or more."""
-    total = sum(parts)
-    if value < SMALLEST_SHOWN or total < SMALLEST_SHOWN:
+    """``value``'s share of the total of ``parts``, as whole percentages: only for a value of 5
+    or more, and as a range ("21% to 23%") when the total is one."""
+    low, high = total_range(parts)
+    if value < SMALLEST_SHOWN or high < SMALLEST_SHOWN:
         return texts.NOT_SHOWN
-    if any(is_suppressed(part) for part in parts):
-        return texts.NOT_SHOWN
-    percent = (200 * value + total) // (2 * total)  # rounded half up, in whole numbers
-    return f"{percent}%"
+    most, least = _percent(value, low), _percent(value, high)
+    if most == least:
+        return f"{most}%"
+    return texts.RANGE.format(low=f"{least}%", high=f"{most}%")
+
+
+def _percent(value: int, total: int) -> int:
+    return (200 * value + total) // (2 * total)  # rounded half up, in whole numbers
 
 
 def short_day(day: str, fallback: str) -> str:
@@ -352,7 +367,8 @@ def table(chart: Chart) -> str:
     for values in columns:
         totals.append(shown_total(values))
         if chart.shares:
-            totals.append(shown_share(sum(values), values))
+            # The whole is all of itself, whatever it is, once it is 5 or more.
+            totals.append("100%" if total_range(values)[1] >= SMALLEST_SHOWN else texts.NOT_SHOWN)
     if several:
         totals.append(shown_total([value for values in columns for value in values]))
     return (

@@ -14,8 +14,9 @@ PAGE_TITLE = "Statistics for {force_name} · Ask in Confidence"
 HEADING = "Statistics for {force_name}"
 PERIOD = "The last {count} days: from {first} to {last}."
 PRIVACY_NOTE = (
-    f'Counts from 1 to 4 are shown as "{FEWER_THAN_5}", and a total is not shown where it '
-    "would let such a count be worked out. No figure here identifies anyone."
+    f'Counts from 1 to 4 are shown as "{FEWER_THAN_5}". A total or a share that includes such '
+    "a count is given as the range it lies in, so that no small count can be worked out. No "
+    "figure here identifies anyone."
 )
 SKIP_LINK = "Skip to main content"
 BACK_TO_DESK = "Back to the desk"
@@ -28,6 +29,7 @@ CHART_DESCRIPTION = "{description} Every figure is in the table after the chart.
 PER_DAY_AXIS = "{unit} each day"
 TOTAL_AXIS = "{unit} in {count} days"
 NOT_SHOWN = "not shown"
+RANGE = "{low} to {high}"
 SUPPRESSED_LEGEND = f"hatched: {FEWER_THAN_5} (drawn up to 5, the number is not shown)"
 SUPPRESSED_SHORT = "<5"
 BAR_TITLE = "{category}: {count}"

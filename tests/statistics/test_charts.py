@@ -190,7 +190,8 @@ def test_a_table_has_a_caption_and_headers_for_columns_and_rows():
 def test_a_table_shows_counts_under_5_as_fewer_than_5_and_zero_as_0():
     rows = table_rows(CHARTS["incident_types"])
     assert rows[0] == [texts.CATEGORY, "Conversations"]
-    assert [row[1] for row in rows[1:]] == ["41", "17", "9", FEWER_THAN_5, "0", "not shown"]
+    # The total counts the hidden one as anything from 1 to 4.
+    assert [row[1] for row in rows[1:]] == ["41", "17", "9", FEWER_THAN_5, "0", "68 to 71"]
     assert rows[-1][0] == texts.TOTAL
 
 
@@ -203,13 +204,13 @@ def test_shares_only_where_the_value_and_the_total_are_both_numbers():
         ["Did not say", "0", "not shown"],
         [texts.TOTAL, "36", "100%"],
     ]
-    # Did not say is 4: a total would give it away beside the others, and so would a share.
+    # Did not say is hidden: the total, and the shares of it, are the ranges they lie in.
     paid = table_rows(CHARTS["paid"])
     assert paid[1:] == [
-        ["Paid", "12", "not shown"],
-        ["Did not pay", "27", "not shown"],
+        ["Paid", "12", "28% to 30%"],
+        ["Did not pay", "27", "63% to 68%"],
         ["Did not say", FEWER_THAN_5, "not shown"],
-        [texts.TOTAL, "not shown", "not shown"],
+        [texts.TOTAL, "40 to 43", "100%"],
     ]
 
 
@@ -218,59 +219,57 @@ def test_a_daily_table_has_a_total_per_day_and_per_series_where_they_give_nothin
     assert rows[0] == [texts.DAY, "Telegram", "Website chat", texts.TOTAL]
     assert len(rows) == 1 + 30 + 1
     assert rows[1] == ["6 November 2026", "5", "12", "17"]
-    assert rows[1 + SUPPRESSED_DAY] == ["9 November 2026", FEWER_THAN_5, "12", "not shown"]
-    assert rows[-1] == [texts.TOTAL, "not shown", str(sum(WIDGET)), "not shown"]
+    assert rows[1 + SUPPRESSED_DAY] == ["9 November 2026", FEWER_THAN_5, "12", "13 to 16"]
+    hidden = sum(1 for value in TELEGRAM if 0 < value < 5)
+    known = sum(value for value in TELEGRAM if not 0 < value < 5)
+    telegram_total = f"{known + hidden} to {known + 4 * hidden}"
+    assert rows[-1][:3] == [texts.TOTAL, telegram_total, str(sum(WIDGET))]
 
 
 def test_totals_and_shares_of_small_counts():
     assert shown_total([0, 0]) == "0"
     assert shown_total([5, 0, 12]) == "17"
-    assert shown_total([1, 2]) == FEWER_THAN_5
-    assert shown_total([10, 3]) == "not shown"
+    assert shown_total([1, 0]) == FEWER_THAN_5
+    assert shown_total([1, 2]) == "2 to 8"
+    assert shown_total([10, 3]) == "11 to 14"
     assert shown_share(5, [5, 5]) == "50%"
     assert shown_share(5, [5, 35]) == "13%"  # 12.5%, rounded half up
     assert shown_share(4, [4, 10]) == "not shown"
-    assert shown_share(5, [5, 3]) == "not shown"
+    assert shown_share(5, [5, 3]) == "56% to 83%"
     assert shown_share(0, [0, 10]) == "not shown"
 
 
 counts = st.integers(min_value=0, max_value=12)
 
 
-@given(st.lists(st.tuples(counts, counts), min_size=1, max_size=6), st.booleans())
-def test_no_total_or_share_in_a_table_lets_a_count_under_5_be_worked_out(values, shares):
-    chart = Chart(
-        id="any",
-        title="Any",
-        description="Any counts.",
-        kind="daily",
-        categories=tuple(f"day {n}" for n in range(len(values))),
-        category_labels=tuple(f"Day {n}" for n in range(len(values))),
-        series=(
-            Series("a", "A", tuple(a for a, _ in values)),
-            Series("b", "B", tuple(b for _, b in values)),
-        ),
-        unit="conversations",
-        shares=shares,
-    )
-    rows = table_rows(chart)
-    width = len(rows[0])
-    counts_at = [1, 3] if shares else [1, 2]
-    for row in rows[1:]:
-        assert len(row) == width
-        assert not set(row) & SMALL_COUNTS
-        counts_in_row = [row[n] for n in counts_at]
-        # A day's total as a number: then none of its counts is hidden.
-        if row[-1].isdigit() and row[0] != texts.TOTAL:
-            assert FEWER_THAN_5 not in counts_in_row
-    for n in counts_at:
-        column = [row[n] for row in rows[1:-1]]
-        if rows[-1][n].isdigit():
-            assert FEWER_THAN_5 not in column
-        if shares:
-            for row in rows[1:]:
-                if row[n + 1].endswith("%"):
-                    assert row[n].isdigit() and int(row[n]) >= 5 and rows[-1][n].isdigit()
+@given(st.lists(st.tuples(counts, counts), min_size=1, max_size=6), st.booleans(), st.randoms())
+def test_a_table_is_the_same_whatever_its_hidden_counts_are(values, shares, random):
+    """Nothing in a table (a total, a share) tells a hidden count from any other from 1 to 4:
+    given another count from 1 to 4 in each hidden place, the table reads exactly the same."""
+
+    def chart_of(pairs: list[tuple[int, int]]) -> Chart:
+        return Chart(
+            id="any",
+            title="Any",
+            description="Any counts.",
+            kind="daily",
+            categories=tuple(f"day {n}" for n in range(len(pairs))),
+            category_labels=tuple(f"Day {n}" for n in range(len(pairs))),
+            series=(
+                Series("a", "A", tuple(a for a, _ in pairs)),
+                Series("b", "B", tuple(b for _, b in pairs)),
+            ),
+            unit="conversations",
+            shares=shares,
+        )
+
+    def other_hidden(count: int) -> int:
+        return random.randint(1, 4) if 0 < count < 5 else count
+
+    others = [(other_hidden(a), other_hidden(b)) for a, b in values]
+    rows = table_rows(chart_of(values))
+    assert rows == table_rows(chart_of(others))
+    assert not {cell for row in rows for cell in row} & SMALL_COUNTS
 
 
 # --- The page and the CSV -----------------------------------------------------------------------
@@ -312,4 +311,8 @@ def test_the_csv_has_a_row_per_figure_with_the_same_hiding():
         ["18 or over", "Conversations", "30", "83%"],
         ["Did not say", "Conversations", "0", "not shown"],
     ]
-    assert {row[4] for row in data if row[0] == "Whether they paid"} == {"not shown"}
+    assert {row[4] for row in data if row[0] == "Whether they paid"} == {
+        "28% to 30%",
+        "63% to 68%",
+        "not shown",
+    }
