@@ -121,7 +121,7 @@ async def _store_down(request: web.Request, handler: Any) -> web.StreamResponse:
         return await handler(request)
     except ConnectionError as error:
         log.warning("desk: hand-off store unavailable (%s)", type(error).__name__)
-        return _json({"error": "unavailable"}, status=503)
+        return no_store_json({"error": "unavailable"}, status=503)
 
 
 # --- Pages -------------------------------------------------------------------------------------
@@ -168,29 +168,29 @@ def _same_origin(request: web.Request) -> bool:
     )
 
 
-async def _session(request: web.Request) -> DeskSession:
+async def current_session(request: web.Request) -> DeskSession:
     token = request.cookies.get(COOKIE)
     if not token:
-        raise _error(401, "not_logged_in")
+        raise refusal(401, "not_logged_in")
     handoff = request.app[HANDOFF]
     session = await handoff.cases.session(_token_hash(token), handoff.clock())
     if session is None:
-        raise _error(401, "session_expired")
+        raise refusal(401, "session_expired")
     return session
 
 
 async def _changing(request: web.Request) -> DeskSession:
     """A session for a request that changes something: same origin, right CSRF token."""
     if not _same_origin(request):
-        raise _error(403, "wrong_origin")
-    session = await _session(request)
+        raise refusal(403, "wrong_origin")
+    session = await current_session(request)
     given = request.headers.get(CSRF_HEADER, "")
     if not hmac.compare_digest(given.encode(), session.csrf.encode()):
-        raise _error(403, "csrf")
+        raise refusal(403, "csrf")
     return session
 
 
-def _error(status: int, code: str) -> web.HTTPException:
+def refusal(status: int, code: str) -> web.HTTPException:
     body = json.dumps({"error": code})
     kinds = {
         400: web.HTTPBadRequest,
@@ -205,7 +205,7 @@ def _error(status: int, code: str) -> web.HTTPException:
     )
 
 
-def _json(data: Any, status: int = 200) -> web.Response:
+def no_store_json(data: Any, status: int = 200) -> web.Response:
     return web.json_response(data, status=status, headers={"Cache-Control": "no-store"})
 
 
@@ -213,13 +213,13 @@ async def _body(request: web.Request) -> dict:
     try:
         raw = await read_body(request, MAX_BODY_BYTES)
     except BadRequest:
-        raise _error(400, "too_large") from None
+        raise refusal(400, "too_large") from None
     try:
         body = parse_json(raw or b"{}")
     except BadRequest:
-        raise _error(400, "not_json") from None
+        raise refusal(400, "not_json") from None
     if not isinstance(body, dict):
-        raise _error(400, "not_an_object")
+        raise refusal(400, "not_an_object")
     return body
 
 
@@ -235,7 +235,7 @@ def _login_keys(secret: bytes, username: str, address: str) -> tuple[str, str]:
 
 async def login(request: web.Request) -> web.Response:
     if not _same_origin(request):
-        raise _error(403, "wrong_origin")
+        raise refusal(403, "wrong_origin")
     body = await _body(request)
     username = str(body.get("username") or "").strip().lower()[:64]
     password = str(body.get("password") or "")[:1024]
@@ -245,11 +245,11 @@ async def login(request: web.Request) -> web.Response:
     handoff = request.app[HANDOFF]
     now = handoff.clock()
     if await handoff.cases.login_paused(keys, now):
-        raise _error(429, "too_many_attempts")
+        raise refusal(429, "too_many_attempts")
     if config["checks_running"] >= MAX_PASSWORD_CHECKS_AT_ONCE:
         # Each check is tens of milliseconds of a core on purpose: a crowd of them would starve
         # everyone else, so the rest wait and try again.
-        raise _error(429, "busy")
+        raise refusal(429, "busy")
     config["checks_running"] += 1
     try:
         account = await handoff.cases.account(username) if username else None
@@ -260,14 +260,14 @@ async def login(request: web.Request) -> web.Response:
         limits = {keys[0]: LOGIN_FAILURES_BEFORE_PAUSE, keys[1]: ADDRESS_FAILURES_BEFORE_PAUSE}
         await handoff.cases.login_failed(limits, now, LOGIN_PAUSE_SECONDS)
         log.info("desk login refused")
-        raise _error(401, "wrong_name_or_password")
+        raise refusal(401, "wrong_name_or_password")
     await handoff.cases.login_succeeded(keys[0])
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     await handoff.cases.create_session(
         _token_hash(token), account.username, csrf, now + config["session_seconds"]
     )
     log.info("desk login (%s)", account.force)
-    response = _json(_me(handoff, account.username, account.force, account.role, csrf))
+    response = no_store_json(_me(handoff, account.username, account.force, account.role, csrf))
     response.set_cookie(
         COOKIE,
         token,
@@ -296,14 +296,14 @@ async def logout(request: web.Request) -> web.Response:
     await _changing(request)
     token = request.cookies.get(COOKIE, "")
     await request.app[HANDOFF].cases.delete_session(_token_hash(token))
-    response = _json({"ok": True})
+    response = no_store_json({"ok": True})
     response.del_cookie(COOKIE, path="/desk")
     return response
 
 
 async def me(request: web.Request) -> web.Response:
-    session = await _session(request)
-    return _json(
+    session = await current_session(request)
+    return no_store_json(
         _me(request.app[HANDOFF], session.username, session.force, session.role, session.csrf)
     )
 
@@ -328,16 +328,16 @@ async def _case_for(request: web.Request, session: DeskSession) -> Case:
     case = await request.app[HANDOFF].cases.by_reference(reference) if reference else None
     if case is None or case.queue != session.force:
         # Another force's case is answered exactly like one that does not exist.
-        raise _error(404, "no_such_case")
+        raise refusal(404, "no_such_case")
     return case
 
 
 async def queue(request: web.Request) -> web.Response:
-    session = await _session(request)
+    session = await current_session(request)
     handoff = request.app[HANDOFF]
     now = handoff.clock()
     cases = await handoff.cases.queue(session.force, session.username)
-    return _json(
+    return no_store_json(
         {
             "cases": [_brief(c, session, now) for c in cases],
             "force_name": handoff.force(session.force).name,
@@ -346,9 +346,9 @@ async def queue(request: web.Request) -> web.Response:
 
 
 async def case_detail(request: web.Request) -> web.Response:
-    session = await _session(request)
+    session = await current_session(request)
     case = await _case_for(request, session)
-    return _json(await _detail(request.app[HANDOFF], case, session))
+    return no_store_json(await _detail(request.app[HANDOFF], case, session))
 
 
 async def _detail(handoff: Handoff, case: Case, session: DeskSession) -> dict:
@@ -388,10 +388,10 @@ async def claim(request: web.Request) -> web.Response:
     case = await _case_for(request, session)
     handoff = request.app[HANDOFF]
     if not await handoff.claim(case, session.username):
-        raise _error(409, "already_claimed")
+        raise refusal(409, "already_claimed")
     fresh = await handoff.cases.case(case.id)
     assert fresh is not None
-    return _json(await _detail(handoff, fresh, session))
+    return no_store_json(await _detail(handoff, fresh, session))
 
 
 async def send_message(request: web.Request) -> web.Response:
@@ -400,11 +400,11 @@ async def send_message(request: web.Request) -> web.Response:
     body = await _body(request)
     text = str(body.get("text") or "").strip()
     if not text or len(text) > MAX_MESSAGE_CHARS:
-        raise _error(400, "text")
+        raise refusal(400, "text")
     if case.state != LIVE or case.handler != session.username:
-        raise _error(409, "not_your_live_case")
+        raise refusal(409, "not_your_live_case")
     message = await request.app[HANDOFF].say(case, text)
-    return _json({"id": message.id})
+    return no_store_json({"id": message.id})
 
 
 async def close(request: web.Request) -> web.Response:
@@ -413,15 +413,15 @@ async def close(request: web.Request) -> web.Response:
     body = await _body(request)
     outcome = body.get("outcome")
     if outcome not in OUTCOMES:
-        raise _error(400, "outcome")
+        raise refusal(400, "outcome")
     if case.state == LIVE and case.handler != session.username:
-        raise _error(409, "not_your_live_case")
+        raise refusal(409, "not_your_live_case")
     handoff = request.app[HANDOFF]
     if not await handoff.close(case, outcome, session.username):
-        raise _error(409, "cannot_close")
+        raise refusal(409, "cannot_close")
     fresh = await handoff.cases.case(case.id)
     assert fresh is not None
-    return _json(await _detail(handoff, fresh, session))
+    return no_store_json(await _detail(handoff, fresh, session))
 
 
 # --- Live updates ------------------------------------------------------------------------------
@@ -429,8 +429,8 @@ async def close(request: web.Request) -> web.Response:
 
 async def websocket(request: web.Request) -> web.StreamResponse:
     if not _same_origin(request):
-        raise _error(403, "wrong_origin")
-    session = await _session(request)
+        raise refusal(403, "wrong_origin")
+    session = await current_session(request)
     handoff = request.app[HANDOFF]
     ws = web.WebSocketResponse(heartbeat=30)
     await ws.prepare(request)

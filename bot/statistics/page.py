@@ -5,10 +5,10 @@
     GET /desk/api/statistics   the same figures as JSON
     GET /desk/statistics.css   the page's stylesheet
 
-Each needs a desk session (``bot.handoff.desk``) of a supervisor; the figures are always those
-of the session's own force, whatever the request says. Every count is read through ``shown``
-(from 1 to 4: "fewer than 5"); totals and shares through ``charts.shown_total`` and
-``charts.shown_share``, which give no such count away either.
+Each needs a desk session (``bot.handoff.desk.current_session``) of a supervisor; the figures
+are always those of the session's own force, whatever the request says. Every count is read
+through ``shown`` (from 1 to 4: "fewer than 5"); totals and shares through
+``charts.shown_total`` and ``charts.shown_share``, which give no such count away either.
 
 The report comes from the object under ``REPORTS`` (a ``StatisticsReader``); without one, or
 when it cannot reach its store, the answer is 503.
@@ -62,7 +62,7 @@ def setup_routes(app: web.Application) -> None:
 
 async def statistics_page(request: web.Request) -> web.StreamResponse:
     try:
-        session = await desk._session(request)
+        session = await desk.current_session(request)
     except web.HTTPUnauthorized:
         # The desk's own page has the login form.
         raise web.HTTPSeeOther(DESK_PATH, headers={"Cache-Control": "no-store"}) from None
@@ -80,7 +80,7 @@ async def statistics_page(request: web.Request) -> web.StreamResponse:
 async def statistics_csv(request: web.Request) -> web.StreamResponse:
     report = await _json_route_report(request)
     if report is None:
-        return desk._json({"error": "unavailable"}, status=503)
+        return desk.no_store_json({"error": "unavailable"}, status=503)
     name = f"statistics-{_safe(report.force)}-{_safe(report.days[-1] if report.days else '')}.csv"
     return web.Response(
         # With a byte order mark: Excel, which most forces open a CSV with, otherwise reads it
@@ -99,8 +99,8 @@ async def statistics_csv(request: web.Request) -> web.StreamResponse:
 async def statistics_json(request: web.Request) -> web.StreamResponse:
     report = await _json_route_report(request)
     if report is None:
-        return desk._json({"error": "unavailable"}, status=503)
-    return desk._json(report_json(report))
+        return desk.no_store_json({"error": "unavailable"}, status=503)
+    return desk.no_store_json(report_json(report))
 
 
 async def stylesheet(request: web.Request) -> web.StreamResponse:
@@ -116,9 +116,9 @@ async def stylesheet(request: web.Request) -> web.StreamResponse:
 
 async def _json_route_report(request: web.Request) -> Report | None:
     """The report for the CSV and JSON routes, which answer in JSON as the desk's API does."""
-    session = await desk._session(request)
+    session = await desk.current_session(request)
     if not session.is_supervisor:
-        raise desk._error(403, "supervisors_only")
+        raise desk.refusal(403, "supervisors_only")
     try:
         return await _report(request, session)
     except Unavailable:
