@@ -236,16 +236,36 @@ async def test_the_report_shows_the_counts_with_small_ones_hidden(settings):
         assert shown(welsh.values[-1]) == FEWER_THAN_5 and shown(8) == "8" and shown(0) == "0"
 
 
-async def test_nothing_counted_holds_a_pseudonym_a_session_id_or_anything_typed(settings):
+@pytest.mark.parametrize("kept_in", ["sqlite", "redis"])
+async def test_nothing_counted_holds_a_pseudonym_a_session_id_or_anything_typed(
+    settings, kept_in, request
+):
     typed = "my name is Rhiannon Price and my number is 07700 900123"
+    if kept_in == "redis":
+        settings = replace(settings, redis_url=request.getfixturevalue("redis_server").url)
     async with TestClient(TestServer(create_app(settings))) as client:
         person = Person(client)
         await person.say(typed)
         await person.say("now the steps")
-        pseudonym = client.app[CONVERSATIONS].pseudonym("widget", person.session)
-    raw = (settings.data_dir / "statistics.db").read_bytes()
-    for secret in (person.session, pseudonym, "Rhiannon", "07700", "steps"):
-        assert secret.encode() not in raw
+        await client.app[CONVERSATIONS].handle("telegram", 424242, text=typed)
+        pseudonyms = [
+            client.app[CONVERSATIONS].pseudonym("widget", person.session),
+            client.app[CONVERSATIONS].pseudonym("telegram", 424242),
+        ]
+        assert (await counted(client, "dyfed_powys"))[("widget", "en", "triages", "")] == 1
+        if kept_in == "redis":
+            import redis.asyncio as aioredis
+
+            redis = aioredis.Redis.from_url(settings.redis_url, decode_responses=True)
+            keys = await redis.keys("aic:statistics:*")
+            fields = [field for key in keys for field in await redis.hkeys(key)]
+            stored = " ".join([*keys, *fields])
+            await redis.aclose()
+            assert stored.count("conversations") == 2 and "triages" in stored
+        else:
+            stored = (settings.data_dir / "statistics.db").read_bytes().decode(errors="replace")
+    for secret in (person.session, "424242", *pseudonyms, "Rhiannon", "07700", "steps"):
+        assert secret not in stored
 
 
 async def test_a_telegram_conversation_counts_under_the_configured_force(settings):
