@@ -376,7 +376,7 @@ class Conversations:
             return self._fallback(channel, "store_unavailable"), NO_LANGUAGE
         if admission.new and self.statistics is not None:
             # A new person has no stored language, so the turn's is already the one settled.
-            await self.statistics.conversation_started(channel, self.answered_in())
+            self.statistics.conversation_started(channel, self.answered_in())
         stored = (admission.language, admission.language_chosen)
         if admission.verdict is Verdict.ALLOWED:
             return None, stored
@@ -417,7 +417,7 @@ class Conversations:
             return self._fallback(channel, "no_reply")
         if self.handoff is not None:
             replies = await self.handoff.after_turn(who, channel, replies)
-        await self._count_triage(channel, language, replies)
+        self._count_triage(channel, language, replies)
         # Rasa's custom payloads are for bot/ (the hand-off, the statistics); none is shown.
         replies = [reply for reply in replies if not isinstance(reply, Custom)]
         try:
@@ -434,7 +434,7 @@ class Conversations:
             metrics.ERRORS.labels("store_unavailable").inc()
         return self.say("utter_frontdoor_unavailable", channel)
 
-    async def _count_triage(self, channel: str, language: str, replies: list[Reply]) -> None:
+    def _count_triage(self, channel: str, language: str, replies: list[Reply]) -> None:
         """Rasa's ``{"statistics": {"triage": {...}}}``, sent once when a triage's steps begin:
         canonical values only (actions/statistics.py), checked again by bot.statistics."""
         if self.statistics is None:
@@ -443,7 +443,7 @@ class Conversations:
             if isinstance(reply, Custom) and isinstance(reply.payload.get("statistics"), dict):
                 figures = reply.payload["statistics"].get("triage")
                 if isinstance(figures, dict):
-                    await self.statistics.triage_finished(channel, language, figures)
+                    self.statistics.triage_finished(channel, language, figures)
 
     async def _erase(self, who: str) -> None:
         await self._tracker_admin.delete(who)

@@ -17,7 +17,7 @@ import asyncio
 import logging
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -207,8 +207,8 @@ async def close_tracker_admin(admin: TrackerAdmin) -> None:
 class ReconnectingStatisticsStore(Reconnecting["StatisticsStore"]):
     """The statistics' store, opened lazily and again after it could not be."""
 
-    async def add(self, day: str, keys: Sequence[CountKey]) -> None:
-        await self._call("add", day, keys)
+    async def add(self, day: str, counts: Mapping[CountKey, int]) -> None:
+        await self._call("add", day, counts)
 
     async def rows(self, force: str, first_day: str, last_day: str) -> list[Row]:
         return await self._call("rows", force, first_day, last_day)

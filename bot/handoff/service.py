@@ -244,7 +244,7 @@ class Handoff:
                 else:
                     event = "queue_full" if referral.endswith("queue_full") else "out_of_hours"
                     metrics.HANDOFFS_REFERRED.labels(queue, event).inc()
-                await self._count(queue, channel, language, "requested", event)
+                self._count(queue, channel, language, "requested", event)
                 await self.hub.publish(queue, {"type": "queue"})
             if case.state == REFERRED:
                 name = referral_text(referral, case.queue)
@@ -370,7 +370,7 @@ class Handoff:
         if await self.cases.finish(case.id, (WAITING, LIVE), LEFT, now, "person left"):
             log.info("hand-off case left by the person (%s)", case.queue)
             await self.cases.record(case.reference, PERSON, LEFT_IT, now)
-            await self._count(case.queue, channel, language or ENGLISH, "left")
+            self._count(case.queue, channel, language or ENGLISH, "left")
             await self.cases.add_message(
                 case.id,
                 REPLIED,
@@ -454,7 +454,7 @@ class Handoff:
         metrics.HANDOFF_WAIT_SECONDS.labels(case.queue).observe(waited)
         if self.statistics is not None:
             language = await self.language(case.pseudonym)
-            await self.statistics.handoff_claimed(case.queue, case.channel, language, waited)
+            self.statistics.handoff_claimed(case.queue, case.channel, language, waited)
         await self._notify(case, "utter_frontdoor_handoff_claimed", leave=True)
         await self.hub.publish(case.queue, {"type": "queue"})
         await self.tell_places(case.queue)
@@ -482,14 +482,14 @@ class Handoff:
             await self.cases.record(case.reference, handler, CLOSED_IT, now, outcome)
         if self.statistics is not None:
             language = await self.language(case.pseudonym)
-            await self.statistics.handoff_closed(case.queue, case.channel, language, outcome)
+            self.statistics.handoff_closed(case.queue, case.channel, language, outcome)
         await self.hub.publish(case.queue, {"type": "queue"})
         await self.hub.publish(case.queue, {"type": "case", "reference": case.reference})
         return True
 
-    async def _count(self, queue: str, channel: str, language: str, *events: str) -> None:
+    def _count(self, queue: str, channel: str, language: str, *events: str) -> None:
         if self.statistics is not None:
-            await self.statistics.handoff(queue, channel, language, *events)
+            self.statistics.handoff(queue, channel, language, *events)
 
     # --- Places in the queue -------------------------------------------------------------------
 
@@ -568,7 +568,7 @@ class Handoff:
                 await self.cases.record(case.reference, SYSTEM, REFERRED_IT, now)
                 metrics.HANDOFFS_REFERRED.labels(case.queue, "not_picked_up").inc()
                 language = await self.language(case.pseudonym)
-                await self._count(case.queue, case.channel, language, "not_picked_up")
+                self._count(case.queue, case.channel, language, "not_picked_up")
                 name = referral_text("utter_frontdoor_handoff_no_answer", case.queue)
                 await self._notify(case, name, leave=False)
                 await self.hub.publish(case.queue, {"type": "queue"})

@@ -8,14 +8,18 @@
   the steps begin), under the force area the person named, else the door's force;
 - what happened to each request for a person, its wait and its outcome, under the case's queue.
 
-Counting never stands in a conversation's way: a store that cannot be reached loses that count
-(it is logged and counted in the ``aic_errors`` metric), never the turn.
+Counting never stands in a conversation's way: a turn only adds to counts kept in memory, which
+are written every ``FLUSH_SECONDS`` (and before a report, and at the end); a store that cannot be
+reached keeps them waiting for the next write (logged, and counted in ``aic_errors``).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
+from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextvars import ContextVar
 from datetime import datetime
@@ -36,6 +40,10 @@ from bot.statistics.report import REPORTS, Report, build_report, last_days
 from bot.statistics.store import StatisticsStore
 
 log = logging.getLogger(__name__)
+
+# How often the counts taken are written: a person's turn never waits on the store for them,
+# and a burst of new conversations is one transaction. A crash loses at most these seconds'.
+FLUSH_SECONDS = 2.0
 
 # The force whose site the widget is embedded in, for the request being handled (set by the
 # widget door from its ``force`` field; checked against data/knowledge.yml before use).
@@ -63,6 +71,10 @@ class Statistics:
         self._timezone = ZoneInfo(timezone)
         self._retention_days = retention_days
         self.clock = clock
+        # Counted, not yet written: {day: {key: n}}. A turn only adds to this; ``flush`` (every
+        # FLUSH_SECONDS, before a report, at the end) writes it in one transaction a day.
+        self._pending: defaultdict[str, Counter[CountKey]] = defaultdict(Counter)
+        self._flushing = asyncio.Lock()
 
     def today(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), self._timezone)
@@ -74,53 +86,65 @@ class Statistics:
 
     # --- Counting ------------------------------------------------------------------------------
 
-    async def conversation_started(self, door: str, language: str) -> None:
+    def conversation_started(self, door: str, language: str) -> None:
         force = self.door_force(door)
-        await self._add([CountKey(force, door, language, counts.CONVERSATIONS)])
+        self._add([CountKey(force, door, language, counts.CONVERSATIONS)])
 
-    async def triage_finished(self, door: str, language: str, figures: Mapping[str, Any]) -> None:
+    def triage_finished(self, door: str, language: str, figures: Mapping[str, Any]) -> None:
         force = self.vocabulary.force(figures.get("force_area"), self.door_force(door))
-        await self._add(self.vocabulary.triage_keys(force, door, language, figures))
+        self._add(self.vocabulary.triage_keys(force, door, language, figures))
 
-    async def handoff(self, force: str, door: str, language: str, *events: str) -> None:
+    def handoff(self, force: str, door: str, language: str, *events: str) -> None:
         """Events of a request for a person (``counts.HANDOFF_EVENTS``) in ``force``'s queue."""
-        await self._add([CountKey(force, door, language, counts.HANDOFF, e) for e in events])
+        self._add([CountKey(force, door, language, counts.HANDOFF, e) for e in events])
 
-    async def handoff_claimed(
-        self, force: str, door: str, language: str, waited_seconds: float
-    ) -> None:
-        await self._add(
+    def handoff_claimed(self, force: str, door: str, language: str, waited_seconds: float) -> None:
+        self._add(
             [
                 CountKey(force, door, language, counts.HANDOFF, "claimed"),
                 CountKey(force, door, language, counts.WAIT, counts.wait_bucket(waited_seconds)),
             ]
         )
 
-    async def handoff_closed(self, force: str, door: str, language: str, outcome: str) -> None:
-        await self._add([CountKey(force, door, language, counts.OUTCOME, outcome)])
+    def handoff_closed(self, force: str, door: str, language: str, outcome: str) -> None:
+        self._add([CountKey(force, door, language, counts.OUTCOME, outcome)])
 
-    async def _add(self, keys: Sequence[CountKey]) -> None:
+    def _add(self, keys: Sequence[CountKey]) -> None:
         valid = [key for key in keys if self.vocabulary.is_valid(key)]
         if len(valid) != len(keys):
             log.warning(
                 "statistics: %d count(s) outside the vocabulary dropped", len(keys) - len(valid)
             )
-        if not valid:
-            return
-        try:
-            await self.store.add(self.today().date().isoformat(), valid)
-        except Exception as error:
-            # Whatever went wrong, the person's turn goes on: a count is worth less than it.
-            unavailable = isinstance(error, ConnectionError)
-            metrics.ERRORS.labels(
-                "statistics_store_unavailable" if unavailable else "unhandled"
-            ).inc()
-            log.warning("statistics not counted: %s", type(error).__name__)
+        day = self.today().date().isoformat()
+        for key in valid:
+            self._pending[day][key] += 1
+
+    async def flush(self) -> None:
+        """Write the counts taken since the last flush. Whatever goes wrong, they are kept for the
+        next one (a few counters per day at most, however long the store is away)."""
+        async with self._flushing:
+            pending, self._pending = self._pending, defaultdict(Counter)
+            for day, counted in pending.items():
+                try:
+                    await self.store.add(day, counted)
+                except Exception as error:
+                    unavailable = isinstance(error, ConnectionError)
+                    metrics.ERRORS.labels(
+                        "statistics_store_unavailable" if unavailable else "unhandled"
+                    ).inc()
+                    log.warning("statistics not written yet: %s", type(error).__name__)
+                    self._pending[day].update(counted)
+
+    async def flush_every(self, seconds: float) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            await self.flush()
 
     # --- Reading -------------------------------------------------------------------------------
 
     async def report(self, force: str) -> Report:
         """The last 30 days of ``force``'s counters (raises ConnectionError if unreadable)."""
+        await self.flush()
         days = last_days(self.today().date())
         rows = await self.store.rows(force, days[0], days[-1])
         name = self._force_names.get(force, force)
@@ -189,9 +213,14 @@ def setup(app: web.Application) -> None:
         hooks = app.get(PURGE_HOOKS)
         if hooks is not None:
             hooks.append(statistics.purge)
+        flusher = asyncio.create_task(statistics.flush_every(FLUSH_SECONDS))
         try:
             yield
         finally:
+            flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await flusher
+            await statistics.flush()
             conversations.statistics = None
             if hooks is not None:
                 hooks.remove(statistics.purge)

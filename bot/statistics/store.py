@@ -8,8 +8,7 @@ expire by themselves.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Protocol
@@ -27,8 +26,8 @@ REDIS_PREFIX = "aic:statistics:"
 
 
 class StatisticsStore(Protocol):
-    async def add(self, day: str, keys: Sequence[CountKey]) -> None:
-        """One more of each key on ``day`` (a key given twice counts twice), all or none."""
+    async def add(self, day: str, counts: Mapping[CountKey, int]) -> None:
+        """Add each count to its key's on ``day``, all or none."""
         ...
 
     async def rows(self, force: str, first_day: str, last_day: str) -> list[Row]: ...
@@ -73,10 +72,9 @@ class SQLiteStatisticsStore:
     async def open(cls, path: Path) -> SQLiteStatisticsStore:
         return cls(await SQLiteFile.open(path, _create_schema))
 
-    async def add(self, day: str, keys: Sequence[CountKey]) -> None:
-        counted = Counter(keys)
+    async def add(self, day: str, counts: Mapping[CountKey, int]) -> None:
         async with self._file.transaction() as db:
-            await db.executemany(_ADD, [(day, *key, n) for key, n in counted.items()])
+            await db.executemany(_ADD, [(day, *key, n) for key, n in counts.items()])
 
     async def rows(self, force: str, first_day: str, last_day: str) -> list[Row]:
         found = await self._file.fetchall(
@@ -114,12 +112,12 @@ class RedisStatisticsStore:
     def _key(force: str, day: str) -> str:
         return f"{REDIS_PREFIX}{force}:{day}"
 
-    async def add(self, day: str, keys: Sequence[CountKey]) -> None:
+    async def add(self, day: str, counts: Mapping[CountKey, int]) -> None:
         expires = date.fromisoformat(day) + timedelta(days=self._retention_days + 1)
         expire_at = _epoch(expires)
         async with translated():
             pipe = self._redis.pipeline(transaction=True)
-            for key, n in Counter(keys).items():
+            for key, n in counts.items():
                 name = self._key(key.force, day)
                 pipe.hincrby(name, encode(key), n)
                 pipe.expireat(name, expire_at)

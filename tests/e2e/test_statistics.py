@@ -6,9 +6,12 @@ Prometheus scrapes /metrics. Nobody presses a button."""
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 import sqlite3
 import subprocess
+import time
+import urllib.request
 from pathlib import Path
 
 import aiohttp
@@ -53,7 +56,8 @@ def account(server, name: str, force: str, role: str) -> None:
 
 
 def counted(data_dir: Path) -> dict[tuple[str, ...], int]:
-    """Every counter in the statistics file, summed over days."""
+    """Every counter in the statistics file, summed over days (bot/ writes what it counted every
+    couple of seconds: see ``written``)."""
     with sqlite3.connect(data_dir / "statistics.db") as db:
         rows = db.execute(
             "SELECT force, door, language, measure, value, SUM(count) FROM daily_counts"
@@ -61,6 +65,22 @@ def counted(data_dir: Path) -> dict[tuple[str, ...], int]:
         ).fetchall()
     db.close()
     return {tuple(row[:5]): row[5] for row in rows}
+
+
+async def written(data_dir: Path, expected: int, seconds: float = 15.0) -> dict:
+    """The counters once they add up to ``expected`` (they are written a few seconds after the
+    turns that counted them), or as they are when ``seconds`` have passed."""
+    deadline = time.monotonic() + seconds
+    while True:
+        counts = counted(data_dir) if (data_dir / "statistics.db").exists() else {}
+        if sum(counts.values()) >= expected or time.monotonic() > deadline:
+            return counts
+        await asyncio.sleep(0.25)
+
+
+def in_triage(rasa_url: str, sender: str) -> bool:
+    with urllib.request.urlopen(f"{rasa_url}/conversations/{sender}/tracker", timeout=30) as got:
+        return bool((json.loads(got.read()).get("active_loop") or {}).get("name"))
 
 
 async def widget_turn(http: aiohttp.ClientSession, url: str, session: str, text: str) -> list:
@@ -116,16 +136,18 @@ async def test_typed_conversations_move_the_counters_the_page_and_the_metrics(
 
         # The widget on Gwent's site, in English, to the steps.
         session = secrets.token_hex(16)
+        secret = server.env["AIC_PSEUDONYM_SECRET"].encode()
+        sender = pseudonym(secret, "widget", session)
         async with aiohttp.ClientSession() as http:
             await widget_turn(http, server.url, session, ENGLISH_ON_THE_WIDGET)
             for _ in range(8):
-                if counted(server.data_dir).get(("gwent", "widget", "en", "triages", "")):
+                if not await asyncio.to_thread(in_triage, rasa_stack.rasa_url, sender):
                     break
                 await widget_turn(http, server.url, session, "not sure")
             # More turns in the steps count no conversation and no triage again.
             await widget_turn(http, server.url, session, "ok what next")
 
-        counts = counted(server.data_dir)
+        counts = await written(server.data_dir, 12)
         assert counts[("north_wales", "telegram", "cy", "conversations", "")] == 1
         assert {key[3:]: n for key, n in counts.items() if key[:3] == telegram_triage} == {
             ("triages", ""): 1,
@@ -147,7 +169,6 @@ async def test_typed_conversations_move_the_counters_the_page_and_the_metrics(
         assert sum(counts.values()) == 12
 
         # Nothing in any counter names the people: no chat id, session id, pseudonym or words.
-        secret = server.env["AIC_PSEUDONYM_SECRET"].encode()
         who = [
             str(TELEGRAM_CHAT),
             session,

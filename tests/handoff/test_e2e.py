@@ -257,14 +257,19 @@ async def test_a_telegram_user_hands_off_and_gets_the_handlers_replies(
     await user.say("will they really post it?")
     answer = await user.turn()
     assert answer and "Person at" not in answer[0].text
-    # The anonymous counts of the national queue followed the case, and nothing else of it.
-    with sqlite3.connect(server.data_dir / "statistics.db") as db:
-        counted = db.execute(
-            "SELECT measure, value, SUM(count) FROM daily_counts WHERE force='national'"
-            " AND door='telegram' AND measure IN ('handoff', 'wait', 'outcome')"
-            " GROUP BY measure, value"
-        ).fetchall()
-    db.close()
+    # The anonymous counts of the national queue followed the case, and nothing else of it
+    # (written a couple of seconds after they are counted).
+    for _ in range(60):
+        with sqlite3.connect(server.data_dir / "statistics.db") as db:
+            counted = db.execute(
+                "SELECT measure, value, SUM(count) FROM daily_counts WHERE force='national'"
+                " AND door='telegram' AND measure IN ('handoff', 'wait', 'outcome')"
+                " GROUP BY measure, value"
+            ).fetchall()
+        db.close()
+        if ("outcome", "advice given", 1) in counted:
+            break
+        await asyncio.sleep(0.25)
     assert sorted(counted) == [
         ("handoff", "claimed", 1),
         ("handoff", "queued", 1),

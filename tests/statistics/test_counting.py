@@ -7,6 +7,7 @@ tests/e2e/test_statistics.py."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from dataclasses import replace
 from pathlib import Path
@@ -111,8 +112,10 @@ class Person:
 
 
 async def counted(client: TestClient, force: str) -> dict[tuple[str, ...], int]:
-    """Today's counters of ``force``, summed over days: {(door, language, measure, value): n}."""
+    """Today's counters of ``force`` as written (after a flush, which the app does every
+    couple of seconds): {(door, language, measure, value): n}."""
     statistics = client.app[STATISTICS]
+    await statistics.flush()
     today = statistics.today().date().isoformat()
     totals: dict[tuple[str, ...], int] = {}
     for _, key, count in await statistics.store.rows(force, today, today):
@@ -309,10 +312,10 @@ async def test_stores_add_up_counts_by_day_and_force(store):
     webcam = CountKey("gwent", "widget", "en", "incident_type", "webcam")
     started = CountKey("gwent", "telegram", "cy", "conversations")
     other_force = CountKey("dorset", "widget", "en", "conversations")
-    await store.add("2026-12-01", [webcam, started, started])
-    await store.add("2026-12-01", [webcam])
-    await store.add("2026-12-03", [started, other_force])
-    await store.add("2025-01-01", [started])
+    await store.add("2026-12-01", {webcam: 1, started: 2})
+    await store.add("2026-12-01", {webcam: 1})
+    await store.add("2026-12-03", {started: 1, other_force: 1})
+    await store.add("2025-01-01", {started: 1})
     rows = sorted(await store.rows("gwent", "2026-11-05", "2026-12-04"))
     assert rows == sorted(
         [
@@ -334,7 +337,7 @@ async def test_redis_counters_expire_after_the_retention_and_sqlite_ones_are_pur
     store = await RedisStatisticsStore.open(redis_server.url, retention_days=30)
     client = aioredis.Redis.from_url(redis_server.url, decode_responses=True)
     try:
-        await store.add("2026-12-01", [CountKey("gwent", "widget", "en", "conversations")])
+        await store.add("2026-12-01", {CountKey("gwent", "widget", "en", "conversations"): 1})
         [key] = await client.keys("aic:statistics:*")
         assert key == "aic:statistics:gwent:2026-12-01"
         expires = await client.expiretime(key)
@@ -345,8 +348,8 @@ async def test_redis_counters_expire_after_the_retention_and_sqlite_ones_are_pur
         await store.close()
     sqlite = await SQLiteStatisticsStore.open(tmp_path / "s.db")
     key = CountKey("gwent", "widget", "en", "conversations")
-    await sqlite.add("2026-01-01", [key])
-    await sqlite.add("2026-12-01", [key])
+    await sqlite.add("2026-01-01", {key: 1})
+    await sqlite.add("2026-12-01", {key: 1})
     assert await sqlite.purge("2026-06-01") == 1
     assert await sqlite.rows("gwent", "2026-01-01", "2026-12-31") == [("2026-12-01", key, 1)]
     await sqlite.close()
@@ -361,8 +364,8 @@ async def test_the_purge_deletes_days_past_the_statistics_retention(settings):
         key = CountKey("gwent", "widget", "en", "conversations")
         today = statistics.today().date()
         old, kept = (today.replace(year=today.year - 1)).isoformat(), today.isoformat()
-        await statistics.store.add(old, [key])
-        await statistics.store.add(kept, [key])
+        await statistics.store.add(old, {key: 1})
+        await statistics.store.add(kept, {key: 1})
         report = await purge_now(client.app)
         assert report.other >= 1
         assert await statistics.store.rows("gwent", old, kept) == [(kept, key, 1)]
@@ -371,8 +374,9 @@ async def test_the_purge_deletes_days_past_the_statistics_retention(settings):
 async def test_a_statistics_store_that_fails_never_stands_in_a_conversations_way(settings):
     async with TestClient(TestServer(create_app(settings))) as client:
         statistics = client.app[STATISTICS]
+        working = statistics.store.add
 
-        async def broken(day, keys):
+        async def broken(day, counts):
             raise ConnectionError("down")
 
         statistics.store.add = broken
@@ -381,4 +385,34 @@ async def test_a_statistics_store_that_fails_never_stands_in_a_conversations_way
         person = Person(client)
         assert await person.say("hello") == [{"text": "I'm here to help.", "buttons": []}]
         assert await person.say("the steps") == [{"text": "First, don't panic.", "buttons": []}]
-        assert errors._value.get() == before + 2
+        await statistics.flush()
+        assert errors._value.get() == before + 1
+        # The counts wait for the store to come back, and are written then.
+        statistics.store.add = working
+        counts = await counted(client, "dyfed_powys")
+        assert counts[("widget", "en", "triages", "")] == 1
+        assert (await counted(client, "gwent"))[("widget", "en", "conversations", "")] == 1
+
+
+async def test_a_turn_only_counts_in_memory_and_the_app_writes_the_counts_by_itself(settings):
+    from bot.statistics import recorder
+
+    async with TestClient(TestServer(create_app(settings))) as client:
+        statistics = client.app[STATISTICS]
+        writes: list[dict] = []
+        working = statistics.store.add
+
+        async def recording(day, counts):
+            writes.append(dict(counts))
+            await working(day, counts)
+
+        statistics.store.add = recording
+        for _ in range(20):
+            await Person(client).say("hello")
+        assert writes == []  # no turn waited on the store
+        await asyncio.sleep(recorder.FLUSH_SECONDS + 0.5)
+        # Twenty new conversations: one write, of one counter.
+        assert writes == [{CountKey("gwent", "widget", "en", "conversations"): 20}]
+        await Person(client).say("hello")
+    # The last counts are written as the app stops.
+    assert writes[-1] == {CountKey("gwent", "widget", "en", "conversations"): 1}
