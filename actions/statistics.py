@@ -15,13 +15,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.facts import TriageFacts
 from actions.summary import case_summary
-
-FIELDS = ("incident_type", "paid", "platforms", "under_18", "force_area")
+from aic_shared.triage import STATISTICS_FIELDS
 
 
 def triage_figures(facts: TriageFacts) -> dict[str, Any]:
     summary = case_summary(facts, amount=None)
-    return {field: summary[field] for field in FIELDS}
+    return {field: summary[field] for field in STATISTICS_FIELDS}
 
 
 def send_triage_figures(dispatcher: CollectingDispatcher, facts: TriageFacts) -> None:

@@ -8,11 +8,9 @@ from typing import Any
 
 from actions import knowledge
 from actions.facts import TriageFacts
+from aic_shared.triage import ANSWERS, INCIDENT_TYPES, NATIONAL, UNKNOWN
 
-UNKNOWN = "unknown"
-NATIONAL = "national"
-ANSWERS = ("yes", "no", UNKNOWN)
-INCIDENT_TYPES = ("webcam", "images", "phishing", "known_person", "other", UNKNOWN)
+__all__ = ["ANSWERS", "INCIDENT_TYPES", "NATIONAL", "UNKNOWN", "case_summary", "queue_for"]
 
 
 def _answer(value: str | None) -> str:

@@ -25,18 +25,12 @@ from bot.messages import Button
 from bot.people import Address, Admission, SQLiteStore, Store
 from bot.people_redis import RedisStore, RedisTrackerAdmin, StoreUnavailable
 from bot.settings import Settings
-from bot.statistics.counts import CountKey
-from bot.statistics.store import (
-    RedisStatisticsStore,
-    Row,
-    SQLiteStatisticsStore,
-    StatisticsStore,
-)
-from bot.statistics.store import store_path as statistics_path
 from bot.tracker_admin import SQLiteTrackerAdmin, TrackerAdmin
 
 if TYPE_CHECKING:
     from bot.handoff.cases import CaseStore
+    from bot.statistics.counts import CountKey
+    from bot.statistics.store import Row, StatisticsStore
 
 log = logging.getLogger(__name__)
 
@@ -223,6 +217,9 @@ class ReconnectingStatisticsStore(Reconnecting["StatisticsStore"]):
 async def open_statistics_store(settings: Settings) -> ReconnectingStatisticsStore:
     """The daily counters' store: Redis with ``AIC_REDIS_URL``, else SQLite in
     ``{AIC_DATA_DIR}/statistics.db``. Open if it can be opened now."""
+    from bot.statistics.store import RedisStatisticsStore, SQLiteStatisticsStore
+    from bot.statistics.store import store_path as statistics_path
+
     if settings.redis_url:
         opener: Callable[[], Awaitable[StatisticsStore]] = partial(
             RedisStatisticsStore.open, settings.redis_url, settings.statistics_retention_days

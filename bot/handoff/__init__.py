@@ -31,7 +31,6 @@ from bot.messages import Reply
 from bot.open_stores import open_case_store
 from bot.purge import PURGE_HOOKS
 from bot.responses import MissingResponses, Responses
-from bot.statistics.recorder import STATISTICS
 
 __all__ = ["HANDOFF", "Handoff", "setup", "store_path"]
 
@@ -87,9 +86,10 @@ async def _run(app: web.Application) -> AsyncIterator[None]:
         hub=hub,
     )
     _add_pushers(app, handoff)
-    handoff.statistics = app.get(STATISTICS)
     app[HANDOFF] = handoff
     conversations = app[CONVERSATIONS]
+    # The same counting as the conversations (bot.statistics started before the hand-off).
+    handoff.statistics = conversations.statistics
     conversations.handoff = handoff
     conversations.forgetters.append(handoff.erase)
     # bot/'s retention runs (scheduled and `make purge`) delete old cases too.

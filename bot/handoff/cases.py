@@ -44,6 +44,15 @@ OPENED, CLAIMED, WROTE, CLOSED_IT, LEFT_IT, REFERRED_IT = (
 # supervisor does too, and also reads their force's anonymous statistics (bot/statistics/).
 HANDLER_ROLE, SUPERVISOR_ROLE = "handler", "supervisor"
 ROLES = (HANDLER_ROLE, SUPERVISOR_ROLE)
+# What a handler records on closing a case (the desk offers these; the statistics count them).
+OUTCOMES = (
+    "advice given",
+    "crime report taken",
+    "referred to another service",
+    "person left",
+    "no reply from the person",
+    "other",
+)
 # A login failure is counted this long after the last one (or until its pause ends).
 LOGIN_FAILURES_KEPT_SECONDS = 3600.0
 

@@ -35,10 +35,20 @@ from aiohttp import WSMsgType, web
 
 from bot.address_limits import address_key
 from bot.client_address import client_address
-from bot.handoff.cases import LIVE, NOTICE, QUEUE, REFERRED, REPLIED, WAITING, Case, DeskSession
+from bot.handoff.cases import (
+    LIVE,
+    NOTICE,
+    OUTCOMES,
+    QUEUE,
+    REFERRED,
+    REPLIED,
+    WAITING,
+    Case,
+    DeskSession,
+)
 from bot.handoff.passwords import verify_async
 from bot.handoff.references import normalise
-from bot.handoff.service import OUTCOMES, Handoff
+from bot.handoff.service import Handoff
 from bot.httpjson import BadRequest, parse_json, read_body
 
 log = logging.getLogger(__name__)

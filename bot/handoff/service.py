@@ -72,14 +72,6 @@ MAX_SUMMARY_CHARS = 3000
 FEED_CHANNELS = ("widget",)
 # How long one replica has to push a message before another may try it.
 DELIVERY_LEASE_SECONDS = 30.0
-OUTCOMES = (
-    "advice given",
-    "crime report taken",
-    "referred to another service",
-    "person left",
-    "no reply from the person",
-    "other",
-)
 REQUIRED = (
     "utter_frontdoor_handoff_waiting",
     "utter_frontdoor_handoff_waiting_next",

@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any, NamedTuple
 
+from aic_shared.triage import ANSWERS, INCIDENT_TYPES, NATIONAL, UNKNOWN
+from bot.handoff.cases import OUTCOMES
+
 DOORS = ("telegram", "widget")
 LANGUAGES = ("en", "cy")
-UNKNOWN = "unknown"
-NATIONAL = "national"
-ANSWERS = ("yes", "no", UNKNOWN)
-INCIDENT_TYPES = ("webcam", "images", "phishing", "known_person", "other", UNKNOWN)
 
 # Measures, with the values each may take (None: checked against data/knowledge.yml).
 CONVERSATIONS = "conversations"  # a person's first turn (bot/ had no record of them)
@@ -40,14 +39,6 @@ HANDOFF_EVENTS = (
     "claimed",
     "not_picked_up",
     "left",
-)
-OUTCOMES = (
-    "advice given",
-    "crime report taken",
-    "referred to another service",
-    "person left",
-    "no reply from the person",
-    "other",
 )
 # Upper bounds in seconds, and the bucket of a wait up to each.
 WAIT_BUCKETS = (
