@@ -16,7 +16,6 @@ import html
 import math
 import re
 from collections.abc import Sequence
-from datetime import date
 
 from bot.statistics import texts
 from bot.statistics.report import FEWER_THAN_5, SMALLEST_SHOWN, Chart, is_suppressed, shown
@@ -89,10 +88,9 @@ def _percent(value: int, total: int) -> int:
 def short_day(day: str, fallback: str) -> str:
     """ "6 Nov" for "2026-11-06"; the chart's own label if a category is not an ISO date."""
     try:
-        when = date.fromisoformat(day)
+        return texts.short_day(day)
     except ValueError:
         return fallback
-    return f"{when.day} {texts.MONTHS_SHORT[when.month - 1]}"
 
 
 # --- The SVG ------------------------------------------------------------------------------------

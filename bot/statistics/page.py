@@ -21,7 +21,6 @@ import html
 import io
 import logging
 import re
-from datetime import date
 from pathlib import Path
 
 from aiohttp import web
@@ -183,7 +182,9 @@ def render_page(report: Report) -> str:
         )
     period = (
         texts.PERIOD.format(
-            count=len(report.days), first=_long_day(report.days[0]), last=_long_day(report.days[-1])
+            count=len(report.days),
+            first=texts.long_day(report.days[0]),
+            last=texts.long_day(report.days[-1]),
         )
         if report.days
         else ""
@@ -225,11 +226,6 @@ def _document(title: str, main: str) -> str:
         f'<main id="main" tabindex="-1">{main}</main>'
         "</body></html>\n"
     )
-
-
-def _long_day(day: str) -> str:
-    when = date.fromisoformat(day)
-    return f"{when.day} {texts.MONTHS[when.month - 1]} {when.year}"
 
 
 # --- CSV and JSON -------------------------------------------------------------------------------

@@ -12,16 +12,16 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from aiohttp import web
 
-from bot.statistics import counts
+from bot.statistics import counts, texts
 from bot.statistics.counts import CountKey
 
 SMALLEST_SHOWN = 5
 REPORT_DAYS = 30
-FEWER_THAN_5 = "fewer than 5"
+FEWER_THAN_5 = texts.FEWER_THAN_5
 
 
 def shown(count: int) -> str:
@@ -83,28 +83,6 @@ REPORTS = web.AppKey("statistics_reports", StatisticsReader)
 
 # --- Building the report from the store's rows -------------------------------------------------
 
-DOOR_LABELS = {"telegram": "Telegram", "widget": "Web chat"}
-LANGUAGE_LABELS = {"en": "English", "cy": "Welsh"}
-INCIDENT_LABELS = {
-    "webcam": "Webcam or video call blackmail",
-    "images": "Threats to share images",
-    "phishing": "'I hacked your webcam' emails",
-    "known_person": "Someone they know",
-    "other": "Something else",
-    "unknown": "Not known",
-}
-PAID_LABELS = {"yes": "Had paid", "no": "Had not paid", "unknown": "Not known"}
-UNDER_18_LABELS = {"yes": "Under 18", "no": "18 or over", "unknown": "Not known"}
-HANDOFF_LABELS = {
-    "requested": "Asked for a person",
-    "queued": "Joined the queue",
-    "out_of_hours": "Out of hours: given a reference",
-    "queue_full": "Queue full: given a reference",
-    "claimed": "Taken by a handler",
-    "not_picked_up": "Not picked up in time: given a reference",
-    "left": "Left the queue or chat",
-}
-
 
 def build_report(
     force: str,
@@ -125,29 +103,39 @@ def build_report(
             daily[("language", key.language, day)] += count
         totals[(key.measure, key.value)] += count
 
-    def by_day(part: str, ids: Sequence[str], labels: Mapping[str, str]) -> tuple[Series, ...]:
-        return tuple(
-            Series(i, labels[i], tuple(daily[(part, i, day)] for day in days)) for i in ids
-        )
-
-    def totals_chart(
-        chart_id: str,
-        title: str,
-        description: str,
-        measure: str,
-        labels: Mapping[str, str],
-        unit: str,
-        shares: bool = False,
+    def chart(
+        chart_id: str, kind: str, categories: Sequence[str], labels: Sequence[str], **rest: Any
     ) -> Chart:
-        ids = tuple(labels)
+        title, description = texts.CHARTS[chart_id]
         return Chart(
             id=chart_id,
             title=title,
             description=description,
-            kind="totals",
-            categories=ids,
-            category_labels=tuple(labels[i] for i in ids),
-            series=(Series(measure, title, tuple(totals[(measure, i)] for i in ids)),),
+            kind=kind,
+            categories=tuple(categories),
+            category_labels=tuple(labels),
+            **rest,
+        )
+
+    def daily_chart(chart_id: str, part: str, labels: Mapping[str, str]) -> Chart:
+        series = tuple(
+            Series(i, label, tuple(daily[(part, i, day)] for day in days))
+            for i, label in labels.items()
+        )
+        day_labels = [texts.long_day(day) for day in days]
+        return chart(chart_id, "daily", days, day_labels, series=series, unit="conversations")
+
+    def totals_chart(
+        chart_id: str, measure: str, labels: Mapping[str, str], unit: str, shares: bool = False
+    ) -> Chart:
+        values = tuple(totals[(measure, i)] for i in labels)
+        series = (Series(measure, texts.CHARTS[chart_id][0], values),)
+        return chart(
+            chart_id,
+            "totals",
+            list(labels),
+            list(labels.values()),
+            series=series,
             unit=unit,
             shares=shares,
         )
@@ -156,96 +144,22 @@ def build_report(
         (value for measure, value in totals if measure == counts.PLATFORM),
         key=lambda p: (p == counts.UNKNOWN, -totals[(counts.PLATFORM, p)], p),
     )
-    day_labels = tuple(_day_label(day) for day in days)
+    platform_labels = {
+        p: platform_names.get(p, texts.NOT_KNOWN) for p in platforms or [counts.UNKNOWN]
+    }
     charts = (
-        Chart(
-            id="conversations_by_door",
-            title="Conversations a day, by door",
-            description="Conversations begun each day through this force's doors, by door.",
-            kind="daily",
-            categories=tuple(days),
-            category_labels=day_labels,
-            series=by_day("door", counts.DOORS, DOOR_LABELS),
-            unit="conversations",
-        ),
-        Chart(
-            id="conversations_by_language",
-            title="Conversations a day, by language",
-            description="Conversations begun each day through this force's doors, by the "
-            "language they began in.",
-            kind="daily",
-            categories=tuple(days),
-            category_labels=day_labels,
-            series=by_day("language", counts.LANGUAGES, LANGUAGE_LABELS),
-            unit="conversations",
-        ),
-        totals_chart(
-            "incident_types",
-            "What people faced",
-            "Finished triages in the 30 days, by what happened to the person.",
-            counts.INCIDENT_TYPE,
-            INCIDENT_LABELS,
-            "triages",
-        ),
-        totals_chart(
-            "paid",
-            "Whether they had paid",
-            "Finished triages in the 30 days, by whether the person had already paid.",
-            counts.PAID,
-            PAID_LABELS,
-            "triages",
-            shares=True,
-        ),
-        totals_chart(
-            "platforms",
-            "Platforms",
-            "Platforms named in finished triages in the 30 days (a triage can name several).",
-            counts.PLATFORM,
-            {p: platform_names.get(p, "Not known") for p in platforms or [counts.UNKNOWN]},
-            "mentions",
-        ),
-        totals_chart(
-            "under_18",
-            "Under 18",
-            "Finished triages in the 30 days, by whether the person (or the person they were "
-            "asking for) was under 18.",
-            counts.UNDER_18,
-            UNDER_18_LABELS,
-            "triages",
-            shares=True,
-        ),
-        totals_chart(
-            "handoffs",
-            "Requests for a person",
-            "What happened when people asked to talk to a 101 contact in the 30 days.",
-            counts.HANDOFF,
-            HANDOFF_LABELS,
-            "cases",
-        ),
-        totals_chart(
-            "handoff_outcomes",
-            "Outcomes recorded",
-            "The outcome handlers recorded when closing a case in the 30 days.",
-            counts.OUTCOME,
-            {outcome: outcome.capitalize() for outcome in counts.OUTCOMES},
-            "cases",
-        ),
-        totals_chart(
-            "wait_times",
-            "Waiting times",
-            "How long people waited before a handler took their case, in the 30 days.",
-            counts.WAIT,
-            {label: label.capitalize() for _, label in counts.WAIT_BUCKETS},
-            "cases",
-        ),
+        daily_chart("conversations_by_door", "door", texts.DOOR_LABELS),
+        daily_chart("conversations_by_language", "language", texts.LANGUAGE_LABELS),
+        totals_chart("incident_types", counts.INCIDENT_TYPE, texts.INCIDENT_LABELS, "triages"),
+        totals_chart("paid", counts.PAID, texts.PAID_LABELS, "triages", shares=True),
+        totals_chart("platforms", counts.PLATFORM, platform_labels, "mentions"),
+        totals_chart("under_18", counts.UNDER_18, texts.UNDER_18_LABELS, "triages", shares=True),
+        totals_chart("handoffs", counts.HANDOFF, texts.HANDOFF_LABELS, "cases"),
+        totals_chart("handoff_outcomes", counts.OUTCOME, texts.OUTCOME_LABELS, "cases"),
+        totals_chart("wait_times", counts.WAIT, texts.WAIT_LABELS, "cases"),
     )
     return Report(force=force, force_name=force_name, days=tuple(days), charts=charts)
 
 
 def last_days(today: date, number: int = REPORT_DAYS) -> tuple[str, ...]:
     return tuple((today - timedelta(days=n)).isoformat() for n in reversed(range(number)))
-
-
-def _day_label(day: str) -> str:
-    parsed = date.fromisoformat(day)
-    return f"{parsed.day} {parsed.strftime('%b')}"

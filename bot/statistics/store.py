@@ -118,8 +118,8 @@ class RedisStatisticsStore:
         async with translated():
             pipe = self._redis.pipeline(transaction=True)
             for key, n in counts.items():
-                name = self._key(key.force, day)
-                pipe.hincrby(name, encode(key), n)
+                pipe.hincrby(self._key(key.force, day), encode(key), n)
+            for name in {self._key(key.force, day) for key in counts}:
                 pipe.expireat(name, expire_at)
             await pipe.execute()
 

@@ -6,12 +6,10 @@ Prometheus scrapes /metrics. Nobody presses a button."""
 from __future__ import annotations
 
 import asyncio
-import json
 import secrets
 import sqlite3
 import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
 import aiohttp
@@ -20,6 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.pseudonym import pseudonym
 from scripts.processes import BOT_PYTHON, ROOT, base_env, free_port
+from tests.e2e.rest_client import RestUser
 from tests.fixtures.telegram_peer import start_telegram_bot
 
 pytestmark = pytest.mark.e2e
@@ -78,11 +77,6 @@ async def written(data_dir: Path, expected: int, seconds: float = 15.0) -> dict:
         await asyncio.sleep(0.25)
 
 
-def in_triage(rasa_url: str, sender: str) -> bool:
-    with urllib.request.urlopen(f"{rasa_url}/conversations/{sender}/tracker", timeout=30) as got:
-        return bool((json.loads(got.read()).get("active_loop") or {}).get("name"))
-
-
 async def widget_turn(http: aiohttp.ClientSession, url: str, session: str, text: str) -> list:
     body = {"session": session, "id": secrets.token_hex(16), "text": text, "force": "gwent"}
     async with http.post(f"{url}/widget/api/message", json=body) as response:
@@ -137,11 +131,14 @@ async def test_typed_conversations_move_the_counters_the_page_and_the_metrics(
         # The widget on Gwent's site, in English, to the steps.
         session = secrets.token_hex(16)
         secret = server.env["AIC_PSEUDONYM_SECRET"].encode()
-        sender = pseudonym(secret, "widget", session)
+        # Rasa's side of the same conversation, to see when the triage's questions are over.
+        in_rasa = RestUser(rasa_stack.rasa_url)
+        in_rasa.sender = pseudonym(secret, "widget", session)
         async with aiohttp.ClientSession() as http:
             await widget_turn(http, server.url, session, ENGLISH_ON_THE_WIDGET)
             for _ in range(8):
-                if not await asyncio.to_thread(in_triage, rasa_stack.rasa_url, sender):
+                tracker = await asyncio.to_thread(in_rasa.tracker)
+                if not (tracker.get("active_loop") or {}).get("name"):
                     break
                 await widget_turn(http, server.url, session, "not sure")
             # More turns in the steps count no conversation and no triage again.

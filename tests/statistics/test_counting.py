@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from prometheus_client import REGISTRY
 
-from bot import metrics
 from bot.app import create_app
 from bot.appkeys import CONVERSATIONS
 from bot.handoff import HANDOFF
@@ -26,6 +26,7 @@ from bot.statistics.recorder import STATISTICS
 from bot.statistics.report import FEWER_THAN_5, shown
 from bot.statistics.store import RedisStatisticsStore, SQLiteStatisticsStore
 from tests.handoff.apps import PASSWORD, Desk
+from tests.handoff.apps import StandInRasa as HandoffStandIn
 from tests.handoff.apps import add_accounts as add_handlers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,18 +43,14 @@ HANDOFF_REQUEST = {
 }
 
 
-class StandInRasa:
+class StandInRasa(HandoffStandIn):
     """Answers "steps" as Rasa's first advice turn (the figures, then a step), "person" with the
     hand-off request, and anything else with a line of text."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.figures: dict = FIGURES
         self.url = ""
-
-    def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_post("/webhooks/rest/webhook", self.webhook)
-        return app
 
     async def webhook(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -283,15 +280,20 @@ async def test_a_telegram_conversation_counts_under_the_configured_force(setting
 
 
 async def test_prometheus_counters_move_with_turns_and_fallbacks(settings, rasa):
-    turns = metrics.TURNS.labels("widget")
-    fallbacks = metrics.SAFETY_FALLBACKS.labels("widget", "rasa_unavailable")
-    before_turns, before_fallbacks = turns._value.get(), fallbacks._value.get()
+    def turns() -> float:
+        return REGISTRY.get_sample_value("aic_turns_total", {"door": "widget"}) or 0.0
+
+    def fallbacks() -> float:
+        labels = {"door": "widget", "reason": "rasa_unavailable"}
+        return REGISTRY.get_sample_value("aic_safety_fallbacks_total", labels) or 0.0
+
+    before_turns, before_fallbacks = turns(), fallbacks()
     down = replace(settings, rasa_url="http://127.0.0.1:9", rasa_timeout=0.5)
     async with TestClient(TestServer(create_app(down))) as client:
         [reply] = await Person(client).say("hello?")
         assert "999" in reply["text"]
-    assert turns._value.get() == before_turns + 1
-    assert fallbacks._value.get() == before_fallbacks + 1
+    assert turns() == before_turns + 1
+    assert fallbacks() == before_fallbacks + 1
 
 
 # --- The stores --------------------------------------------------------------------------------
@@ -380,13 +382,17 @@ async def test_a_statistics_store_that_fails_never_stands_in_a_conversations_way
             raise ConnectionError("down")
 
         statistics.store.add = broken
-        errors = metrics.ERRORS.labels("statistics_store_unavailable")
-        before = errors._value.get()
+
+        def errors() -> float:
+            labels = {"kind": "statistics_store_unavailable"}
+            return REGISTRY.get_sample_value("aic_errors_total", labels) or 0.0
+
+        before = errors()
         person = Person(client)
         assert await person.say("hello") == [{"text": "I'm here to help.", "buttons": []}]
         assert await person.say("the steps") == [{"text": "First, don't panic.", "buttons": []}]
         await statistics.flush()
-        assert errors._value.get() == before + 1
+        assert errors() == before + 1
         # The counts wait for the store to come back, and are written then.
         statistics.store.add = working
         counts = await counted(client, "dyfed_powys")
