@@ -4,12 +4,13 @@ Rasa's hand-off request, and a handler's desk through its HTTP API. The fixtures
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import AsyncIterator, Collection
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
 from aiohttp import web
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 
 from bot.handoff.cases import HANDLER_ROLE, SUPERVISOR_ROLE
 from bot.handoff.cases_sqlite import SQLiteCaseStore
@@ -34,6 +35,7 @@ class StandInRasa:
 
     def __init__(self) -> None:
         self.received: list[str] = []
+        self.url = ""  # set by ``serving``
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -48,6 +50,18 @@ class StandInRasa:
         return web.json_response(
             [{"recipient_id": body["sender"], "text": f"echo: {body['message']}"}]
         )
+
+
+@asynccontextmanager
+async def serving(stand_in: StandInRasa) -> AsyncIterator[StandInRasa]:
+    """A stand-in Rasa on a loopback port (its ``url``), for as long as the block runs."""
+    server = TestServer(stand_in.app(), host="127.0.0.1")
+    await server.start_server()
+    stand_in.url = str(server.make_url("")).rstrip("/")
+    try:
+        yield stand_in
+    finally:
+        await server.close()
 
 
 async def add_accounts(

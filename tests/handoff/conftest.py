@@ -8,13 +8,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestServer
 
 from bot.handoff.cases import CaseStore
 from bot.handoff.cases_redis import RedisCaseStore
 from bot.handoff.cases_sqlite import SQLiteCaseStore
 from bot.settings import Settings
-from tests.handoff.apps import OPEN, ROOT, SECRET, StandInRasa
+from tests.handoff.apps import OPEN, ROOT, SECRET, StandInRasa, serving
 from tests.scale.conftest import cluster  # noqa: F401
 
 Opener = Callable[[], Awaitable[CaseStore]]
@@ -50,12 +49,8 @@ async def cases(open_cases: Opener) -> CaseStore:
 
 @pytest.fixture
 async def rasa():
-    stand_in = StandInRasa()
-    server = TestServer(stand_in.app(), host="127.0.0.1")
-    await server.start_server()
-    stand_in.url = str(server.make_url("")).rstrip("/")
-    yield stand_in
-    await server.close()
+    async with serving(StandInRasa()) as stand_in:
+        yield stand_in
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from bot.statistics.counts import CountKey
 from bot.statistics.recorder import STATISTICS
 from bot.statistics.report import FEWER_THAN_5, shown
 from bot.statistics.store import RedisStatisticsStore, SQLiteStatisticsStore
-from tests.handoff.apps import PASSWORD, Desk
+from tests.handoff.apps import PASSWORD, Desk, serving
 from tests.handoff.apps import StandInRasa as HandoffStandIn
 from tests.handoff.apps import add_accounts as add_handlers
 
@@ -50,7 +50,6 @@ class StandInRasa(HandoffStandIn):
     def __init__(self) -> None:
         super().__init__()
         self.figures: dict = FIGURES
-        self.url = ""
 
     async def webhook(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -69,12 +68,8 @@ class StandInRasa(HandoffStandIn):
 
 @pytest.fixture
 async def rasa():
-    stand_in = StandInRasa()
-    server = TestServer(stand_in.app(), host="127.0.0.1")
-    await server.start_server()
-    stand_in.url = str(server.make_url("")).rstrip("/")
-    yield stand_in
-    await server.close()
+    async with serving(StandInRasa()) as stand_in:
+        yield stand_in
 
 
 @pytest.fixture
