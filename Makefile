@@ -105,9 +105,10 @@ bench: install train  ## Load: latency and throughput of bot/ against plain Rasa
 	$(BOT_PY) -m bench.load $(BENCH_ARGS)
 
 # The aim's load, about 30 messages a second with people arriving one by one, every door at
-# once: the machine's slow spells then fall on all of them alike (about 5 minutes).
+# once: the machine's slow spells then fall on all of them alike (about 5 minutes). Telegram by
+# webhook, as a force's bot/ on its public https address runs it (bench/README.md).
 bench-aim: install train  ## Latency at 30 msg/s, bot/ against plain Rasa at the same moments
-	$(BOT_PY) -m bench.load --rasa-processes 2 --think 1.3 --rounds 12 --together
+	$(BOT_PY) -m bench.load --rasa-processes 2 --think 1.3 --rounds 12 --together --telegram-mode webhook
 
 bench-bot: install  ## bot/'s own CPU a message, against a stub Rasa (no model needed)
 	$(BOT_PY) -m bench.bot_alone

@@ -162,6 +162,7 @@ async def _core(app: web.Application) -> AsyncIterator[None]:
         try:
             yield
         finally:
+            await app[CONVERSATIONS].settle()
             await store.close()
             await close_tracker_admin(tracker_admin)
             await address_limits.close()

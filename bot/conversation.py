@@ -139,6 +139,8 @@ class Conversations:
         self.forgetters: list[Callable[[str], Any]] = []
         # bot.statistics sets this: it counts conversations begun and triages finished.
         self.statistics: Any = None
+        # The buttons of each person's last answer, still being stored (_offer).
+        self._offering: dict[str, asyncio.Task[None]] = {}
 
     def pseudonym(self, channel: str, user_key: str | int) -> str:
         return pseudonym(self._secret, channel, user_key)
@@ -197,6 +199,7 @@ class Conversations:
         who = self.pseudonym(channel, user_key)
         _TURN_LANGUAGE.set(normalise(language) or choose_language(hint=hint))
         async with self._locks.hold(who):
+            await self._offers_stored(who)
             refused, stored = await self._admit(who, channel, user_key)
             if refused is not None:
                 return refused
@@ -223,7 +226,12 @@ class Conversations:
         written = detect_language(text)
         _TURN_LANGUAGE.set(choose_language(explicit=language, written=written, hint=language_hint))
         async with self._locks.hold(who):
-            refused, stored = await self._admit(who, channel, user_key)
+            await self._offers_stored(who)
+            # Two stores, asked at once: each answer is a wake-up of its own thread (SQLite) or
+            # a round trip (Redis), and under load each wait is longer than the statement.
+            (refused, stored), case = await asyncio.gather(
+                self._admit(who, channel, user_key), self._open_case_for(who)
+            )
             if refused is not None:
                 return refused
             await self._settle_language(who, stored, language, written, language_hint)
@@ -231,6 +239,7 @@ class Conversations:
                 routed = await self.handoff.route(
                     who,
                     channel,
+                    case,
                     text=text,
                     payload=payload,
                     # Leaving a hand-off to start again: then the assistant starts afresh.
@@ -266,6 +275,7 @@ class Conversations:
         who = self.pseudonym(channel, user_key)
         _TURN_LANGUAGE.set(choose_language(hint=language_hint))
         async with self._locks.hold(who):
+            await self._offers_stored(who)
             refused, stored = await self._admit(who, channel, user_key)
             if refused is not None:
                 return refused
@@ -295,6 +305,7 @@ class Conversations:
         who = self.pseudonym(channel, user_key)
         _TURN_LANGUAGE.set(choose_language(hint=language_hint))
         async with self._locks.hold(who):
+            await self._offers_stored(who)
             refused, stored = await self._admit(who, channel, user_key)
             if refused is None:
                 await self._settle_language(who, stored, None, None, language_hint)
@@ -302,7 +313,14 @@ class Conversations:
 
     async def offered(self, channel: str, user_key: str | int) -> tuple[Button, ...]:
         """The buttons bot/ offered this person last (a door maps a press back with these)."""
-        return await self._store.offered(self.pseudonym(channel, user_key))
+        who = self.pseudonym(channel, user_key)
+        await self._offers_stored(who)
+        return await self._store.offered(who)
+
+    async def settle(self) -> None:
+        """Wait for the buttons still being stored (before the store closes)."""
+        while self._offering:
+            await asyncio.gather(*self._offering.values())
 
     async def address(self, pseudonym_: str) -> Address | None:
         """Where to reach a pseudonym (for a reply sent later, e.g. from the 101 desk)."""
@@ -357,6 +375,10 @@ class Conversations:
                 ]
                 turns.append({"from": "bot", "text": event["text"], "buttons": buttons})
         return turns
+
+    async def _open_case_for(self, who: str) -> Any:
+        """The person's open hand-off case, if there is a hand-off and they are in one."""
+        return None if self.handoff is None else await self.handoff.open_case_for(who)
 
     async def _admit(
         self, who: str, channel: str, user_key: str | int
@@ -420,12 +442,31 @@ class Conversations:
         self._count_triage(channel, language, replies)
         # Rasa's custom payloads are for bot/ (the hand-off, the statistics); none is shown.
         replies = [reply for reply in replies if not isinstance(reply, Custom)]
-        try:
-            await self._store.set_offered(who, [b for reply in replies for b in reply.buttons])
-        except ConnectionError as error:
-            # The answer is still worth giving; a press on its buttons arrives as plain text.
-            log.warning("store unavailable on %s: %s", channel, type(error).__name__)
+        self._offer(who, channel, [b for reply in replies for b in reply.buttons])
         return replies
+
+    def _offer(self, who: str, channel: str, buttons: list[Button]) -> None:
+        """Store the answer's buttons while the answer goes out: one wait fewer on every
+        turn's way back. The person's next turn, a door's ``offered`` and an erasure wait for
+        the write first (``_offers_stored``), so a press is checked against these buttons."""
+        task = asyncio.create_task(self._store_offered(who, channel, buttons))
+        self._offering[who] = task
+        task.add_done_callback(
+            lambda done: self._offering.pop(who, None) if self._offering.get(who) is done else None
+        )
+
+    async def _store_offered(self, who: str, channel: str, buttons: list[Button]) -> None:
+        try:
+            await self._store.set_offered(who, buttons)
+        except Exception as error:  # the answer has gone: nobody is left to tell
+            # A press on these buttons then arrives as plain text.
+            log.warning("buttons not stored on %s: %s", channel, type(error).__name__)
+            metrics.ERRORS.labels("store_unavailable").inc()
+
+    async def _offers_stored(self, who: str) -> None:
+        task = self._offering.get(who)
+        if task is not None:
+            await task
 
     def _fallback(self, channel: str, reason: str) -> list[Reply]:
         """The safety essentials instead of an answer Rasa could not give."""
@@ -446,5 +487,6 @@ class Conversations:
                     self.statistics.triage_finished(channel, language, figures)
 
     async def _erase(self, who: str) -> None:
+        await self._offers_stored(who)
         await self._tracker_admin.delete(who)
         await self._store.delete(who)

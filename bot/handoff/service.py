@@ -264,7 +264,8 @@ class Handoff:
             return True
         return await self._address_limits.take(self._cases_limit, address, now)
 
-    async def _open_case_for(self, who: str) -> Case | None:
+    async def open_case_for(self, who: str) -> Case | None:
+        """The person's waiting or live case; None also when the store cannot say."""
         try:
             return await self.cases.open_case_for(who)
         except ConnectionError as error:
@@ -278,13 +279,14 @@ class Handoff:
         self,
         who: str,
         channel: str,
+        case: Case | None,
         *,
         text: str | None,
         payload: str | None,
         restart: Restart | None = None,
     ) -> list[Reply] | None:
-        """The turn of someone in a hand-off, or None when they are not in one."""
-        case = await self._open_case_for(who)
+        """The turn of someone in a hand-off (``case``, from ``open_case_for``), or None when
+        they are not in one."""
         if case is None:
             # An old hand-off button pressed after the case ended: nothing to do, nothing to say
             # (apart from "start again", which is what they asked for).
@@ -327,7 +329,7 @@ class Handoff:
     async def command(self, who: str, channel: str, name: str) -> list[Reply] | None:
         """A door's /start, /help or /restart from someone in a hand-off (None when they are
         not in one: the command goes to the assistant as usual)."""
-        case = await self._open_case_for(who)
+        case = await self.open_case_for(who)
         if case is None:
             return None
         language = await self.language(who)

@@ -187,6 +187,101 @@ async def test_different_people_are_not_queued_behind_each_other(conversations, 
     assert rasa.max_in_flight > 1
 
 
+class SlowButtons:
+    """The store, with each write of the buttons offered held until ``release`` is set (or
+    failing, with ``fail``): the answer goes out before the write lands."""
+
+    def __init__(self, store, fail: Exception | None = None) -> None:
+        self._store = store
+        self.fail = fail
+        self.release = asyncio.Event()
+        self.writes = 0
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+    async def set_offered(self, pseudonym_, buttons) -> None:
+        await self.release.wait()
+        self.writes += 1
+        if self.fail is not None:
+            raise self.fail
+        await self._store.set_offered(pseudonym_, buttons)
+
+
+async def test_a_press_as_soon_as_the_answer_arrives_is_checked_against_its_buttons(
+    make_conversations, fake_rasa, store
+):
+    rasa, _ = fake_rasa
+    rasa.buttons = [YES]
+    slow = SlowButtons(store)
+    conversations = make_conversations(store=slow)
+    me = conversations.pseudonym("widget", "s1")
+    # The answer is back while its buttons are still being stored.
+    assert texts(await conversations.handle("widget", "s1", text="hi")) == ["echo: hi"]
+    assert await store.offered(me) == ()
+    # The press waits for them, and goes to Rasa as the button it is.
+    press = asyncio.create_task(conversations.handle("widget", "s1", payload="/affirm"))
+    await asyncio.sleep(0.05)
+    assert not press.done() and len(rasa.received) == 1
+    slow.release.set()
+    await press
+    assert rasa.received[-1]["message"] == '/affirm{"language": "en"}'
+    assert rasa.received[-1]["metadata"]["display_text"] == "Yes"
+    # A door's own lookup (Telegram's, for a press) waits for the write too.
+    assert await conversations.offered("widget", "s1") == (Button("Yes", "/affirm"),)
+
+
+async def test_buttons_that_cannot_be_stored_leave_the_answer_and_the_next_turn(
+    make_conversations, fake_rasa, store
+):
+    rasa, _ = fake_rasa
+    rasa.buttons = [YES]
+    slow = SlowButtons(store, fail=ConnectionError("store gone"))
+    slow.release.set()
+    conversations = make_conversations(store=slow)
+    assert texts(await conversations.handle("widget", "s1", text="hi")) == ["echo: hi"]
+    # The press is not known for one, so it arrives as the text it is, and is answered.
+    assert texts(await conversations.handle("widget", "s1", payload="/affirm")) == ["echo: affirm"]
+    await conversations.settle()
+    assert slow.writes == 2
+
+
+async def test_forgetting_at_once_leaves_no_buttons_behind(make_conversations, fake_rasa, store):
+    rasa, _ = fake_rasa
+    rasa.buttons = [YES]
+    slow = SlowButtons(store)
+    conversations = make_conversations(store=slow)
+    me = conversations.pseudonym("widget", "s1")
+    await conversations.handle("widget", "s1", text="hi")
+    forgetting = asyncio.create_task(conversations.forget("widget", "s1"))
+    await asyncio.sleep(0.05)
+    slow.release.set()
+    assert texts(await forgetting) == ["[utter_frontdoor_forgotten]"]
+    # The write went first, the erasure after it: nothing of the person is left.
+    assert slow.writes == 1
+    assert await store.address(me) is None and await store.offered(me) == ()
+
+
+async def test_settle_waits_for_the_buttons_still_being_stored(
+    make_conversations, fake_rasa, store
+):
+    rasa, _ = fake_rasa
+    rasa.buttons = [YES]
+    slow = SlowButtons(store)
+    conversations = make_conversations(store=slow)
+    for person in ("a", "b"):
+        await conversations.handle("widget", person, text="hi")
+    settling = asyncio.create_task(conversations.settle())
+    await asyncio.sleep(0.05)
+    assert not settling.done()
+    slow.release.set()
+    await settling
+    for person in ("a", "b"):
+        assert await store.offered(conversations.pseudonym("widget", person)) == (
+            Button("Yes", "/affirm"),
+        )
+
+
 async def test_history_shows_titles_not_payloads(conversations, fake_rasa):
     rasa, _ = fake_rasa
     rasa.buttons = [YES]
