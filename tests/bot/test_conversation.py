@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.conversation import clean_text, payload_with_entity
+from bot.conversation import Conversations, clean_text, payload_with_entity
 from bot.messages import Button, Reply
 from bot.pseudonym import pseudonym
 from bot.rasa_client import RasaClient
@@ -187,13 +187,13 @@ async def test_different_people_are_not_queued_behind_each_other(conversations, 
     assert rasa.max_in_flight > 1
 
 
-class SlowButtons:
-    """The store, with each write of the buttons offered held until ``release`` is set (or
-    failing, with ``fail``): the answer goes out before the write lands."""
+class HeldButtons:
+    """The store, with each write of the buttons offered held until ``release`` is set (then
+    failing with ``fail``, if given): the answer goes out before the write lands."""
 
-    def __init__(self, store, fail: Exception | None = None) -> None:
+    def __init__(self, store) -> None:
         self._store = store
-        self.fail = fail
+        self.fail: Exception | None = None
         self.release = asyncio.Event()
         self.writes = 0
 
@@ -208,17 +208,23 @@ class SlowButtons:
         await self._store.set_offered(pseudonym_, buttons)
 
 
-async def test_a_press_as_soon_as_the_answer_arrives_is_checked_against_its_buttons(
-    make_conversations, fake_rasa, store
-):
+@pytest.fixture
+def held(make_conversations, fake_rasa, store) -> tuple[HeldButtons, Conversations]:
+    """Conversations on a store whose buttons are held (HeldButtons); Rasa offers "Yes"."""
     rasa, _ = fake_rasa
     rasa.buttons = [YES]
-    slow = SlowButtons(store)
-    conversations = make_conversations(store=slow)
-    me = conversations.pseudonym("widget", "s1")
+    slow = HeldButtons(store)
+    return slow, make_conversations(store=slow)
+
+
+async def test_a_press_as_soon_as_the_answer_arrives_is_checked_against_its_buttons(
+    held, fake_rasa, store
+):
+    rasa, _ = fake_rasa
+    slow, conversations = held
     # The answer is back while its buttons are still being stored.
     assert texts(await conversations.handle("widget", "s1", text="hi")) == ["echo: hi"]
-    assert await store.offered(me) == ()
+    assert await store.offered(conversations.pseudonym("widget", "s1")) == ()
     # The press waits for them, and goes to Rasa as the button it is.
     press = asyncio.create_task(conversations.handle("widget", "s1", payload="/affirm"))
     await asyncio.sleep(0.05)
@@ -231,14 +237,10 @@ async def test_a_press_as_soon_as_the_answer_arrives_is_checked_against_its_butt
     assert await conversations.offered("widget", "s1") == (Button("Yes", "/affirm"),)
 
 
-async def test_buttons_that_cannot_be_stored_leave_the_answer_and_the_next_turn(
-    make_conversations, fake_rasa, store
-):
-    rasa, _ = fake_rasa
-    rasa.buttons = [YES]
-    slow = SlowButtons(store, fail=ConnectionError("store gone"))
+async def test_buttons_that_cannot_be_stored_leave_the_answer_and_the_next_turn(held):
+    slow, conversations = held
+    slow.fail = ConnectionError("store gone")
     slow.release.set()
-    conversations = make_conversations(store=slow)
     assert texts(await conversations.handle("widget", "s1", text="hi")) == ["echo: hi"]
     # The press is not known for one, so it arrives as the text it is, and is answered.
     assert texts(await conversations.handle("widget", "s1", payload="/affirm")) == ["echo: affirm"]
@@ -246,29 +248,21 @@ async def test_buttons_that_cannot_be_stored_leave_the_answer_and_the_next_turn(
     assert slow.writes == 2
 
 
-async def test_forgetting_at_once_leaves_no_buttons_behind(make_conversations, fake_rasa, store):
-    rasa, _ = fake_rasa
-    rasa.buttons = [YES]
-    slow = SlowButtons(store)
-    conversations = make_conversations(store=slow)
-    me = conversations.pseudonym("widget", "s1")
+async def test_forgetting_at_once_leaves_no_buttons_behind(held, store):
+    slow, conversations = held
     await conversations.handle("widget", "s1", text="hi")
     forgetting = asyncio.create_task(conversations.forget("widget", "s1"))
     await asyncio.sleep(0.05)
     slow.release.set()
     assert texts(await forgetting) == ["[utter_frontdoor_forgotten]"]
     # The write went first, the erasure after it: nothing of the person is left.
+    me = conversations.pseudonym("widget", "s1")
     assert slow.writes == 1
     assert await store.address(me) is None and await store.offered(me) == ()
 
 
-async def test_settle_waits_for_the_buttons_still_being_stored(
-    make_conversations, fake_rasa, store
-):
-    rasa, _ = fake_rasa
-    rasa.buttons = [YES]
-    slow = SlowButtons(store)
-    conversations = make_conversations(store=slow)
+async def test_settle_waits_for_the_buttons_still_being_stored(held, store):
+    slow, conversations = held
     for person in ("a", "b"):
         await conversations.handle("widget", person, text="hi")
     settling = asyncio.create_task(conversations.settle())
