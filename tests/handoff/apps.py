@@ -52,6 +52,19 @@ class StandInRasa:
         )
 
 
+def app_settings(tmp_path: Path, rasa_url: str, **overrides) -> Settings:
+    """bot/'s settings for an app in this process on ``rasa_url``, its data under ``tmp_path``."""
+    return Settings(
+        rasa_url=rasa_url,
+        rasa_timeout=2.0,
+        data_dir=tmp_path / "var",
+        pseudonym_secret=SECRET,
+        tracker_db=tmp_path / "tracker.db",
+        domain_path=ROOT / "domain.yml",
+        **overrides,
+    )
+
+
 @asynccontextmanager
 async def serving(stand_in: StandInRasa) -> AsyncIterator[StandInRasa]:
     """A stand-in Rasa on a loopback port (its ``url``), for as long as the block runs."""

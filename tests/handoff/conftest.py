@@ -13,7 +13,7 @@ from bot.handoff.cases import CaseStore
 from bot.handoff.cases_redis import RedisCaseStore
 from bot.handoff.cases_sqlite import SQLiteCaseStore
 from bot.settings import Settings
-from tests.handoff.apps import OPEN, ROOT, SECRET, StandInRasa, serving
+from tests.handoff.apps import OPEN, StandInRasa, app_settings, serving
 from tests.scale.conftest import cluster  # noqa: F401
 
 Opener = Callable[[], Awaitable[CaseStore]]
@@ -55,14 +55,7 @@ async def rasa():
 
 @pytest.fixture
 def settings(tmp_path: Path, rasa) -> Settings:
-    return Settings(
-        rasa_url=rasa.url,
-        rasa_timeout=2.0,
-        data_dir=tmp_path / "var",
-        pseudonym_secret=SECRET,
-        tracker_db=tmp_path / "tracker.db",
-        domain_path=ROOT / "domain.yml",
-    )
+    return app_settings(tmp_path, rasa.url)
 
 
 @pytest.fixture(autouse=True)

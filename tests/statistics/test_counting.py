@@ -25,12 +25,10 @@ from bot.statistics.counts import CountKey
 from bot.statistics.recorder import STATISTICS
 from bot.statistics.report import FEWER_THAN_5, shown
 from bot.statistics.store import RedisStatisticsStore, SQLiteStatisticsStore
-from tests.handoff.apps import PASSWORD, Desk, serving
+from tests.handoff.apps import PASSWORD, Desk, app_settings, serving
 from tests.handoff.apps import StandInRasa as HandoffStandIn
 from tests.handoff.apps import add_accounts as add_handlers
 
-ROOT = Path(__file__).resolve().parents[2]
-SECRET = b"statistics-test-secret-statistics-test"
 FIGURES = {
     "incident_type": "webcam",
     "paid": "yes",
@@ -74,13 +72,9 @@ async def rasa():
 
 @pytest.fixture
 def settings(tmp_path: Path, rasa: StandInRasa) -> Settings:
-    return Settings(
-        rasa_url=rasa.url,
-        rasa_timeout=2.0,
-        data_dir=tmp_path / "var",
-        pseudonym_secret=SECRET,
-        tracker_db=tmp_path / "tracker.db",
-        domain_path=ROOT / "domain.yml",
+    return app_settings(
+        tmp_path,
+        rasa.url,
         address_requests_per_minute=10_000,
         handoff_cases_per_address_per_hour=10_000,
     )
